@@ -1,0 +1,1 @@
+"""Customer accounts, reservations, deal registrations and leads (the deals issue)."""

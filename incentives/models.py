@@ -1,0 +1,1 @@
+"""MDF funds, requests, claims and SPIFFs (the incentives issue)."""

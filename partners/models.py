@@ -1,0 +1,1 @@
+"""Partner organisations, their people, skills and agreements (the org/partners issue)."""

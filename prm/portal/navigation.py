@@ -1,0 +1,50 @@
+"""The navigation of the portal, by role, in one place. Items name URL routes; later issues
+append theirs. Hiding a link is not access control: views check scope themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.urls import NoReverseMatch, reverse
+from django_tenants.utils import get_public_schema_name
+
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str
+    icon: str
+    roles: frozenset[str]
+
+
+ALL_ROLES = VENDOR_ROLES | PARTNER_ROLES
+NAV: list[NavItem] = [
+    NavItem("Home", "home", "house", ALL_ROLES),
+    NavItem("API", "api-docs", "braces", frozenset({Role.VENDOR_ADMIN}) | PARTNER_ROLES),
+]
+
+
+def items_for(user, path: str) -> list[dict]:
+    items = []
+    for item in NAV:
+        if user.role not in item.roles:
+            continue
+        try:
+            url = reverse(item.route)
+        except NoReverseMatch:
+            continue
+        active = path == url if url == "/" else path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return items
+
+
+def context(request) -> dict:
+    """Template context: the tenant and the navigation for the signed-in user."""
+    tenant = getattr(request, "tenant", None)
+    is_public = connection.schema_name == get_public_schema_name()
+    user = getattr(request, "user", None)
+    nav = items_for(user, request.path) if user and user.is_authenticated and not is_public else []
+    return {"tenant": tenant, "is_public_site": is_public, "nav_items": nav}

@@ -1,0 +1,25 @@
+"""Enqueueing side effects only after the database transaction commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+
+def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send ``task`` once the current transaction commits, in the tenant active *now*.
+
+    Services call this instead of ``task.delay``: a rolled-back change sends nothing, and
+    the schema is captured here because the commit may happen after the caller has left
+    its ``schema_context`` (the header that routes the task is read at send time).
+    """
+    schema = connection.schema_name
+
+    def send() -> None:
+        with schema_context(schema):
+            task.delay(*args, **kwargs)
+
+    transaction.on_commit(send)

@@ -1,0 +1,52 @@
+"""URLs of a tenant's portal (acme.localhost). The public host uses prm/urls_public.py."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from prm.portal import views
+from prm.users import api as users_api
+
+api_v1 = [
+    path("auth/token/", users_api.TokenObtainApi.as_view(), name="api-token"),
+    path("me/", users_api.MeApi.as_view(), name="api-me"),
+]
+
+reset = "portal/password_reset"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api-token/", views.api_token, name="api-token-create"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name=f"{reset}_form.html",
+            email_template_name="users/email/password_reset.txt",
+            subject_template_name="users/email/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name=f"{reset}_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name=f"{reset}_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(template_name=f"{reset}_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("healthz/", views.healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler404 = "prm.portal.errors.not_found"
+handler500 = "prm.portal.errors.server_error"

@@ -1,0 +1,78 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from prm.users.models import User
+
+
+class TokenObtainApi(APIView):
+    """Exchange e-mail and password for an API token of the current tenant."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    def get_authenticate_header(self, request) -> str:
+        return "Token"  # makes a failed login a 401, not a 403
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Demo login",
+                value={"email": "admin@acme.example", "password": "demo-pass-123"},
+                request_only=True,
+            )
+        ],
+        auth=[],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            email=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            # Same answer for an unknown e-mail and a wrong password.
+            raise exceptions.AuthenticationFailed(
+                "Unable to log in with the provided e-mail and password."
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(self.OutputSerializer({"token": token.key}).data)
+
+
+class MeApi(APIView):
+    """The caller: identity and role (organisation and partner follow with the org issue)."""
+
+    class OutputSerializer(serializers.ModelSerializer):
+        role_label = serializers.CharField(source="get_role_display")
+        side = serializers.SerializerMethodField()
+        tenant = serializers.SerializerMethodField()
+
+        class Meta:
+            model = User
+            fields = ["id", "email", "full_name", "role", "role_label", "side", "tenant"]
+
+        def get_side(self, user: User) -> str:
+            return "vendor" if user.is_vendor_side else "partner"
+
+        def get_tenant(self, user: User) -> dict:
+            tenant = self.context["request"].tenant
+            return {"schema": tenant.schema_name, "name": tenant.name}
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request):
+        return Response(self.OutputSerializer(request.user, context={"request": request}).data)

@@ -1,0 +1,1 @@
+"""Workflow definitions, the event outbox, runs and approvals (the workflow engine issue)."""
