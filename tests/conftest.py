@@ -1,0 +1,79 @@
+"""Personas and tenants shared by the suite.
+
+The demo tenants (``seed_demo``) are created once per test database, committed, so real
+Celery workers and live servers see them too. Each test runs inside a transaction that is
+rolled back; ``acme`` / ``globex`` activate a tenant for the test's own ORM calls.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import get_tenant_model
+
+from prm.demo import PASSWORD
+from prm.tenancy import middleware
+
+ACME_HOST = "acme.localhost"
+GLOBEX_HOST = "globex.localhost"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", stdout=io.StringIO())
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _reset_tenancy():
+    yield
+    middleware.forget()
+    connection.set_schema_to_public()
+
+
+def _activate(schema: str):
+    tenant = get_tenant_model().objects.get(schema_name=schema)
+    connection.set_tenant(tenant)
+    return tenant
+
+
+@pytest.fixture
+def acme(db):
+    return _activate("acme")
+
+
+@pytest.fixture
+def globex(db):
+    return _activate("globex")
+
+
+def login_client(host: str, email: str) -> Client:
+    client = Client(HTTP_HOST=host)
+    response = client.post("/login/", {"username": email, "password": PASSWORD})
+    assert response.status_code == 302, f"login of {email} failed"
+    return client
+
+
+def token_client(host: str, email: str) -> Client:
+    response = Client(HTTP_HOST=host).post(
+        "/api/v1/auth/token/",
+        {"email": email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+
+
+@pytest.fixture
+def acme_admin_api(db):
+    return token_client(ACME_HOST, "admin@acme.example")
+
+
+@pytest.fixture
+def acme_partner_api(db):
+    return token_client(ACME_HOST, "bob@northwind.example")

@@ -1,0 +1,110 @@
+"""The task path end to end: a real Celery worker subprocess on the embedded Redis,
+reading the committed test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from prm.celery import app as celery_app
+from prm.tenancy.models import Vendor
+from prm.tenancy.services import vendor_provision
+from prm.tenancy.tasks import ping
+from prm.users.models import User
+
+pytestmark = pytest.mark.worker
+
+
+def database_url() -> str:
+    """The test database, for subprocesses (the embedded server's socket is an option)."""
+    db = connection.settings_dict
+    host = db["HOST"] or db["OPTIONS"].get("host", "")
+    auth = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
+    return f"postgres://{auth}@/{db['NAME']}?host={host}&port={db['PORT'] or 5432}"
+
+
+def start_worker(extra_env: dict[str, str], *args: str) -> subprocess.Popen:
+    """A real worker process on the test database and the test Redis."""
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="prm.settings_test",
+        DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        **extra_env,
+    )
+    cmd = [sys.executable, "-m", "celery", "-A", "prm", "worker", "-l", "warning"]
+    cmd += ["--without-mingle", "--without-gossip", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE]
+    return subprocess.Popen([*cmd, *args], env=env, cwd=settings.BASE_DIR)
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, tmp_path_factory):
+    mail_dir = tmp_path_factory.mktemp("mail")
+    celery_app.conf.task_always_eager = False
+    proc = start_worker(
+        {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+        },
+        "-P",
+        "solo",
+    )
+    try:
+        yield mail_dir
+    finally:
+        celery_app.conf.task_always_eager = True
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_task_runs_in_the_tenant_that_sent_it(worker, db):
+    with schema_context("acme"):
+        acme = ping.delay().get(timeout=60)
+        acme_users = User.objects.count()
+    with schema_context("globex"):
+        globex = ping.delay().get(timeout=30)
+    assert acme == {"schema": "acme", "users": acme_users}
+    assert globex["schema"] == "globex"
+    assert globex["users"] != acme_users
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_provisioning_a_tenant_sends_the_welcome_email_after_commit(
+    worker: Path, django_db_blocker
+):
+    with django_db_blocker.unblock():
+        vendor = vendor_provision(
+            schema_name="initrode",
+            domain="initrode.localhost",
+            name="Initrode",
+            admin_email="Boss@Initrode.example",
+            admin_password=None,
+        )
+        try:
+            message = wait_for(lambda: [p.read_text() for p in worker.iterdir()])[0]
+            assert "To: boss@initrode.example" in message
+            assert "Welcome to Initrode's partner portal" in message
+            assert "http://initrode.localhost/login/" in message
+            assert "http://initrode.localhost/password-reset/" in message  # no password yet
+            with schema_context("initrode"):
+                assert User.objects.get().welcome_sent_at is not None
+        finally:
+            connection.set_schema_to_public()
+            Vendor.objects.get(pk=vendor.pk).delete(force_drop=True)
