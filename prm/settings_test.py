@@ -7,8 +7,8 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("PRM_DATA_DIR", str(Path(__file__).resolve().parent.parent / ".data/test"))
 
-from prm.settings import *  # noqa: E402,F403
-from prm.settings import env  # noqa: E402
+from prm.settings import *  # noqa: F403
+from prm.settings import env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -83,7 +83,7 @@ def test_bad_provisioning_input_is_refused_and_creates_nothing(db, overrides, fi
 
 
 def test_the_command_reports_errors_without_a_traceback(db):
-    with pytest.raises(CommandError, match="domain: The host name 'acme.localhost'"):
+    with pytest.raises(CommandError, match=r"domain: The host name 'acme\.localhost'"):
         call_command(
             "provision_tenant",
             "--schema=umbrella",
