@@ -1,0 +1,19 @@
+"""The same project without tenancy, as the baseline of scenario (a): plain PostgreSQL
+backend with ``search_path`` fixed per connection, no host lookup, no per-request SET."""
+
+from prm.settings import *  # noqa: F403
+from prm.settings import DATABASES, MIDDLEWARE
+
+DATABASES["default"] = {
+    **DATABASES["default"],
+    "ENGINE": "django.db.backends.postgresql",
+    "OPTIONS": {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "options": "-c search_path=acme,public",
+    },
+}
+MIDDLEWARE = [
+    "bench.urls_notenant.FixedTenantMiddleware",
+    *(m for m in MIDDLEWARE if m != "prm.tenancy.middleware.TenantMiddleware"),
+]
+ROOT_URLCONF = "bench.urls_notenant"

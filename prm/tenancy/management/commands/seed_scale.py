@@ -1,0 +1,118 @@
+"""Large tenants for benchmarks, fast: rows are streamed with COPY in chunks.
+
+    manage.py seed_scale --tenant bench --users 50000
+    manage.py seed_scale --tenants 200 --prefix load
+
+Later issues add their entities (partners, deals, ...) as further options."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import time
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from tqdm import tqdm
+
+from prm.demo import PASSWORD
+from prm.tenancy.models import Vendor
+from prm.tenancy.services import template_ensure, vendor_provision
+from prm.users.models import Role
+
+CHUNK = 10_000
+
+
+def copy_rows(table: str, columns: list[str], rows, total: int, label: str) -> None:
+    """COPY ``rows`` (tuples) into ``table`` of the current schema, CHUNK rows at a time."""
+    with tqdm(total=total, desc=label, unit="rows", leave=False) as bar:
+        rows = iter(rows)
+        while chunk := list(itertools.islice(rows, CHUNK)):
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(chunk)
+            buffer.seek(0)
+            with connection.cursor() as cursor:
+                cursor.copy_expert(
+                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
+                    buffer,
+                )
+            bar.update(len(chunk))
+
+
+class Command(BaseCommand):
+    help = "Build large tenants fast for benchmarks (COPY, with a progress bar)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tenant", help="Schema of the tenant to fill (created if missing)")
+        parser.add_argument("--users", type=int, default=0, help="Users to add to --tenant")
+        parser.add_argument("--tenants", type=int, default=0, help="Empty tenants to create")
+        parser.add_argument("--prefix", default="load", help="Schema prefix for --tenants")
+
+    def handle(self, *args, **opts):
+        started = time.perf_counter()
+        template_ensure()
+        if opts["tenants"]:
+            self.create_tenants(opts["tenants"], opts["prefix"])
+        if opts["tenant"]:
+            vendor = self.ensure_tenant(opts["tenant"])
+            if opts["users"]:
+                with schema_context(vendor.schema_name), transaction.atomic():
+                    self.add_users(vendor.schema_name, opts["users"])
+        self.stdout.write(f"Done in {time.perf_counter() - started:.1f}s")
+
+    def ensure_tenant(self, schema: str) -> Vendor:
+        vendor = Vendor.objects.filter(schema_name=schema).first()
+        host = schema.replace("_", "-")
+        return vendor or vendor_provision(
+            schema_name=schema,
+            domain=f"{host}.localhost",
+            name=schema.title(),
+            admin_email=f"admin@{host}.example",
+            admin_password=PASSWORD,
+        )
+
+    def create_tenants(self, count: int, prefix: str) -> None:
+        existing = set(
+            Vendor.objects.filter(schema_name__startswith=f"{prefix}_").values_list(
+                "schema_name", flat=True
+            )
+        )
+        wanted = [f"{prefix}_{i:04d}" for i in range(1, count + 1)]
+        for schema in tqdm([s for s in wanted if s not in existing], desc="tenants"):
+            self.ensure_tenant(schema)
+
+    def add_users(self, schema: str, count: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM users_user")
+            start = cursor.fetchone()[0]
+        password = make_password(PASSWORD)  # one hash for all: hashing is the slow part
+        now = timezone.now().isoformat()
+        roles = [Role.PARTNER_USER] * 6 + [Role.PARTNER_MANAGER, Role.PARTNER_ADMIN]
+        rows = (
+            (
+                f"user{n}@{schema.replace('_', '-')}-scale.example",
+                f"Scale User {n}",
+                roles[n % len(roles)],
+                password,
+                True,
+                False,
+                False,
+                now,
+            )
+            for n in range(start, start + count)
+        )
+        columns = [
+            "email",
+            "full_name",
+            "role",
+            "password",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "date_joined",
+        ]
+        copy_rows("users_user", columns, rows, count, "users")
