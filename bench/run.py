@@ -155,6 +155,7 @@ def scenario_provisioning(count: int) -> dict:
             vendor.delete(force_drop=True)
     median = {mode: statistics.median(t) for mode, t in timings.items()}
     return {
+        "schemas_present": Vendor.objects.count(),
         "cloned_s": median["cloned"],
         "migrated_s": median["migrated"],
         "speedup": median["migrated"] / median["cloned"],
@@ -212,7 +213,8 @@ def markdown(results: dict) -> str:
             "|---:|---:|---:|",
             f"| {b['cloned_s']:.3f} s | {b['migrated_s']:.3f} s | {b['speedup']:.1f}x |",
             "",
-            f"Median of {b['samples']} each; target under 1 s.",
+            f"Median of {b['samples']} each, with {b['schemas_present']} schemas present; "
+            "target under 1 s.",
             "",
         ]
     if c := results.get("migrate"):
@@ -266,12 +268,13 @@ def main() -> int:
     if "tenancy" in chosen:
         print("(a) tenancy overhead…", flush=True)
         results["tenancy"] = scenario_tenancy(args.requests, args.concurrency, args.rounds)
-    if "provisioning" in chosen:
-        print("(b) tenant provisioning…", flush=True)
-        results["provisioning"] = scenario_provisioning(args.provision_samples)
+    # (c) first: it creates the 200 tenants, so (b) is measured in a crowded catalog.
     if "migrate" in chosen:
         print(f"(c) migrate_schemas over {args.tenants} tenants…", flush=True)
         results["migrate"] = scenario_migrate(args.tenants)
+    if "provisioning" in chosen:
+        print("(b) tenant provisioning…", flush=True)
+        results["provisioning"] = scenario_provisioning(args.provision_samples)
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "raw").mkdir(exist_ok=True)

@@ -84,6 +84,9 @@ class Command(BaseCommand):
         wanted = [f"{prefix}_{i:04d}" for i in range(1, count + 1)]
         for schema in tqdm([s for s in wanted if s not in existing], desc="tenants"):
             self.ensure_tenant(schema)
+            # A fresh server session per tenant: one session that creates hundreds of
+            # schemas slows down ~10x as its catalog caches grow (seen here: 0.5 s -> 5 s).
+            connection.close()
 
     def add_users(self, schema: str, count: int) -> None:
         with connection.cursor() as cursor:
