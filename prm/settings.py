@@ -121,8 +121,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
-GUARDIAN_ANONYMOUS_USER_NAME = None  # no anonymous user row in every schema
-ANONYMOUS_USER_NAME = None
+ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row in every schema
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -53,8 +53,10 @@ class LoginView(auth_views.LoginView):
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page of the signed-in user, by role."""
     user: User = request.user
-    context: dict = {"role_purpose": ROLE_PURPOSE.get(user.role, ""), "has_token": False}
-    context["has_token"] = Token.objects.filter(user=user).exists()
+    context: dict = {
+        "role_purpose": ROLE_PURPOSE.get(user.role, ""),
+        "has_token": Token.objects.filter(user=user).exists(),
+    }
     if user.role == Role.VENDOR_ADMIN:
         counts = dict(
             User.objects.filter(is_active=True)
