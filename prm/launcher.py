@@ -34,6 +34,12 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def say(text: str) -> None:
+    """Print, surviving a closed terminal or pipe (cleanup must go on regardless)."""
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
+
+
 def _kill_tree(pid: int, timeout: float = 10.0) -> None:
     try:
         parent = psutil.Process(pid)
@@ -61,7 +67,7 @@ def reap_leftovers(state_file: Path) -> None:
         try:
             proc = psutil.Process(entry["pid"])
             if abs(proc.create_time() - entry["started"]) < 1:  # not a recycled PID
-                print(f"Stopping leftover {entry['name']} (pid {entry['pid']})", flush=True)
+                say(f"Stopping leftover {entry['name']} (pid {entry['pid']})")
                 _kill_tree(proc.pid, timeout=5)
         except (psutil.NoSuchProcess, KeyError):
             continue
@@ -94,17 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         if stopping:
             return
         stopping = True
-        print("\nStopping…", flush=True)
+        # A closing terminal sends SIGHUP (and make may exit first on Ctrl-C): finish anyway.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        say("\nStopping…")
         for name, proc in reversed(children):
             _kill_tree(proc.pid)
-            print(f"  {name} stopped", flush=True)
+            say(f"  {name} stopped")
         state_file.unlink(missing_ok=True)
         for name, server in reversed(servers):
             (embedded.stop_redis if name == "redis" else embedded.stop_postgres)(server)
-            print(f"  {name} stopped", flush=True)
+            say(f"  {name} stopped")
 
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    signal.signal(signal.SIGINT, lambda *a: sys.exit(0))
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *a: sys.exit(0))
     try:
         if not env.get("DATABASE_URL"):
             server, env["DATABASE_URL"] = embedded.start_postgres(data_dir)
@@ -147,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         while True:
             for name, proc in children:
                 if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping everything.", flush=True)
+                    say(f"{name} exited with {proc.returncode}; stopping everything.")
                     return 1
             time.sleep(0.5)
     except subprocess.CalledProcessError as exc:
@@ -163,15 +172,14 @@ def _print_banner(port: int, seconds: float) -> None:
     from prm.demo import PASSWORD, logins
 
     width = max(len(email) for email, _ in logins())
-    print(
+    say(
         f"\nPRM portal is up ({seconds:.1f}s):\n"
         f"  http://acme.localhost:{port}/     (tenant acme)\n"
         f"  http://globex.localhost:{port}/   (tenant globex)\n"
         f"  http://localhost:{port}/admin/    (platform operator)\n"
         f"Logins (password {PASSWORD}):\n"
         + "".join(f"  {email:<{width}}  {what}\n" for email, what in logins())
-        + "Press Ctrl-C to stop.\n",
-        flush=True,
+        + "Press Ctrl-C to stop.\n"
     )
 
 

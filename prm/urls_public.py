@@ -3,8 +3,13 @@ where tenants and their domains are listed and created."""
 
 from django.contrib import admin
 from django.urls import path
+from rest_framework.authtoken.models import TokenProxy
 
 from prm.portal import views
+
+# API tokens live in tenant schemas; the operator's admin has no table for them.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 urlpatterns = [
     path("", views.public_home, name="public-home"),

@@ -34,6 +34,8 @@ def test_operator_sees_the_tenants_but_not_the_template(operator):
     assert "acme.localhost" in page
     assert "globex.localhost" in page
     assert "tenant_template" not in page
+    assert "Platform" not in page  # the public schema is the platform, not a vendor
+    assert "Auth token" not in operator.get("/admin/").content.decode()
 
 
 def test_operator_creates_a_tenant_through_the_provisioning_service(operator):

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django_tenants.utils import get_public_schema_name
 
 from prm.tenancy.models import Domain, Vendor
 from prm.tenancy.services import vendor_provision, vendor_validate
@@ -54,7 +55,14 @@ class VendorAdmin(admin.ModelAdmin):
     inlines = [DomainInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(is_template=False).prefetch_related("domains")
+        # The template and the platform's own (public) schema are not vendors to manage.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(is_template=False)
+            .exclude(schema_name=get_public_schema_name())
+            .prefetch_related("domains")
+        )
 
     @admin.display(description="Primary host")
     def primary_domain(self, vendor: Vendor) -> str:

@@ -1,5 +1,5 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -15,10 +15,12 @@ class TokenObtainApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="TokenRequest")
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
+    @extend_schema_serializer(component_name="Token")
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
@@ -57,6 +59,7 @@ class TokenObtainApi(APIView):
 class MeApi(APIView):
     """The caller: identity and role (organisation and partner follow with the org issue)."""
 
+    @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.ModelSerializer):
         role_label = serializers.CharField(source="get_role_display")
         side = serializers.SerializerMethodField()
