@@ -50,6 +50,8 @@ def portal(django_db_setup):
                 break
             except OSError:
                 time.sleep(0.1)
+        else:
+            pytest.fail("the portal server did not start")
         yield f"http://{{host}}.localhost:{port}"
     finally:
         server.terminate()
