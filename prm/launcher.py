@@ -79,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--bind", default=os.environ.get("BIND", "0.0.0.0"))
     parser.add_argument("--no-seed", action="store_true", help="Skip the demo data.")
-    parser.add_argument("--production", action="store_true", help="gunicorn instead of runserver")
     args = parser.parse_args(argv)
 
     data_dir = Path(os.environ.get("PRM_DATA_DIR", BASE_DIR / ".data")).resolve()
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     env = dict(os.environ, PRM_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
-    env.setdefault("DEBUG", "0" if args.production else "1")
+    env.setdefault("DEBUG", "1")
     env.setdefault("PORTAL_URL_PORT", f":{args.port}")
     servers: list[tuple[str, object]] = []
     children: list[tuple[str, subprocess.Popen]] = []
@@ -128,13 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         manage("migrate_schemas", "-v", "0")
         if not args.no_seed:
             manage("seed_demo")
-        web = (
-            [PYTHON, "-m", "gunicorn", "prm.wsgi", "-b", f"{args.bind}:{args.port}", "-w", "3"]
-            if args.production
-            else [PYTHON, "manage.py", "runserver", f"{args.bind}:{args.port}"]
-        )
-        if args.production:
-            manage("collectstatic", "--noinput", "-v", "0")
+        web = [PYTHON, "manage.py", "runserver", f"{args.bind}:{args.port}"]
         celery = [PYTHON, "-m", "celery", "-A", "prm"]
         commands = {
             "web": web,
