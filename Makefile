@@ -38,9 +38,10 @@ chromium: ## Debian's chromium for the browser tests (apt, as root)
 test: install chromium ## Run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy prm partners deals incentives workflows bench
 
 format: install ## Fix what ruff can fix
 	$(VENV)/bin/ruff check --fix .

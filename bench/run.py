@@ -151,7 +151,7 @@ def scenario_provisioning(count: int) -> dict:
                     admin_password=None,
                 )
                 timings[mode].append(time.perf_counter() - started)
-            connection.set_schema_to_public()
+            connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
             vendor.delete(force_drop=True)
     median = {mode: statistics.median(t) for mode, t in timings.items()}
     return {

@@ -1,9 +1,19 @@
 """The demo logins of PRODUCT.md §10 (plain data: the launcher prints them before Django
 is set up; ``seed_demo`` creates them)."""
 
+from typing import TypedDict
+
+
+class DemoTenant(TypedDict):
+    name: str
+    domain: str
+    admin: tuple[str, str]  # e-mail, full name
+    users: list[tuple[str, str, str]]  # e-mail, full name, role
+
+
 PASSWORD = "demo-pass-123"
 OPERATOR = "operator@platform.example"
-TENANTS = {
+TENANTS: dict[str, DemoTenant] = {
     "acme": {
         "name": "Acme",
         "domain": "acme.localhost",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import schema_context
+
+from prm.tenancy.context import current_schema
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
@@ -16,7 +18,7 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     the schema is captured here because the commit may happen after the caller has left
     its ``schema_context`` (the header that routes the task is read at send time).
     """
-    schema = connection.schema_name
+    schema = current_schema()
 
     def send() -> None:
         with schema_context(schema):

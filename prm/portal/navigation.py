@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django_tenants.utils import get_public_schema_name
 
+from prm.tenancy.context import current_schema
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role
 
 
@@ -44,7 +44,7 @@ def items_for(user, path: str) -> list[dict]:
 def context(request) -> dict:
     """Template context: the tenant and the navigation for the signed-in user."""
     tenant = getattr(request, "tenant", None)
-    is_public = connection.schema_name == get_public_schema_name()
+    is_public = current_schema() == get_public_schema_name()
     user = getattr(request, "user", None)
     nav = items_for(user, request.path) if user and user.is_authenticated and not is_public else []
     return {"tenant": tenant, "is_public_site": is_public, "nav_items": nav}

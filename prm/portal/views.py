@@ -10,11 +10,21 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 from rest_framework.authtoken.models import Token
 
+from prm.tenancy.context import current_tenant
 from prm.users.models import VENDOR_ROLES, Role, User
 
-ROLE_PURPOSE = {
+
+class PortalRequest(HttpRequest):
+    """A request after the middleware: signed in (views use @login_required) and htmx-aware."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+ROLE_PURPOSE: dict[str, str] = {
     Role.VENDOR_ADMIN: "You configure the program: org structure, tiers, policies, workflows, "
     "users and agreements.",
     Role.CHANNEL_MANAGER: "You own partners in your territory and review their deals, "
@@ -50,9 +60,9 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PortalRequest) -> HttpResponse:
     """The landing page of the signed-in user, by role."""
-    user: User = request.user
+    user = request.user
     context: dict = {
         "role_purpose": ROLE_PURPOSE.get(user.role, ""),
         "has_token": Token.objects.filter(user=user).exists(),
@@ -68,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent_logins"] = User.objects.filter(last_login__isnull=False).order_by(
             "-last_login"
         )[:6]
-        context["domains"] = connection.tenant.domains.all()
+        context["domains"] = current_tenant().domains.all()
         template = "portal/home_admin.html"
     elif user.role in VENDOR_ROLES:
         context["team"] = User.objects.filter(role__in=VENDOR_ROLES, is_active=True)[:20]
@@ -83,7 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: PortalRequest) -> HttpResponse:
     """Create (or replace) the caller's API token and show it once."""
     Token.objects.filter(user=request.user).delete()
     token = Token.objects.create(user=request.user)

@@ -30,7 +30,7 @@ class VendorCreationForm(forms.ModelForm):
         fields = ["name", "schema_name"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         try:
             vendor_validate(
                 data.get("schema_name", ""), data.get("domain", ""), data.get("name", "")
@@ -68,10 +68,10 @@ class VendorAdmin(admin.ModelAdmin):
     def primary_domain(self, vendor: Vendor) -> str:
         return next((d.domain for d in vendor.domains.all() if d.is_primary), "—")
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = VendorCreationForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

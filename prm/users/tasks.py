@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from prm.celery import app
+from prm.tenancy.context import current_tenant
 from prm.tenancy.urls_util import tenant_url
 from prm.users.models import User
 
@@ -19,7 +19,7 @@ def send_welcome_email(user_id: int) -> bool:
     if not claimed:
         return False
     user = User.objects.get(id=user_id)
-    tenant = connection.tenant
+    tenant = current_tenant()
     context = {
         "user": user,
         "vendor_name": getattr(tenant, "name", "the partner portal"),
