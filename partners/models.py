@@ -1,1 +1,371 @@
-"""Partner organisations, their people, skills and agreements (the org/partners issue)."""
+"""Org structures (vendor org units, partner organisations), memberships, partner profiles,
+skills, certifications, agreements, applications and invitations (PRODUCT.md §2-§3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Left, Lower
+from django.utils import timezone
+from django_countries.fields import CountryField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+STEPLEN = MP_Node.steplen
+
+
+def sibling_unique(field: str, name: str) -> models.UniqueConstraint:
+    """One ``field`` value per parent: the parent's path is the node's path minus one step."""
+    return models.UniqueConstraint(
+        Left("path", (F("depth") - 1) * STEPLEN), Lower(field), name=name
+    )
+
+
+def path_prefix_index(name: str) -> models.Index:
+    """Subtree queries are ``path LIKE 'prefix%'``: a pattern-ops index serves them."""
+    return models.Index(fields=["path"], opclasses=["varchar_pattern_ops"], name=name)
+
+
+class MembershipRole(models.TextChoices):
+    MEMBER = "member", "Member"
+    MANAGER = "manager", "Manager"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class OrgUnit(MP_Node):
+    """A unit of the vendor's organisation (Global → EMEA → DACH); territories are units."""
+
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["numchild"])
+
+    class Meta:
+        constraints = [sibling_unique("name", "org_unit_sibling_name_unique")]
+        indexes = [path_prefix_index("org_unit_path_prefix")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgUnitMembership(models.Model):
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_memberships"
+    )
+    role = models.CharField(max_length=16, choices=MembershipRole.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "user"], name="unit_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.unit}"
+
+
+class Tier(models.Model):
+    """A partner tier, configured per tenant, with the criteria a tier review checks."""
+
+    name = models.CharField(max_length=60, unique=True)
+    rank = models.PositiveSmallIntegerField(unique=True, help_text="Higher is better.")
+    min_trailing_revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    min_certified_people = models.PositiveIntegerField(default=0)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Competency(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "competencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Industry(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "industries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerType(models.TextChoices):
+    RESELLER = "reseller", "Reseller"
+    DISTRIBUTOR = "distributor", "Distributor"
+    MSP = "msp", "Managed service provider"
+    REFERRAL = "referral", "Referral"
+    SYSTEM_INTEGRATOR = "system_integrator", "System integrator"
+    ISV = "isv", "ISV"
+
+
+class PartnerStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+
+
+PARTNER_TRANSITIONS: dict[str, frozenset[str]] = {
+    PartnerStatus.APPLIED: frozenset({PartnerStatus.ONBOARDING, PartnerStatus.TERMINATED}),
+    PartnerStatus.ONBOARDING: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
+    PartnerStatus.ACTIVE: frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED}),
+    PartnerStatus.SUSPENDED: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
+    PartnerStatus.TERMINATED: frozenset(),
+}
+
+
+class Partner(MP_Node):
+    """A partner organisation: a company, its subsidiaries and branches form a tree."""
+
+    legal_name = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=120)
+    website = models.URLField(blank=True)
+    email_domain = models.CharField(max_length=120, blank=True)
+    partner_type = models.CharField(max_length=24, choices=PartnerType.choices)
+    tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT)
+    status = models.CharField(
+        max_length=16, choices=PartnerStatus.choices, default=PartnerStatus.APPLIED
+    )
+    territory = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="partners"
+    )
+    channel_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_partners",
+    )
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="partners")
+    industries = models.ManyToManyField(Industry, blank=True, related_name="partners")
+    description = models.TextField(blank=True)
+    profile_reviewed_at = models.DateTimeField(
+        default=timezone.now, help_text="Last time the partner confirmed its profile."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["numchild"], m2m_fields=[competencies, industries])
+
+    class Meta:
+        constraints = [sibling_unique("display_name", "partner_sibling_name_unique")]
+        indexes = [
+            path_prefix_index("partner_path_prefix"),
+            models.Index(fields=["status", "tier"], name="partner_status_tier"),
+        ]
+        permissions = [("manage_partner", "Manage the partner's profile and users")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def days_since_review(self) -> int:
+        return (timezone.now() - self.profile_reviewed_at).days
+
+
+class PartnerMembership(models.Model):
+    """A partner-side user's place in the partner tree (one partner unit per user)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    )
+    role = models.CharField(max_length=16, choices=MembershipRole.choices)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.partner}"
+
+
+class Location(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="locations")
+    label = models.CharField(max_length=80, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    region = models.CharField(max_length=80, blank=True)
+    is_headquarters = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["country"], name="location_country")]
+
+    def __str__(self) -> str:
+        return f"{self.city}, {self.get_country_display()}"
+
+
+class BusinessPlan(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="plans")
+    year = models.PositiveSmallIntegerField()
+    revenue_target = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    deals_target = models.PositiveIntegerField(default=0)
+    certified_people_target = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "year"], name="business_plan_year_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} plan {self.year}"
+
+
+class Certification(models.Model):
+    """A certification held by one of the partner's people."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="certifications")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    holder_name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120)
+    competency = models.ForeignKey(
+        Competency, null=True, blank=True, on_delete=models.SET_NULL, related_name="certifications"
+    )
+    issued_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_on"], name="certification_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("issued_on")),
+                name="certification_expires_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.holder_name})"
+
+
+class Agreement(models.Model):
+    """A version of the program terms. The current one is the latest published."""
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class AgreementAcceptance(models.Model):
+    """Who accepted which version, when and from where. Never deleted."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acceptances"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "user"], name="acceptance_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted v{self.agreement.version}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class PartnerApplication(models.Model):
+    """A prospect's application through the tenant's public form."""
+
+    company_name = models.CharField(max_length=200)
+    website = models.URLField(blank=True)
+    partner_type = models.CharField(max_length=24, choices=PartnerType.choices)
+    country = CountryField()
+    contact_name = models.CharField(max_length=120)
+    contact_email = models.EmailField()
+    message = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
+    )
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    partner = models.OneToOneField(Partner, null=True, blank=True, on_delete=models.SET_NULL)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_ip = models.GenericIPAddressField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link to create an account and set a password. Only a hash
+    of the token is stored."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32)
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.CASCADE)
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE)
+    membership_role = models.CharField(
+        max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email"], name="invitation_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} as {self.role}"
+
+
+class PartnerUserObjectPermission(UserObjectPermissionBase):
+    """Explicit per-partner grants (django-guardian), with a real foreign key so scope
+    queries join instead of casting ``object_pk``."""
+
+    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+
+class PartnerGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)

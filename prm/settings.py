@@ -73,6 +73,10 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "treebeard",
+    "simple_history",
+    "import_export",
+    "django_countries",
     "prm.portal",
 ]
 TENANT_APPS = [
@@ -113,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "prm.api.ApiErrorMiddleware",
 ]
 

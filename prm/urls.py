@@ -1,15 +1,16 @@
 """URLs of a tenant's portal (acme.localhost). The public host uses prm/urls_public.py."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from partners.urls import api_urls as partners_api_urls
 from prm.portal import views
 from prm.users import api as users_api
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", users_api.TokenObtainApi.as_view(), name="api-token"),
-    path("me/", users_api.MeApi.as_view(), name="api-me"),
+    *partners_api_urls,
 ]
 
 reset = "portal/password_reset"

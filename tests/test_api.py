@@ -5,8 +5,8 @@ from django.urls import include, path
 from openapi_spec_validator import validate
 from rest_framework.generics import ListAPIView
 
+from partners.api import UserOut
 from prm.api import Conflict
-from prm.users.api import MeApi
 from prm.users.models import User
 from tests.conftest import ACME_HOST, GLOBEX_HOST
 
@@ -148,7 +148,7 @@ def test_api_docs_are_served_without_a_cdn(db):
 
 
 class _UserList(ListAPIView):
-    serializer_class = MeApi.OutputSerializer
+    serializer_class = UserOut
     queryset = User.objects.order_by("email")
 
 

@@ -6,8 +6,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prm.users.models import User
-
 
 class TokenObtainApi(APIView):
     """Exchange e-mail and password for an API token of the current tenant."""
@@ -54,28 +52,3 @@ class TokenObtainApi(APIView):
             )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(self.OutputSerializer({"token": token.key}).data)
-
-
-class MeApi(APIView):
-    """The caller: identity and role (organisation and partner follow with the org issue)."""
-
-    @extend_schema_serializer(component_name="Me")
-    class OutputSerializer(serializers.ModelSerializer):
-        role_label = serializers.CharField(source="get_role_display")
-        side = serializers.SerializerMethodField()
-        tenant = serializers.SerializerMethodField()
-
-        class Meta:
-            model = User
-            fields = ["id", "email", "full_name", "role", "role_label", "side", "tenant"]
-
-        def get_side(self, user: User) -> str:
-            return "vendor" if user.is_vendor_side else "partner"
-
-        def get_tenant(self, user: User) -> dict:
-            tenant = self.context["request"].tenant
-            return {"schema": tenant.schema_name, "name": tenant.name}
-
-    @extend_schema(responses={200: OutputSerializer})
-    def get(self, request):
-        return Response(self.OutputSerializer(request.user, context={"request": request}).data)

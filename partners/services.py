@@ -1,0 +1,597 @@
+"""Writes of the partners app: org units, partners, memberships, agreements, invitations and
+applications. Each service is keyword-only, checks the actor's right through partners.scope,
+runs in one transaction and leaves an audit record (django-simple-history) with a reason."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from treebeard.exceptions import InvalidMoveToDescendant
+
+from partners.models import (
+    PARTNER_TRANSITIONS,
+    Agreement,
+    AgreementAcceptance,
+    ApplicationStatus,
+    Invitation,
+    MembershipRole,
+    OrgUnit,
+    OrgUnitMembership,
+    Partner,
+    PartnerApplication,
+    PartnerMembership,
+    PartnerStatus,
+)
+from partners.scope import partners_editable_by, users_editable_by
+from prm.api import Conflict
+from prm.tasks import enqueue_on_commit
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
+from prm.users.services import user_create
+
+INVITATION_DAYS = 7
+
+
+def _audit(instance: Any, actor: User | None, reason: str) -> None:
+    """Who and why for the history row the next save writes."""
+    instance._history_user = actor
+    instance._change_reason = reason
+
+
+def _lock_tree(name: str) -> None:
+    """Serialise changes to one tree (treebeard rewrites paths in several statements)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"tree:{name}"])
+
+
+def _require(queryset, obj, message: str) -> None:
+    if not queryset.filter(pk=obj.pk).exists():
+        raise PermissionDenied(message)
+
+
+def _require_vendor_admin(actor: User) -> None:
+    if actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins change the organisation.")
+
+
+# --- org units ------------------------------------------------------------------------
+
+
+def _clean_unit_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["A unit needs a name."]})
+    return name
+
+
+def _sibling_clash() -> ValidationError:
+    return ValidationError({"name": ["A unit with this name already exists under that parent."]})
+
+
+@transaction.atomic
+def org_unit_create(*, actor: User, name: str, parent: OrgUnit | None = None) -> OrgUnit:
+    """Add a unit under ``parent`` (or a new root). Vendor admins only."""
+    _require_vendor_admin(actor)
+    name = _clean_unit_name(name)
+    _lock_tree("org_unit")
+    unit = OrgUnit(name=name)
+    _audit(unit, actor, "created")
+    try:
+        with transaction.atomic():
+            if parent is None:
+                return OrgUnit.objects.add_root(instance=unit)
+            parent.refresh_from_db()
+            return OrgUnit.objects.add_child(parent, instance=unit)
+    except IntegrityError:
+        raise _sibling_clash() from None
+
+
+@transaction.atomic
+def org_unit_rename(*, actor: User, unit: OrgUnit, name: str) -> OrgUnit:
+    _require_vendor_admin(actor)
+    unit.name = _clean_unit_name(name)
+    _audit(unit, actor, "renamed")
+    try:
+        with transaction.atomic():
+            unit.save(update_fields=["name"])
+    except IntegrityError:
+        raise _sibling_clash() from None
+    return unit
+
+
+@transaction.atomic
+def org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> OrgUnit:
+    """Move ``unit`` and its subtree under ``parent`` (None: make it a root). Scope follows
+    at once: it is computed from paths, which the move rewrites."""
+    _require_vendor_admin(actor)
+    _lock_tree("org_unit")
+    unit.refresh_from_db()
+    if parent is not None:
+        parent.refresh_from_db()
+        if parent.pk == unit.pk or parent.path.startswith(unit.path):
+            raise ValidationError(
+                {"parent": ["A unit cannot move under itself or one of its own sub-units."]}
+            )
+    try:
+        with transaction.atomic():
+            if parent is None:
+                last_root = OrgUnit.objects.get_last_root_node()
+                OrgUnit.objects.move(unit, last_root, "last-sibling")
+            else:
+                OrgUnit.objects.move(unit, parent, "last-child")
+    except InvalidMoveToDescendant:
+        raise ValidationError(
+            {"parent": ["A unit cannot move under itself or one of its own sub-units."]}
+        ) from None
+    except IntegrityError:
+        raise _sibling_clash() from None
+    unit.refresh_from_db()
+    _audit(unit, actor, f"moved under {parent.name if parent else 'the top level'}")
+    unit.save()  # records the move in the audit trail
+    return unit
+
+
+@transaction.atomic
+def org_unit_delete(*, actor: User, unit: OrgUnit) -> None:
+    """Delete an empty unit. Refused while it has sub-units, members or partners."""
+    _require_vendor_admin(actor)
+    _lock_tree("org_unit")
+    unit.refresh_from_db()
+    blockers = []
+    if unit.numchild:
+        blockers.append(f"{unit.numchild} sub-unit(s)")
+    if members := unit.memberships.count():
+        blockers.append(f"{members} member(s)")
+    if partners := unit.partners.count():
+        blockers.append(f"{partners} partner(s)")
+    if blockers:
+        raise Conflict(f"{unit.name} still has {', '.join(blockers)}: move them first.")
+    _audit(unit, actor, "deleted")
+    unit.delete()
+
+
+@transaction.atomic
+def org_unit_membership_set(
+    *, actor: User, unit: OrgUnit, user: User, role: str
+) -> OrgUnitMembership:
+    """Put a vendor-side user into a unit as member, manager or administrator."""
+    _require_vendor_admin(actor)
+    if user.role not in VENDOR_ROLES:
+        raise ValidationError({"user": ["Only vendor-side users belong to vendor org units."]})
+    if role not in MembershipRole.values:
+        raise ValidationError({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
+    membership, _ = OrgUnitMembership.objects.update_or_create(
+        unit=unit, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+# --- partners -------------------------------------------------------------------------
+
+VENDOR_ONLY_FIELDS = {"tier", "territory", "channel_manager", "status", "partner_type"}
+PROFILE_FIELDS = {
+    "legal_name",
+    "display_name",
+    "website",
+    "email_domain",
+    "description",
+    "competencies",
+    "industries",
+}
+
+
+@transaction.atomic
+def partner_create(
+    *, actor: User, parent: Partner | None = None, fields: dict[str, Any]
+) -> Partner:
+    """Enrol a partner organisation (status ``onboarding``), or a subsidiary/branch under
+    ``parent``, which inherits territory, channel manager and tier unless given."""
+    if parent is not None:
+        _require(partners_editable_by(actor), parent, "You cannot add units to this partner.")
+    elif actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
+        raise PermissionDenied("Only the vendor enrols partners.")
+    data = dict(fields)
+    m2m = {key: data.pop(key) for key in ("competencies", "industries") if key in data}
+    if parent is not None:
+        for key in ("territory", "channel_manager", "tier"):
+            data.setdefault(key, getattr(parent, key))
+    data.setdefault("status", PartnerStatus.ONBOARDING)
+    data.setdefault("legal_name", data.get("display_name", ""))
+    partner = Partner(**data)
+    partner.full_clean(exclude=["path", "depth", "numchild"])
+    _lock_tree("partner")
+    _audit(partner, actor, "enrolled" if parent is None else f"added under {parent}")
+    try:
+        with transaction.atomic():
+            if parent is None:
+                partner = Partner.objects.add_root(instance=partner)
+            else:
+                parent.refresh_from_db()
+                partner = Partner.objects.add_child(parent, instance=partner)
+    except IntegrityError:
+        raise ValidationError(
+            {"display_name": ["A partner unit with this name already exists there."]}
+        ) from None
+    for key, values in m2m.items():
+        getattr(partner, key).set(values)
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Partner:
+    """Change a partner's profile. Partner admins change the profile fields; tier,
+    territory, channel manager and type are the vendor's. Status has its own service."""
+    _require(partners_editable_by(actor), partner, "You cannot change this partner.")
+    if "status" in fields:
+        raise ValidationError({"status": ["Use the status transition instead."]})
+    if actor.role in PARTNER_ROLES and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
+        raise PermissionDenied(f"Only the vendor changes {', '.join(sorted(forbidden))}.")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    m2m = {key: fields[key] for key in ("competencies", "industries") if key in fields}
+    for key, value in fields.items():
+        if key not in m2m:
+            setattr(partner, key, value)
+    if actor.role in PARTNER_ROLES:
+        partner.profile_reviewed_at = timezone.now()  # the partner has reviewed its profile
+    partner.full_clean(exclude=["path", "depth", "numchild"])
+    _audit(partner, actor, "profile updated")
+    try:
+        with transaction.atomic():
+            partner.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"display_name": ["A partner unit with this name already exists there."]}
+        ) from None
+    for key, values in m2m.items():
+        getattr(partner, key).set(values)
+    return partner
+
+
+@transaction.atomic
+def partner_transition(*, actor: User, partner: Partner, status: str, reason: str = "") -> Partner:
+    """Move a partner along applied → onboarding → active ⇄ suspended → terminated.
+    Illegal transitions are a 409 and change nothing."""
+    if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
+        raise PermissionDenied("Only the vendor changes a partner's status.")
+    _require(partners_editable_by(actor), partner, "You cannot change this partner.")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if status not in PartnerStatus.values:
+        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+    if status not in PARTNER_TRANSITIONS[partner.status]:
+        raise Conflict(
+            f"A partner cannot go from {partner.get_status_display()} to "
+            f"{PartnerStatus(status).label}.",
+            code="illegal_transition",
+        )
+    before = partner.status
+    partner.status = status
+    _audit(partner, actor, f"status {before} → {status}" + (f": {reason}" if reason else ""))
+    partner.save(update_fields=["status", "updated_at"])
+    return partner
+
+
+@transaction.atomic
+def partner_membership_set(
+    *, actor: User, partner: Partner, user: User, role: str
+) -> PartnerMembership:
+    """Place a partner-side user in a partner unit (a user belongs to one unit)."""
+    _require(partners_editable_by(actor), partner, "You cannot manage this partner's users.")
+    if user.role not in PARTNER_ROLES:
+        raise ValidationError({"user": ["Only partner-side users belong to partners."]})
+    if role not in MembershipRole.values:
+        raise ValidationError({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
+    membership, _ = PartnerMembership.objects.update_or_create(
+        user=user, defaults={"partner": partner, "role": role}
+    )
+    return membership
+
+
+# --- agreements -----------------------------------------------------------------------
+
+
+def agreement_current() -> Agreement | None:
+    return Agreement.objects.filter(published_at__isnull=False).order_by("-version").first()
+
+
+@transaction.atomic
+def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
+    """Publish a new version of the terms; every partner user must accept it again."""
+    if actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins publish agreements.")
+    errors = {}
+    if not title.strip():
+        errors["title"] = ["The agreement needs a title."]
+    if not body.strip():
+        errors["body"] = ["The agreement needs its text."]
+    if errors:
+        raise ValidationError(errors)
+    with connection.cursor() as cursor:  # one publisher at a time: versions stay gapless
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('agreement:publish'))")
+    version = (Agreement.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    agreement = Agreement(
+        version=version,
+        title=title.strip(),
+        body=body,
+        published_at=timezone.now(),
+        created_by=actor,
+    )
+    _audit(agreement, actor, f"version {version} published")
+    agreement.save()
+    return agreement
+
+
+def has_accepted_current_terms(user: User) -> bool:
+    """Has this partner user accepted the current agreement? True when none is published.
+    Deals and claims call this (through ``require_current_terms``) before they accept input."""
+    current = agreement_current()
+    if current is None:
+        return True
+    return AgreementAcceptance.objects.filter(agreement=current, user=user).exists()
+
+
+def require_current_terms(user: User) -> None:
+    if user.role in PARTNER_ROLES and not has_accepted_current_terms(user):
+        raise Conflict(
+            "Accept the current partner program agreement first.", code="terms_not_accepted"
+        )
+
+
+@transaction.atomic
+def agreement_accept(
+    *, actor: User, agreement: Agreement, ip_address: str | None, user_agent: str = ""
+) -> AgreementAcceptance:
+    """Record the acceptance of the current version by a partner user (idempotent)."""
+    if actor.role not in PARTNER_ROLES:
+        raise PermissionDenied("Only partner users accept the partner agreement.")
+    membership = PartnerMembership.objects.filter(user=actor).first()
+    if membership is None:
+        raise PermissionDenied("Your account is not attached to a partner.")
+    current = agreement_current()
+    if current is None or current.pk != agreement.pk:
+        raise Conflict("Only the current version can be accepted.", code="not_current")
+    acceptance, _ = AgreementAcceptance.objects.get_or_create(
+        agreement=agreement,
+        user=actor,
+        defaults={
+            "partner_id": membership.partner_id,
+            "ip_address": ip_address,
+            "user_agent": user_agent[:300],
+        },
+    )
+    return acceptance
+
+
+# --- invitations ----------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    email: str,
+    role: str,
+    partner: Partner | None = None,
+    org_unit: OrgUnit | None = None,
+    membership_role: str = MembershipRole.MEMBER,
+) -> tuple[Invitation, str]:
+    """Invite someone to the portal. Vendor admins invite anyone; partner admins invite
+    partner-side users into their own subtree. Returns the invitation and its token (only
+    the e-mail carries it; the database keeps a hash)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+    if role in PARTNER_ROLES:
+        if partner is None:
+            raise ValidationError({"partner": ["Partner-side users need a partner."]})
+        if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}:
+            raise PermissionDenied("You cannot invite users.")
+        _require(partners_editable_by(actor), partner, "You cannot invite users to this partner.")
+    elif actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins invite vendor-side users.")
+    if membership_role not in MembershipRole.values:
+        raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": ["A user with this e-mail already exists."]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        role=role,
+        partner=partner if role in PARTNER_ROLES else None,
+        org_unit=org_unit if role in VENDOR_ROLES else None,
+        membership_role=membership_role,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        invited_by=actor,
+    )
+    invitation.full_clean(exclude=["token_hash"])
+    invitation.save()
+    from partners.tasks import send_invitation_email
+
+    enqueue_on_commit(send_invitation_email, invitation.pk, token)
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The open invitation behind ``token``, or a ValidationError saying why not."""
+    invitation = Invitation.objects.filter(token_hash=_token_hash(token)).first()
+    if invitation is None:
+        raise ValidationError("This invitation link is not valid.")
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has already been used. Sign in instead.")
+    if invitation.expires_at <= timezone.now():
+        raise ValidationError("This invitation has expired. Ask for a new one.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+    """Create the invited user with the chosen password, once."""
+    invitation = invitation_for_token(token)
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+    if not claimed:  # a concurrent acceptance won
+        raise ValidationError("This invitation has already been used. Sign in instead.")
+    user = user_create(
+        email=invitation.email,
+        role=invitation.role,
+        password=password,
+        full_name=full_name.strip(),
+        send_welcome=False,
+    )
+    if invitation.partner_id:
+        PartnerMembership.objects.create(
+            partner_id=invitation.partner_id, user=user, role=invitation.membership_role
+        )
+    elif invitation.org_unit_id:
+        OrgUnitMembership.objects.create(
+            unit_id=invitation.org_unit_id, user=user, role=invitation.membership_role
+        )
+    return user
+
+
+# --- applications ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_submit(*, fields: dict[str, Any], ip_address: str | None) -> PartnerApplication:
+    application = PartnerApplication(**fields, submitted_ip=ip_address)
+    application.full_clean()
+    _audit(application, None, "submitted")
+    application.save()
+    return application
+
+
+def _pending(application: PartnerApplication) -> PartnerApplication:
+    application = PartnerApplication.objects.select_for_update().get(pk=application.pk)
+    if application.status != ApplicationStatus.PENDING:
+        raise Conflict(
+            f"This application was already {application.get_status_display().lower()}.",
+            code="already_decided",
+        )
+    return application
+
+
+@transaction.atomic
+def application_approve(
+    *,
+    actor: User,
+    application: PartnerApplication,
+    territory: OrgUnit | None = None,
+    channel_manager: User | None = None,
+    tier=None,
+) -> Partner:
+    """Approve: create the partner in ``onboarding`` and invite the applicant as its
+    partner_admin (a single-use, expiring link to set a password)."""
+    if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
+        raise PermissionDenied("Only the vendor decides applications.")
+    application = _pending(application)
+    domain = application.contact_email.rpartition("@")[2]
+    partner = partner_create(
+        actor=actor,
+        fields={
+            "legal_name": application.company_name,
+            "display_name": application.company_name,
+            "website": application.website,
+            "email_domain": domain,
+            "partner_type": application.partner_type,
+            "territory": territory,
+            "channel_manager": channel_manager
+            or (actor if actor.role == Role.CHANNEL_MANAGER else None),
+            "tier": tier,
+        },
+    )
+    application.status = ApplicationStatus.APPROVED
+    application.partner = partner
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    _audit(application, actor, "approved")
+    application.save()
+    invitation_create(
+        actor=actor,
+        email=application.contact_email,
+        role=Role.PARTNER_ADMIN,
+        partner=partner,
+        membership_role=MembershipRole.ADMINISTRATOR,
+    )
+    return partner
+
+
+@transaction.atomic
+def application_reject(*, actor: User, application: PartnerApplication, reason: str) -> None:
+    if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
+        raise PermissionDenied("Only the vendor decides applications.")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why, so the applicant can be told."]})
+    application = _pending(application)
+    application.status = ApplicationStatus.REJECTED
+    application.decision_reason = reason.strip()
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    _audit(application, actor, "rejected")
+    application.save()
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_provision(
+    *,
+    actor: User,
+    email: str,
+    role: str,
+    full_name: str = "",
+    partner: Partner | None = None,
+    org_unit: OrgUnit | None = None,
+    membership_role: str = MembershipRole.MEMBER,
+) -> User:
+    """Create a user directly (API, CSV import): no password yet, the welcome e-mail links
+    to choosing one. Same rights as invitations."""
+    if role in PARTNER_ROLES:
+        if partner is None:
+            raise ValidationError({"partner": ["Partner-side users need a partner."]})
+        if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}:
+            raise PermissionDenied("You cannot create users.")
+        _require(partners_editable_by(actor), partner, "You cannot add users to this partner.")
+    elif actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins create vendor-side users.")
+    if membership_role not in MembershipRole.values:
+        raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
+    user = user_create(email=email, role=role, full_name=full_name, password=None)
+    if partner is not None and role in PARTNER_ROLES:
+        PartnerMembership.objects.create(partner=partner, user=user, role=membership_role)
+    elif org_unit is not None:
+        OrgUnitMembership.objects.create(unit=org_unit, user=user, role=membership_role)
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
+    """Change a user's name, role or active flag. Vendor admins change anyone; partner
+    admins the partner-side users of their subtree, within partner roles."""
+    if not users_editable_by(actor).filter(pk=user.pk).exists():
+        raise PermissionDenied("You cannot change this user.")
+    if "role" in fields:
+        allowed = Role.values if actor.role == Role.VENDOR_ADMIN else PARTNER_ROLES
+        if fields["role"] not in allowed:
+            raise ValidationError({"role": ["You cannot give this role."]})
+        if (fields["role"] in PARTNER_ROLES) != (user.role in PARTNER_ROLES):
+            raise ValidationError({"role": ["A user cannot change sides (vendor/partner)."]})
+    if fields.get("is_active") is False and user.pk == actor.pk:
+        raise ValidationError({"is_active": ["You cannot deactivate yourself."]})
+    for key in ("full_name", "role", "is_active"):
+        if key in fields:
+            setattr(user, key, fields[key])
+    user.save(update_fields=[k for k in ("full_name", "role", "is_active") if k in fields])
+    return user

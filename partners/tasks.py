@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from partners.models import Invitation
+from prm.celery import app
+from prm.tenancy.context import current_tenant
+from prm.tenancy.urls_util import tenant_url
+
+
+@app.task(name="partners.send_invitation_email", acks_late=True, max_retries=5)
+def send_invitation_email(invitation_id: int, token: str) -> None:
+    """E-mail the invitation link. Sent at most once per invitation row is not needed: a
+    repeated e-mail carries the same single-use link."""
+    invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
+    if invitation.accepted_at is not None:
+        return
+    tenant = current_tenant()
+    context = {
+        "invitation": invitation,
+        "vendor_name": tenant.name,
+        "link": tenant_url(tenant, f"/invitations/{token}/"),
+    }
+    send_mail(
+        subject=f"You are invited to {tenant.name}'s partner portal",
+        message=render_to_string("partners/email/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
