@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import connection
 
-if TYPE_CHECKING:
-    from prm.tenancy.models import Vendor
+from prm.tenancy.models import Vendor
 
 
 def current_schema() -> str:
@@ -15,4 +12,9 @@ def current_schema() -> str:
 
 
 def current_tenant() -> Vendor:
-    return connection.tenant  # type: ignore[attr-defined]  # added by django-tenants
+    """The active vendor. ``schema_context`` activates a FakeTenant (schema name only), as
+    eager tasks and commands see it; load the real row then."""
+    tenant = connection.tenant  # type: ignore[attr-defined]  # added by django-tenants
+    if isinstance(tenant, Vendor):
+        return tenant
+    return Vendor.objects.get(schema_name=tenant.schema_name)

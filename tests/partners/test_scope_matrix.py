@@ -1,4 +1,4 @@
-"""The scope matrix: every persona × every object × list / detail / update, for partners,
+"""The scope matrix: every persona x every object x list / detail / update, for partners,
 users and org units, from one table. A later issue adds its model by adding a RESOURCES row.
 
 Relationships covered (from the personas' side): own record (bob → bob, alice → Northwind),

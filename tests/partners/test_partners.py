@@ -1,0 +1,153 @@
+from datetime import date, timedelta
+
+import pytest
+from guardian.shortcuts import assign_perm
+
+from partners import services
+from partners.models import Certification, Competency, Location, PartnerStatus, Tier
+from tests.partners.conftest import api_as
+
+
+def test_a_subsidiary_inherits_territory_and_channel_manager(world):
+    services.partner_update(
+        actor=world.admin, partner=world.northwind, fields={"channel_manager": world.cam_emea}
+    )
+    response = api_as(world.alice).post(
+        "/api/v1/partners/", {"display_name": "Northwind Vienna", "parent": world.northwind.pk}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["parent"] == world.northwind.pk
+    assert body["territory"]["name"] == "DACH"
+    assert body["channel_manager"]["name"] == "cam.emea@world.example"
+
+
+def test_partner_users_cannot_enrol_partners_or_add_branches(world):
+    response = api_as(world.bob).post(
+        "/api/v1/partners/", {"display_name": "Rogue", "partner_type": "reseller"}
+    )
+    assert response.status_code == 403
+    branch = api_as(world.bob).post(
+        "/api/v1/partners/", {"display_name": "Rogue", "parent": world.berlin.pk}
+    )
+    assert branch.status_code == 403
+
+
+def test_partner_admin_cannot_change_what_the_vendor_decides(world):
+    gold = Tier.objects.create(name="Gold", rank=3)
+    response = api_as(world.alice).patch(
+        f"/api/v1/partners/{world.northwind.pk}/", {"tier": gold.pk}, format="json"
+    )
+    assert response.status_code == 403
+    world.northwind.refresh_from_db()
+    assert world.northwind.tier is None
+
+
+def test_status_follows_the_lifecycle_and_illegal_moves_are_409(world):
+    client = api_as(world.cam_emea)
+    url = f"/api/v1/partners/{world.northwind.pk}/status/"
+    assert client.post(url, {"status": "active"}).json()["status"] == "active"
+    illegal = client.post(url, {"status": "onboarding"})
+    assert illegal.status_code == 409
+    assert illegal.json()["code"] == "illegal_transition"
+    assert "Active to Onboarding" in illegal.json()["detail"]
+    world.northwind.refresh_from_db()
+    assert world.northwind.status == PartnerStatus.ACTIVE
+    assert client.post(url, {"status": "suspended", "reason": "unpaid"}).status_code == 200
+    assert client.post(url, {"status": "active"}).status_code == 200
+    assert client.post(url, {"status": "terminated"}).status_code == 200
+    assert client.post(url, {"status": "active"}).status_code == 409
+
+
+def test_partner_admins_cannot_change_status(world):
+    response = api_as(world.alice).post(
+        f"/api/v1/partners/{world.northwind.pk}/status/", {"status": "active"}
+    )
+    assert response.status_code == 403
+
+
+def test_an_explicit_grant_shares_one_partner(world):
+    client = api_as(world.bob)
+    assert client.get(f"/api/v1/partners/{world.contoso.pk}/").status_code == 404
+    assign_perm("view_partner", world.bob, world.contoso)
+    world.bob._prm_scope = None
+    assert client.get(f"/api/v1/partners/{world.contoso.pk}/").status_code == 200
+    # Seeing is not changing.
+    patch = client.patch(f"/api/v1/partners/{world.contoso.pk}/", {"description": "x"})
+    assert patch.status_code == 403
+
+
+def test_audit_trail_shows_who_changed_what(world):
+    client = api_as(world.cam_emea)
+    client.patch(
+        f"/api/v1/partners/{world.northwind.pk}/", {"website": "https://northwind.example"}
+    )
+    client.post(f"/api/v1/partners/{world.northwind.pk}/status/", {"status": "active"})
+    audit = client.get(
+        "/api/v1/audit/", {"object_type": "partner", "object_id": world.northwind.pk}
+    ).json()["results"]
+    status_change, profile_change, created = audit[0], audit[1], audit[-1]
+    assert status_change["by"] == "cam.emea@world.example"
+    assert status_change["changes"] == [
+        {"field": "status", "before": "onboarding", "after": "active"}
+    ]
+    assert status_change["reason"] == "status onboarding → active"
+    assert {"field": "website", "before": "", "after": "https://northwind.example"} in (
+        profile_change["changes"]
+    )
+    assert created["action"] == "created"
+
+
+def test_audit_of_an_object_out_of_scope_is_404(world):
+    response = api_as(world.carol).get(
+        "/api/v1/audit/", {"object_type": "partner", "object_id": world.northwind.pk}
+    )
+    assert response.status_code == 404
+    assert api_as(world.carol).get("/api/v1/audit/").status_code == 400
+
+
+@pytest.fixture
+def skilled(world):
+    cloud = Competency.objects.create(name="Cloud")
+    gold = Tier.objects.create(name="Gold", rank=3)
+    silver = Tier.objects.create(name="Silver", rank=2)
+    for partner, tier, people in ((world.northwind, silver, 3), (world.contoso, gold, 1)):
+        services.partner_update(actor=world.admin, partner=partner, fields={"tier": tier})
+        Location.objects.create(partner=partner, city="Berlin", country="DE")
+        for n in range(people):
+            Certification.objects.create(
+                partner=partner,
+                holder_name=f"Person {n}",
+                name="Cloud Architect",
+                competency=cloud,
+                issued_on=date.today() - timedelta(days=100),
+                expires_on=date.today() + timedelta(days=100),
+            )
+    # An expired certification does not count.
+    Certification.objects.create(
+        partner=world.contoso,
+        holder_name="Old timer",
+        name="Cloud Architect",
+        competency=cloud,
+        issued_on=date(2020, 1, 1),
+        expires_on=date(2021, 1, 1),
+    )
+    return world
+
+
+def test_search_ranks_by_certified_people_then_tier(skilled):
+    results = (
+        api_as(skilled.admin)
+        .get("/api/v1/partners/search/", {"skill": "cloud", "country": "de"})
+        .json()["results"]
+    )
+    assert [r["display_name"] for r in results] == ["Northwind", "Contoso"]
+    assert [r["certified_people"] for r in results] == [3, 1]
+    assert results[0]["score"] > results[1]["score"]
+
+
+def test_search_filters_by_tier_and_stays_in_scope(skilled):
+    gold = api_as(skilled.admin).get("/api/v1/partners/search/", {"tier": "gold"}).json()
+    assert [r["display_name"] for r in gold["results"]] == ["Contoso"]
+    scoped = api_as(skilled.cam_emea).get("/api/v1/partners/search/", {"skill": "Cloud"}).json()
+    assert [r["display_name"] for r in scoped["results"]] == ["Northwind"]
