@@ -191,7 +191,7 @@ def partner_create(
     *, actor: User, parent: Partner | None = None, fields: dict[str, Any]
 ) -> Partner:
     """Enrol a partner organisation (status ``onboarding``), or a subsidiary/branch under
-    ``parent``, which inherits territory, channel manager and tier unless given."""
+    ``parent``, which inherits territory, channel manager, tier and type unless given."""
     if parent is not None:
         _require(partners_editable_by(actor), parent, "You cannot add units to this partner.")
     elif actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
@@ -199,7 +199,7 @@ def partner_create(
     data = dict(fields)
     m2m = {key: data.pop(key) for key in ("competencies", "industries") if key in data}
     if parent is not None:
-        for key in ("territory", "channel_manager", "tier"):
+        for key in ("territory", "channel_manager", "tier", "partner_type"):
             data.setdefault(key, getattr(parent, key))
     data.setdefault("status", PartnerStatus.ONBOARDING)
     data.setdefault("legal_name", data.get("display_name", ""))

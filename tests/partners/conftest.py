@@ -1,10 +1,11 @@
 """A small acme world built through the services, for the scope tests:
 
-    Global ─ EMEA ─ DACH          Northwind (territory DACH) ─ Berlin, Munich
-           └ Americas              Contoso (territory Americas)
+    Planet ─ Europe ─ DACH          Northwind (territory DACH) ─ Berlin, Munich
+              └ The Americas         Tailwind (territory The Americas)
 
-cam_emea manages EMEA, cam_us manages Americas; alice is partner_admin of Northwind, bob a
-partner_user in Berlin, mia in Munich, carol in Contoso."""
+cam_emea manages Europe, cam_us manages The Americas; alice is partner_admin of Northwind,
+bob a partner_user in Berlin, mia in Munich, carol in Tailwind (attribute ``contoso``).
+Names differ from the demo data, which the test database also holds."""
 
 from __future__ import annotations
 
@@ -32,10 +33,10 @@ def api_as(user, host: str = ACME_HOST) -> APIClient:
 def world(acme):
     w = SimpleNamespace()
     w.admin = user_create(email="va@world.example", role=Role.VENDOR_ADMIN, send_welcome=False)
-    w.global_ = services.org_unit_create(actor=w.admin, name="Global")
-    w.emea = services.org_unit_create(actor=w.admin, name="EMEA", parent=w.global_)
+    w.global_ = services.org_unit_create(actor=w.admin, name="Planet")
+    w.emea = services.org_unit_create(actor=w.admin, name="Europe", parent=w.global_)
     w.dach = services.org_unit_create(actor=w.admin, name="DACH", parent=w.emea)
-    w.americas = services.org_unit_create(actor=w.admin, name="Americas", parent=w.global_)
+    w.americas = services.org_unit_create(actor=w.admin, name="The Americas", parent=w.global_)
 
     def vendor_user(email, role, unit, unit_role):
         user = user_create(email=email, role=role, send_welcome=False)
@@ -54,7 +55,7 @@ def world(acme):
     w.northwind = partner("Northwind", w.dach)
     w.berlin = partner("Northwind Berlin", parent=w.northwind)
     w.munich = partner("Northwind Munich", parent=w.northwind)
-    w.contoso = partner("Contoso", w.americas)
+    w.contoso = partner("Tailwind", w.americas)
 
     def partner_user(email, role, org, org_role):
         user = user_create(email=email, role=role, send_welcome=False)

@@ -18,7 +18,7 @@ def test_moving_a_unit_rescopes_its_subtree_at_once(world):
     services.org_unit_move(actor=world.admin, unit=world.dach, parent=world.americas)
     world.cam_emea._prm_scope = world.cam_us._prm_scope = None  # a new request
     assert "Northwind" not in names(partners_visible_to(world.cam_emea))
-    assert {"Northwind", "Northwind Berlin", "Contoso"} <= names(partners_visible_to(world.cam_us))
+    assert {"Northwind", "Northwind Berlin", "Tailwind"} <= names(partners_visible_to(world.cam_us))
 
 
 def test_moving_a_unit_under_its_own_descendant_is_refused(world):
@@ -38,11 +38,11 @@ def test_cyclic_move_through_the_api_is_a_400_and_changes_nothing(world):
 
 def test_duplicate_unit_names_under_one_parent_are_refused(world):
     client = api_as(world.admin)
-    response = client.post("/api/v1/org-units/", {"name": "emea", "parent": world.global_.pk})
+    response = client.post("/api/v1/org-units/", {"name": "europe", "parent": world.global_.pk})
     assert response.status_code == 400
     assert "already exists" in response.json()["fields"]["name"][0]
     # The same name elsewhere in the tree is fine.
-    ok = client.post("/api/v1/org-units/", {"name": "EMEA", "parent": world.americas.pk})
+    ok = client.post("/api/v1/org-units/", {"name": "Europe", "parent": world.americas.pk})
     assert ok.status_code == 201
 
 
@@ -68,10 +68,10 @@ def test_org_unit_api_returns_the_tree_with_parents(world):
     rows = {
         r["name"]: r
         for r in api_as(world.cam_emea).get("/api/v1/org-units/").json()["results"]
-        if r["name"] in {"Global", "EMEA", "DACH"}
+        if r["name"] in {"Planet", "Europe", "DACH"}
     }
-    assert rows["Global"]["parent"] is None
-    assert rows["EMEA"]["parent"] == world.global_.pk
+    assert rows["Planet"]["parent"] is None
+    assert rows["Europe"]["parent"] == world.global_.pk
     assert rows["DACH"]["parent"] == world.emea.pk
 
 

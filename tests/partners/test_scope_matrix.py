@@ -94,6 +94,7 @@ RESOURCES = {
         patch={"name": "Renamed"},
         visible={p: set(UNITS) if p in VENDOR_STAFF else set() for p in PERSONAS},
         editable={p: set(UNITS) if p == "admin" else set() for p in PERSONAS},
+        extra_ok=lambda persona, row: persona in VENDOR_STAFF,  # the whole vendor tree
     ),
 }
 

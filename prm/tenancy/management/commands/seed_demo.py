@@ -4,11 +4,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from partners.demo import demo_user, seed_program
 from prm.demo import OPERATOR, PASSWORD, TENANTS
 from prm.tenancy.models import Vendor
 from prm.tenancy.services import template_ensure, vendor_provision
 from prm.users.models import User
-from prm.users.services import user_create
 
 
 class Command(BaseCommand):
@@ -33,11 +33,6 @@ class Command(BaseCommand):
             with schema_context(schema), transaction.atomic():
                 for email, full_name, role in spec["users"]:
                     if not User.objects.filter(email=email).exists():
-                        user_create(
-                            email=email,
-                            password=PASSWORD,
-                            role=role,
-                            full_name=full_name,
-                            send_welcome=False,
-                        )
+                        demo_user(email, role, full_name)
+                seed_program(schema, spec["admin"][0])
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
