@@ -257,9 +257,9 @@ def _demo_partner_users(admin: User) -> None:
         "bob@northwind.example": (northwind, MembershipRole.MEMBER),
         "carol@contoso.example": (contoso, MembershipRole.MEMBER),
     }
-    for email, (partner, role) in placements.items():
+    for email, (partner, unit_role) in placements.items():
         services.partner_membership_set(
-            actor=admin, partner=partner, user=User.objects.get(email=email), role=role
+            actor=admin, partner=partner, user=User.objects.get(email=email), role=unit_role
         )
     for partner in Partner.objects.filter(depth=1).exclude(pk__in=[northwind.pk, contoso.pk]):
         slug = _slug(partner.display_name)
