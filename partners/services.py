@@ -202,7 +202,8 @@ def partner_create(
         for key in ("territory", "channel_manager", "tier", "partner_type"):
             data.setdefault(key, getattr(parent, key))
     data.setdefault("status", PartnerStatus.ONBOARDING)
-    data.setdefault("legal_name", data.get("display_name", ""))
+    if not data.get("legal_name"):
+        data["legal_name"] = data.get("display_name", "")
     partner = Partner(**data)
     partner.full_clean(exclude=["path", "depth", "numchild"])
     _lock_tree("partner")
@@ -237,6 +238,8 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
     for key, value in fields.items():
         if key not in m2m:
             setattr(partner, key, value)
+    if not partner.legal_name:
+        partner.legal_name = partner.display_name
     if actor.role in PARTNER_ROLES:
         partner.profile_reviewed_at = timezone.now()  # the partner has reviewed its profile
     partner.full_clean(exclude=["path", "depth", "numchild"])

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import SimpleRouter
 
-from partners import api
+from partners import api, views
 
 router = SimpleRouter()
 router.register("org-units", api.OrgUnitViewSet, basename="org-unit")
@@ -14,4 +14,24 @@ api_urls: list[URLPattern | URLResolver] = [
     path("partners/search/", api.PartnerSearchApi.as_view(), name="partner-search"),
     path("audit/", api.AuditApi.as_view(), name="audit"),
     path("", include(router.urls)),
+]
+
+portal_urls: list[URLPattern | URLResolver] = [
+    path("partners/", views.partner_list, name="partners"),
+    path("partners/new/", views.partner_edit, name="partner-new"),
+    path("partners/search/", views.partner_search_page, name="partner-search-page"),
+    path("partners/<int:partner_id>/", views.partner_detail, name="partner-detail"),
+    path("partners/<int:partner_id>/edit/", views.partner_edit, name="partner-edit"),
+    path("partners/<int:partner_id>/status/", views.partner_status, name="partner-status"),
+    path("organisation/", views.organisation, name="organisation"),
+    path("organisation/<str:action>/", views.unit_action, name="unit-create"),
+    path("organisation/<int:unit_id>/<str:action>/", views.unit_action, name="unit-action"),
+    path("apply/", views.apply, name="apply"),
+    path("applications/", views.application_list, name="applications"),
+    path("applications/<int:application_id>/", views.application_detail, name="application"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation"),
+    path("agreement/", views.agreement, name="agreement"),
+    path("users/", views.user_list, name="users"),
+    path("export/<str:kind>.csv", views.export_csv, name="export"),
+    path("import/<str:kind>/", views.import_csv, name="import"),
 ]

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from partners.urls import api_urls as partners_api_urls
+from partners.urls import portal_urls as partners_portal_urls
 from prm.portal import views
 from prm.users import api as users_api
 
@@ -44,6 +45,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("healthz/", views.healthz, name="healthz"),
+    *partners_portal_urls,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

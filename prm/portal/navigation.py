@@ -21,8 +21,17 @@ class NavItem:
 
 
 ALL_ROLES = VENDOR_ROLES | PARTNER_ROLES
+DECIDERS = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
+MANAGE_USERS = DECIDERS | {Role.PARTNER_ADMIN}
 NAV: list[NavItem] = [
     NavItem("Home", "home", "house", ALL_ROLES),
+    NavItem("Partners", "partners", "buildings", VENDOR_ROLES),
+    NavItem("Our company", "partners", "building", PARTNER_ROLES),
+    NavItem("Find partners", "partner-search-page", "search", VENDOR_ROLES),
+    NavItem("Applications", "applications", "inbox", DECIDERS),
+    NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
+    NavItem("Users", "users", "people", MANAGE_USERS),
+    NavItem("Agreement", "agreement", "file-earmark-check", ALL_ROLES),
     NavItem("API", "api-docs", "braces", frozenset({Role.VENDOR_ADMIN}) | PARTNER_ROLES),
 ]
 

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from django import forms
+from django.core import signing
+from django.utils import timezone
+
+from partners.models import (
+    Competency,
+    Industry,
+    MembershipRole,
+    OrgUnit,
+    Partner,
+    PartnerApplication,
+    PartnerType,
+    Tier,
+)
+from prm.portal.forms import PortalForm
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
+
+
+class UnitChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        return f"{'— ' * (obj.depth - 1)}{obj.name}"
+
+
+class UnitForm(PortalForm):
+    name = forms.CharField(max_length=120)
+    parent = UnitChoice(queryset=OrgUnit.objects.all(), required=False, empty_label="(top level)")
+
+
+class MoveForm(PortalForm):
+    parent = UnitChoice(
+        queryset=OrgUnit.objects.all(),
+        required=False,
+        empty_label="(top level)",
+        label="Move under",
+    )
+
+
+class RenameForm(PortalForm):
+    name = forms.CharField(max_length=120)
+
+
+class UnitMemberForm(PortalForm):
+    user = forms.ModelChoiceField(queryset=User.objects.filter(role__in=VENDOR_ROLES))
+    role = forms.ChoiceField(choices=MembershipRole.choices)
+
+
+class PartnerForm(PortalForm):
+    """The profile; vendor-side editors also get tier, territory, channel manager, type."""
+
+    display_name = forms.CharField(max_length=120)
+    legal_name = forms.CharField(max_length=200, required=False)
+    partner_type = forms.ChoiceField(choices=PartnerType.choices)
+    tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False)
+    territory = UnitChoice(queryset=OrgUnit.objects.all(), required=False)
+    channel_manager = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CHANNEL_MANAGER), required=False
+    )
+    website = forms.URLField(required=False, assume_scheme="https")
+    email_domain = forms.CharField(max_length=120, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    competencies = forms.ModelMultipleChoiceField(
+        queryset=Competency.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    industries = forms.ModelMultipleChoiceField(
+        queryset=Industry.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    VENDOR_FIELDS = ("partner_type", "tier", "territory", "channel_manager")
+
+    def __init__(self, *args, vendor_side: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not vendor_side:
+            for name in self.VENDOR_FIELDS:
+                del self.fields[name]
+        for name in ("competencies", "industries"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    @classmethod
+    def initial_for(cls, partner: Partner) -> dict:
+        return {
+            **{
+                name: getattr(partner, name)
+                for name in (
+                    "display_name",
+                    "legal_name",
+                    "partner_type",
+                    "tier",
+                    "territory",
+                    "channel_manager",
+                    "website",
+                    "email_domain",
+                    "description",
+                )
+            },
+            "competencies": partner.competencies.all(),
+            "industries": partner.industries.all(),
+        }
+
+
+class ApplicationForm(PortalForm, forms.ModelForm):
+    """The public application. ``nickname`` is a honeypot (hidden from people, filled by
+    bots); ``started`` is a signed timestamp: forms sent within seconds are bots too."""
+
+    website = forms.URLField(required=False, assume_scheme="https")
+    nickname = forms.CharField(required=False, label="Leave this empty")
+    started = forms.CharField(widget=forms.HiddenInput)
+    MIN_SECONDS = 3
+
+    class Meta:
+        model = PartnerApplication
+        fields = [
+            "company_name",
+            "website",
+            "partner_type",
+            "country",
+            "contact_name",
+            "contact_email",
+            "message",
+        ]
+        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+        labels = {"message": "What do you sell, to whom, and why this program?"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["started"].initial = signing.dumps(timezone.now().timestamp())
+        self.fields["nickname"].widget.attrs.update(
+            {"tabindex": "-1", "autocomplete": "off", "class": "form-control"}
+        )
+
+    def clean(self):
+        data = super().clean() or {}
+        try:
+            started = float(signing.loads(data.get("started", ""), max_age=24 * 3600))
+        except (signing.BadSignature, ValueError):
+            raise forms.ValidationError("The form expired. Please send it again.") from None
+        if data.get("nickname") or timezone.now().timestamp() - started < self.MIN_SECONDS:
+            raise forms.ValidationError("Your application could not be accepted.")
+        return data
+
+
+class ApproveForm(PortalForm):
+    territory = UnitChoice(queryset=OrgUnit.objects.all(), required=False)
+    channel_manager = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.CHANNEL_MANAGER), required=False
+    )
+    tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False)
+
+
+class RejectForm(PortalForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InvitationAcceptForm(PortalForm):
+    full_name = forms.CharField(max_length=200, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput, label="Choose a password")
+    password2 = forms.CharField(widget=forms.PasswordInput, label="The password again")
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("password") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+class InviteForm(PortalForm):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices)
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False)
+    org_unit = UnitChoice(queryset=OrgUnit.objects.all(), required=False, label="Org unit")
+    membership_role = forms.ChoiceField(
+        choices=MembershipRole.choices, initial=MembershipRole.MEMBER, label="Role in the unit"
+    )
+
+    def __init__(self, *args, actor: User, partners, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners  # type: ignore[attr-defined]  # a ModelChoiceField
+        if actor.role != Role.VENDOR_ADMIN:
+            roles = [(r, Role(r).label) for r in sorted(PARTNER_ROLES)]
+            self.fields["role"].choices = roles  # type: ignore[attr-defined]  # a ChoiceField
+            del self.fields["org_unit"]
+
+
+class ImportForm(PortalForm):
+    file = forms.FileField(help_text="CSV with a header row, UTF-8, at most 2 MB.")
+    MAX_BYTES = 2 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None

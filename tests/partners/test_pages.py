@@ -1,0 +1,127 @@
+"""The partners app's pages, as each persona sees them."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from partners import services
+from partners.models import Partner, PartnerApplication
+from tests.conftest import ACME_HOST
+
+
+def browser_as(user) -> Client:
+    client = Client(HTTP_HOST=ACME_HOST)
+    client.force_login(user)
+    return client
+
+
+VENDOR_PAGES = ["/partners/", "/partners/search/?skill=Cloud", "/organisation/", "/users/"]
+
+
+@pytest.mark.parametrize("path", [*VENDOR_PAGES, "/applications/", "/agreement/"])
+def test_vendor_admin_pages_render(world, path):
+    assert browser_as(world.admin).get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/partners/search/", "/organisation/", "/applications/"])
+def test_vendor_pages_do_not_exist_for_partner_users(world, path):
+    assert browser_as(world.bob).get(path).status_code == 404
+
+
+def test_partner_detail_shows_profile_and_audit_to_those_in_scope(world):
+    page = browser_as(world.alice).get(f"/partners/{world.berlin.pk}/").content.decode()
+    assert "Northwind Berlin" in page and 'data-testid="audit"' in page
+    assert browser_as(world.carol).get(f"/partners/{world.berlin.pk}/").status_code == 404
+
+
+def test_partner_list_filters_with_htmx_fragment(world):
+    response = browser_as(world.cam_emea).get("/partners/?q=munich", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<tbody" in body and "<html" not in body
+    assert "Northwind Munich" in body and "Northwind Berlin" not in body
+
+
+def test_partner_admin_edits_the_profile_but_not_the_tier(world):
+    client = browser_as(world.alice)
+    form = client.get(f"/partners/{world.northwind.pk}/edit/").content.decode()
+    assert 'name="tier"' not in form
+    response = client.post(
+        f"/partners/{world.northwind.pk}/edit/",
+        {"display_name": "Northwind", "website": "https://nw.example", "description": "Hi"},
+    )
+    assert response.status_code == 302
+    world.northwind.refresh_from_db()
+    assert world.northwind.website == "https://nw.example"
+    assert browser_as(world.bob).get(f"/partners/{world.berlin.pk}/edit/").status_code == 404
+
+
+def test_org_page_refuses_a_cyclic_move_with_a_message(world):
+    client = browser_as(world.admin)
+    response = client.post(
+        f"/organisation/{world.emea.pk}/move/", {"parent": world.dach.pk}, follow=True
+    )
+    assert "cannot move under itself" in response.content.decode()
+
+
+def test_public_application_form_checks_spam_and_fields(world, freezer=None):
+    client = Client(HTTP_HOST=ACME_HOST)
+    page = client.get("/apply/").content.decode()
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    data = {
+        "company_name": "Greenfield Systems",
+        "partner_type": "msp",
+        "country": "DE",
+        "contact_name": "Gil",
+        "contact_email": "gil@greenfield.example",
+        "started": started,
+    }
+    too_fast = client.post("/apply/", data)
+    assert "could not be accepted" in too_fast.content.decode()
+    missing = client.post("/apply/", {**data, "contact_email": ""})
+    assert "This field is required" in missing.content.decode()
+    assert not PartnerApplication.objects.filter(company_name="Greenfield Systems").exists()
+
+
+def test_invitation_page_sets_the_password_and_signs_in(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _, token = services.invitation_create(
+            actor=world.alice,
+            email="rep@world.example",
+            role="partner_user",
+            partner=world.berlin,
+        )
+    assert mail.outbox
+    client = Client(HTTP_HOST=ACME_HOST)
+    response = client.post(
+        f"/invitations/{token}/",
+        {"full_name": "Rep", "password": "Str0ng-pass-1", "password2": "Str0ng-pass-1"},
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    again = Client(HTTP_HOST=ACME_HOST).get(f"/invitations/{token}/")
+    assert "already been used" in again.content.decode()
+
+
+def test_csv_import_previews_errors_and_imports_all_or_nothing(world):
+    client = browser_as(world.admin)
+    bad = "display_name,partner_type,territory\nGood Co,reseller,DACH\nBad Co,reseller,Atlantis\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    preview = client.post(
+        "/import/partners/", {"file": SimpleUploadedFile("p.csv", bad.encode())}
+    ).content.decode()
+    assert "Nothing was imported" in preview and "Atlantis" in preview
+    assert not Partner.objects.filter(display_name="Good Co").exists()
+    good = "display_name,partner_type,territory\nGood Co,reseller,DACH\n"
+    ok = client.post("/import/partners/", {"file": SimpleUploadedFile("p.csv", good.encode())})
+    assert "Ready: 1 new" in ok.content.decode()
+    done = client.post("/import/partners/", {"confirm": "1"})
+    assert done.status_code == 302
+    assert Partner.objects.get(display_name="Good Co").territory == world.dach
+
+
+def test_csv_export_is_scoped(world):
+    text = browser_as(world.alice).get("/export/partners.csv").content.decode()
+    assert "Northwind Munich" in text and "Tailwind" not in text
