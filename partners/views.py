@@ -129,7 +129,9 @@ def partner_edit(request: PortalRequest, partner_id: int | None = None) -> HttpR
         raise Http404
     vendor_side = user.role in VENDOR_ROLES
     initial = forms.PartnerForm.initial_for(partner) if partner else {}
-    form = forms.PartnerForm(request.POST or None, initial=initial, vendor_side=vendor_side)
+    form = forms.PartnerForm(
+        request.POST if request.method == "POST" else None, initial=initial, vendor_side=vendor_side
+    )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
         try:
@@ -250,7 +252,7 @@ def unit_action(request: PortalRequest, action: str, unit_id: int | None = None)
 @ratelimit(key="ip", rate="5/h", method="POST", block=False)
 def apply(request: HttpRequest) -> HttpResponse:
     """The public application form of the tenant's portal."""
-    form = forms.ApplicationForm(request.POST or None)
+    form = forms.ApplicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if getattr(request, "limited", False):
             form.is_valid()
@@ -321,7 +323,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_for_token(token)
     except ValidationError as exc:
         return render(request, "partners/invitation_invalid.html", {"reason": exc.messages[0]})
-    form = forms.InvitationAcceptForm(request.POST or None)
+    form = forms.InvitationAcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
@@ -369,7 +371,9 @@ def agreement(request: PortalRequest) -> HttpResponse:
 def user_list(request: PortalRequest) -> HttpResponse:
     actor = request.user
     partners = scope.partners_editable_by(actor).order_by("path")
-    form = forms.InviteForm(request.POST or None, actor=actor, partners=partners)
+    form = forms.InviteForm(
+        request.POST if request.method == "POST" else None, actor=actor, partners=partners
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

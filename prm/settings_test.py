@@ -23,3 +23,7 @@ PORTAL_URL_SCHEME = "http"
 # One queue per pytest-xdist worker: real Celery workers started by different test
 # processes share the test Redis but not the test database.
 CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+# A cache of the test process's own: rate-limit counters must not outlive a test session
+# (the demo Redis would remember them for an hour).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -33,6 +34,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _reset_tenancy():
     yield
     middleware.forget()
+    cache.clear()  # rate-limit counters
     connection.set_schema_to_public()
 
 

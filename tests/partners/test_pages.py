@@ -125,3 +125,11 @@ def test_csv_import_previews_errors_and_imports_all_or_nothing(world):
 def test_csv_export_is_scoped(world):
     text = browser_as(world.alice).get("/export/partners.csv").content.decode()
     assert "Northwind Munich" in text and "Tailwind" not in text
+
+
+def test_the_application_form_is_rate_limited_per_address(world):
+    client = Client(HTTP_HOST=ACME_HOST)
+    for _ in range(5):
+        client.post("/apply/", {})
+    limited = client.post("/apply/", {}).content.decode()
+    assert "Too many applications from your network" in limited
