@@ -5,6 +5,8 @@
       doing the same query; gunicorn as in production (DEBUG off).
   (b) tenant provisioning: cloned from the template schema versus migrated.
   (c) ``migrate_schemas`` with nothing to apply over 200 tenants, versus one schema.
+  (d) scoped partner list and search for a region's channel manager with 5,000 partners
+      and 50,000 users in the tenant, versus the unscoped page (vendor admin).
 
 Uses the embedded PostgreSQL and Redis under .data/bench unless DATABASE_URL / REDIS_URL
 are set. Results: bench/results/latest.json and latest.md (and a dated copy in raw/).
@@ -23,6 +25,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results"
@@ -69,12 +72,12 @@ def start_gunicorn(port: int, settings: str) -> subprocess.Popen:
     raise RuntimeError(f"gunicorn with {settings} did not start")
 
 
-def api_token(port: int) -> str:
-    body = json.dumps({"email": "admin@acme.example", "password": "demo-pass-123"}).encode()
+def api_token(port: int, email: str = "admin@acme.example", host: str = "acme.localhost") -> str:
+    body = json.dumps({"email": email, "password": "demo-pass-123"}).encode()
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/auth/token/",
         data=body,
-        headers={"Host": "acme.localhost", "Content-Type": "application/json"},
+        headers={"Host": host, "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(req) as response:
         return json.load(response)["token"]
@@ -124,6 +127,54 @@ def scenario_tenancy(requests: int, concurrency: int, rounds: int) -> dict:
         "concurrency": concurrency,
         "target": "throughput ratio vs no tenancy >= 0.85",
     }
+
+
+def scenario_scope(requests: int, concurrency: int, rounds: int) -> dict:
+    """(d) A channel manager of a region (1/5 of 5,000 partners, 50,000 users in the tenant)
+    against the vendor admin's unscoped view of the same page."""
+    from django_tenants.utils import schema_context
+
+    from partners.models import Partner
+
+    with schema_context("bench"):
+        have = Partner.objects.count()
+    if have < 5000:
+        manage(
+            "seed_scale", "--tenant", "bench", "--partners", str(5000 - have), "--users", "50000"
+        )
+    server = start_gunicorn(18103, "prm.settings")
+    try:
+        host = "bench.localhost"
+        cam = {"Authorization": f"Token {api_token(18103, 'cam.north@scale.example', host)}"}
+        admin = {"Authorization": f"Token {api_token(18103, 'admin@bench.example', host)}"}
+        pages = {
+            "partner list (page of 50)": "/api/v1/partners/?page_size=50",
+            "partner search (skill + country)": "/api/v1/partners/search/?skill=Cloud&country=DE",
+        }
+        summary = {}
+        for label, path in pages.items():
+            runs: dict[str, list[load.Result]] = {"scoped": [], "unscoped": []}
+            for headers in (cam, admin):
+                load.run(18103, path, host, headers, 50, concurrency)  # warm-up
+            for _ in range(rounds):
+                for who, headers in (("scoped", cam), ("unscoped", admin)):
+                    runs[who].append(load.run(18103, path, host, headers, requests, concurrency))
+            figures: dict[str, Any] = {
+                who: {
+                    "rps": statistics.median(r.rps for r in results),
+                    "p50_ms": statistics.median(r.p50_ms for r in results),
+                    "p95_ms": statistics.median(r.p95_ms for r in results),
+                }
+                for who, results in runs.items()
+            }
+            assert not any(r.errors for rs in runs.values() for r in rs), f"{label}: errors"
+            figures["p50_ratio"] = figures["scoped"]["p50_ms"] / figures["unscoped"]["p50_ms"]
+            figures["p95_ratio"] = figures["scoped"]["p95_ms"] / figures["unscoped"]["p95_ms"]
+            summary[label] = figures
+    finally:
+        server.terminate()
+        server.wait()
+    return {"pages": summary, "partners": 5000, "users": 50000, "viewer": "cam.north (region)"}
 
 
 def scenario_provisioning(count: int) -> dict:
@@ -205,6 +256,23 @@ def markdown(results: dict) -> str:
             f"{a['concurrency']} concurrent clients.",
             "",
         ]
+    if d := results.get("scope"):
+        lines += [
+            "## (d) Scoped partner pages, 5,000 partners and 50,000 users in the tenant",
+            "",
+            f"Viewer: channel manager of a region ({d['viewer']}); baseline: the vendor admin's "
+            "unscoped view of the same page.",
+            "",
+            "| page | scoped p50 / p95 ms | unscoped p50 / p95 ms | ratio p50 / p95 |",
+            "|---|---:|---:|---:|",
+        ]
+        for label, f in d["pages"].items():
+            lines.append(
+                f"| {label} | {f['scoped']['p50_ms']:.1f} / {f['scoped']['p95_ms']:.1f} "
+                f"| {f['unscoped']['p50_ms']:.1f} / {f['unscoped']['p95_ms']:.1f} "
+                f"| {f['p50_ratio']:.2f} / {f['p95_ratio']:.2f} |"
+            )
+        lines.append("")
     if b := results.get("provisioning"):
         lines += [
             "## (b) Tenant provisioning (schema + domain + first admin)",
@@ -234,7 +302,7 @@ def markdown(results: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="PRM benchmarks")
-    parser.add_argument("--only", default="tenancy,provisioning,migrate")
+    parser.add_argument("--only", default="tenancy,scope,provisioning,migrate")
     parser.add_argument("--requests", type=int, default=1500, help="per variant and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
@@ -268,6 +336,9 @@ def main() -> int:
     if "tenancy" in chosen:
         print("(a) tenancy overhead…", flush=True)
         results["tenancy"] = scenario_tenancy(args.requests, args.concurrency, args.rounds)
+    if "scope" in chosen:
+        print("(d) scoped partner pages at 5,000 partners…", flush=True)
+        results["scope"] = scenario_scope(max(args.requests // 5, 100), 2, args.rounds)
     # (c) first: it creates the 200 tenants, so (b) is measured in a crowded catalog.
     if "migrate" in chosen:
         print(f"(c) migrate_schemas over {args.tenants} tenants…", flush=True)

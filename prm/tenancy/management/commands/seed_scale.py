@@ -1,9 +1,10 @@
 """Large tenants for benchmarks, fast: rows are streamed with COPY in chunks.
 
-    manage.py seed_scale --tenant bench --users 50000
+    manage.py seed_scale --tenant bench --partners 5000 --users 50000
     manage.py seed_scale --tenants 200 --prefix load
 
-Later issues add their entities (partners, deals, ...) as further options."""
+Users are spread over the partners when the tenant has any. Later issues add their
+entities (deals, ...) as further options."""
 
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from tqdm import tqdm
 
+from partners import scale
+from partners.models import Partner
 from prm.demo import PASSWORD
 from prm.tenancy.models import Vendor
 from prm.tenancy.services import template_ensure, vendor_provision
 from prm.users.models import Role
 
 CHUNK = 10_000
+NULL = r"\N"
 
 
 def copy_rows(table: str, columns: list[str], rows, total: int, label: str) -> None:
@@ -33,12 +37,15 @@ def copy_rows(table: str, columns: list[str], rows, total: int, label: str) -> N
         rows = iter(rows)
         while chunk := list(itertools.islice(rows, CHUNK)):
             buffer = io.StringIO()
-            csv.writer(buffer).writerows(chunk)
+            # Empty strings stay empty strings; None is NULL.
+            csv.writer(buffer).writerows(
+                tuple(NULL if value is None else value for value in row) for row in chunk
+            )
             buffer.seek(0)
             with connection.cursor() as cursor:
+                options = f"FORMAT csv, NULL '{NULL}'"
                 cursor.copy_expert(
-                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
-                    buffer,
+                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buffer
                 )
             bar.update(len(chunk))
 
@@ -48,6 +55,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", help="Schema of the tenant to fill (created if missing)")
+        parser.add_argument("--partners", type=int, default=0, help="Partners to add to --tenant")
         parser.add_argument("--users", type=int, default=0, help="Users to add to --tenant")
         parser.add_argument("--tenants", type=int, default=0, help="Empty tenants to create")
         parser.add_argument("--prefix", default="load", help="Schema prefix for --tenants")
@@ -59,9 +67,13 @@ class Command(BaseCommand):
             self.create_tenants(opts["tenants"], opts["prefix"])
         if opts["tenant"]:
             vendor = self.ensure_tenant(opts["tenant"])
-            if opts["users"]:
-                with schema_context(vendor.schema_name), transaction.atomic():
-                    self.add_users(vendor.schema_name, opts["users"])
+            with schema_context(vendor.schema_name), transaction.atomic():
+                if opts["partners"]:
+                    scale.add_partners(opts["partners"], copy_rows)
+                if opts["users"]:
+                    user_ids = self.add_users(vendor.schema_name, opts["users"])
+                    if Partner.objects.exists():
+                        scale.attach_users(user_ids, copy_rows)
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f}s")
 
     def ensure_tenant(self, schema: str) -> Vendor:
@@ -88,7 +100,7 @@ class Command(BaseCommand):
             # schemas slows down ~10x as its catalog caches grow (seen here: 0.5 s -> 5 s).
             connection.close()
 
-    def add_users(self, schema: str, count: int) -> None:
+    def add_users(self, schema: str, count: int) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM users_user")
             start = cursor.fetchone()[0]
@@ -119,3 +131,6 @@ class Command(BaseCommand):
             "date_joined",
         ]
         copy_rows("users_user", columns, rows, count, "users")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM users_user ORDER BY id DESC LIMIT %s", [count])
+            return [row[0] for row in cursor.fetchall()]
