@@ -617,7 +617,8 @@ ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def audit_trail(obj) -> list[dict]:
-    """The history rows of ``obj`` as entries with field-level before/after."""
+    """The history rows of ``obj`` as entries with field-level before/after, foreign keys
+    and many-to-many values shown by name."""
     records = list(obj.history.select_related("history_user").order_by("history_date"))
     entries = []
     previous = None
@@ -626,7 +627,11 @@ def audit_trail(obj) -> list[dict]:
         if previous is not None:
             delta = record.diff_against(previous)
             changes = [
-                {"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
+                {
+                    "field": c.field,
+                    "before": _display(type(obj), c.field, c.old),
+                    "after": _display(type(obj), c.field, c.new),
+                }
                 for c in delta.changes
                 if c.field not in {"path", "depth", "updated_at"}
             ]
@@ -641,6 +646,20 @@ def audit_trail(obj) -> list[dict]:
         )
         previous = record
     return entries[::-1]
+
+
+def _display(model, field_name: str, value):
+    """A history value as people read it: names for related rows, not ids."""
+    field = model._meta.get_field(field_name)
+    related = field.related_model
+    if related is None or value in (None, "", []):
+        return _plain(value)
+    if field.many_to_many:
+        key = related._meta.model_name
+        ids = [row[key] for row in value if isinstance(row, dict) and key in row]
+        return sorted(str(o) for o in related.objects.filter(pk__in=ids))
+    found = related.objects.filter(pk=value).first()
+    return str(found) if found else f"#{value} (deleted)"
 
 
 def _plain(value):

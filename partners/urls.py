@@ -4,10 +4,10 @@ from rest_framework.routers import SimpleRouter
 from partners import api, views
 
 router = SimpleRouter()
-router.register("org-units", api.OrgUnitViewSet, basename="org-unit")
-router.register("partners", api.PartnerViewSet, basename="partner")
-router.register("users", api.UserViewSet, basename="user")
-router.register("agreements", api.AgreementViewSet, basename="agreement")
+router.register("org-units", api.OrgUnitViewSet, basename="api-org-unit")
+router.register("partners", api.PartnerViewSet, basename="api-partner")
+router.register("users", api.UserViewSet, basename="api-user")
+router.register("agreements", api.AgreementViewSet, basename="api-agreement")
 
 api_urls: list[URLPattern | URLResolver] = [
     path("me/", api.MeApi.as_view(), name="api-me"),

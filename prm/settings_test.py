@@ -20,6 +20,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 PORTAL_URL_SCHEME = "http"
+PORTAL_URL_PORT = env.str("PORTAL_URL_PORT", default="")
 # One queue per pytest-xdist worker: real Celery workers started by different test
 # processes share the test Redis but not the test database.
 CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")

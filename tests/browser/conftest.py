@@ -30,7 +30,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def portal(django_db_setup):
+def portal_mail(tmp_path_factory) -> Path:
+    """Where the portal server writes its e-mails (one file per message)."""
+    return tmp_path_factory.mktemp("portal-mail")
+
+
+@pytest.fixture(scope="session")
+def portal(django_db_setup, portal_mail):
     """Base URL template of a running portal: ``portal.format(host="acme")``."""
     port = free_port()
     env = dict(
@@ -38,6 +44,9 @@ def portal(django_db_setup):
         DJANGO_SETTINGS_MODULE="prm.settings_test",
         DATABASE_URL=database_url(),
         REDIS_URL=settings.REDIS_URL,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(portal_mail),
+        PORTAL_URL_PORT=f":{port}",
     )
     cmd = [sys.executable, "-m", "gunicorn", "prm.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"]
     server = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
