@@ -17,12 +17,14 @@ api_urls: list[URLPattern | URLResolver] = [
 ]
 
 portal_urls: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
     path("partners/", views.partner_list, name="partners"),
     path("partners/new/", views.partner_edit, name="partner-new"),
     path("partners/search/", views.partner_search_page, name="partner-search-page"),
     path("partners/<int:partner_id>/", views.partner_detail, name="partner-detail"),
     path("partners/<int:partner_id>/edit/", views.partner_edit, name="partner-edit"),
     path("partners/<int:partner_id>/status/", views.partner_status, name="partner-status"),
+    path("partners/<int:partner_id>/branch/", views.partner_branch, name="partner-branch"),
     path("organisation/", views.organisation, name="organisation"),
     path("organisation/<str:action>/", views.unit_action, name="unit-create"),
     path("organisation/<int:unit_id>/<str:action>/", views.unit_action, name="unit-action"),

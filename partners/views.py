@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
+from rest_framework.authtoken.models import Token
 
 from partners import forms, scope, services
 from partners.api import audit_trail, partner_search
@@ -25,6 +26,7 @@ from partners.imports import RESOURCES, csv_export, csv_import
 from partners.models import (
     PARTNER_TRANSITIONS,
     ApplicationStatus,
+    Certification,
     Competency,
     OrgUnit,
     OrgUnitMembership,
@@ -33,8 +35,9 @@ from partners.models import (
     Tier,
 )
 from prm.api import Conflict
-from prm.portal.views import PortalRequest
-from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role
+from prm.portal.views import ROLE_PURPOSE, PortalRequest
+from prm.tenancy.context import current_tenant
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 VENDOR_DECIDERS = {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}
 
@@ -60,6 +63,70 @@ def _service_error(request: HttpRequest, exc: Exception) -> None:
         messages.error(request, " ".join(exc.messages))
     else:  # PermissionDenied, Conflict
         messages.error(request, str(getattr(exc, "detail", exc)) or "Not allowed.")
+
+
+# --- home -----------------------------------------------------------------------------
+
+
+@login_required
+def home(request: PortalRequest) -> HttpResponse:
+    """The landing page of the signed-in user, by role, with figures from their scope."""
+    user = request.user
+    context: dict = {
+        "role_purpose": ROLE_PURPOSE.get(user.role, ""),
+        "has_token": Token.objects.filter(user=user).exists(),
+        "terms_missing": user.role in PARTNER_ROLES
+        and not services.has_accepted_current_terms(user),
+    }
+    partners = scope.partners_visible_to(user)
+    today = timezone.now().date()
+    expiring = Certification.objects.filter(
+        partner__in=partners.values("pk"), expires_on__range=(today, today + timedelta(days=60))
+    )
+    if user.role in VENDOR_ROLES:
+        by_status = dict(partners.order_by().values_list("status").annotate(n=Count("id")))
+        context.update(
+            partner_counts=[
+                (label, by_status.get(value, 0)) for value, label in PartnerStatus.choices
+            ],
+            stale=partners.filter(
+                profile_reviewed_at__lt=timezone.now() - timedelta(days=STALE_DAYS)
+            ).count(),
+            stale_days=STALE_DAYS,
+            expiring=expiring.count(),
+            pending_applications=PartnerApplication.objects.filter(
+                status=ApplicationStatus.PENDING
+            ).count()
+            if user.role in VENDOR_DECIDERS
+            else None,
+        )
+    if user.role == Role.VENDOR_ADMIN:
+        counts = dict(
+            User.objects.filter(is_active=True)
+            .order_by()
+            .values_list("role")
+            .annotate(n=Count("id"))
+        )
+        context["role_counts"] = [(label, counts.get(value, 0)) for value, label in Role.choices]
+        context["recent_logins"] = User.objects.filter(last_login__isnull=False).order_by(
+            "-last_login"
+        )[:6]
+        context["domains"] = current_tenant().domains.all()
+        template = "portal/home_admin.html"
+    elif user.role in VENDOR_ROLES:
+        context["team"] = User.objects.filter(role__in=VENDOR_ROLES, is_active=True)[:20]
+        template = "portal/home_vendor.html"
+    else:
+        membership = getattr(user, "partner_membership", None)
+        context["partner"] = (
+            partners.filter(pk=membership.partner_id).first() if membership else None
+        )
+        context["expiring_certs"] = expiring.order_by("expires_on")[:8]
+        template = "portal/home_partner.html"
+    return render(request, template, context)
+
+
+STALE_DAYS = 180
 
 
 # --- partners -------------------------------------------------------------------------
@@ -148,6 +215,24 @@ def partner_edit(request: PortalRequest, partner_id: int | None = None) -> HttpR
             messages.success(request, f"{partner} saved.")
             return redirect("partner-detail", partner.pk)
     return render(request, "partners/edit.html", {"form": form, "partner": partner})
+
+
+@require_POST
+@login_required
+def partner_branch(request: PortalRequest, partner_id: int) -> HttpResponse:
+    """Add a subsidiary or branch under a partner unit (vendor staff or its partner admin)."""
+    parent = scope.get_partner_for(request.user, partner_id)
+    try:
+        branch = services.partner_create(
+            actor=request.user,
+            parent=parent,
+            fields={"display_name": request.POST.get("display_name", "").strip()},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _service_error(request, exc)
+        return redirect("partner-detail", parent.pk)
+    messages.success(request, f"{branch} added under {parent}.")
+    return redirect("partner-detail", branch.pk)
 
 
 @require_POST

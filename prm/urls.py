@@ -16,7 +16,6 @@ api_v1: list[URLPattern | URLResolver] = [
 
 reset = "portal/password_reset"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api-token/", views.api_token, name="api-token-create"),

@@ -14,7 +14,7 @@ def test_vendor_admin_logs_in_and_sees_the_program_overview(db):
 def test_partner_user_logs_in_and_sees_the_partner_home(db):
     client = login_client(ACME_HOST, "bob@northwind.example")
     page = client.get("/").content.decode()
-    assert "Your contacts at Acme" in page
+    assert "Your contact at Acme" in page
     assert "Program overview" not in page
 
 

@@ -6,15 +6,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 from rest_framework.authtoken.models import Token
 
-from prm.tenancy.context import current_tenant
-from prm.users.models import VENDOR_ROLES, Role, User
+from prm.users.models import Role, User
 
 
 class PortalRequest(HttpRequest):
@@ -57,38 +55,6 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
-
-
-@login_required
-def home(request: PortalRequest) -> HttpResponse:
-    """The landing page of the signed-in user, by role."""
-    user = request.user
-    context: dict = {
-        "role_purpose": ROLE_PURPOSE.get(user.role, ""),
-        "has_token": Token.objects.filter(user=user).exists(),
-    }
-    if user.role == Role.VENDOR_ADMIN:
-        counts = dict(
-            User.objects.filter(is_active=True)
-            .values_list("role")
-            .annotate(n=Count("id"))
-            .values_list("role", "n")
-        )
-        context["role_counts"] = [(label, counts.get(value, 0)) for value, label in Role.choices]
-        context["recent_logins"] = User.objects.filter(last_login__isnull=False).order_by(
-            "-last_login"
-        )[:6]
-        context["domains"] = current_tenant().domains.all()
-        template = "portal/home_admin.html"
-    elif user.role in VENDOR_ROLES:
-        context["team"] = User.objects.filter(role__in=VENDOR_ROLES, is_active=True)[:20]
-        template = "portal/home_vendor.html"
-    else:
-        context["vendor_contacts"] = User.objects.filter(role=Role.CHANNEL_MANAGER, is_active=True)[
-            :5
-        ]
-        template = "portal/home_partner.html"
-    return render(request, template, context)
 
 
 @login_required

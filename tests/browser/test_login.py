@@ -25,7 +25,7 @@ def test_vendor_admin_signs_in_and_sees_the_program_overview(page, portal):
 def test_partner_user_signs_in_and_sees_the_partner_home(page, portal):
     sign_in(page, portal, "acme", "bob@northwind.example")
     page.get_by_role("heading", name="Welcome, Bob Baker").wait_for()
-    assert page.get_by_text("Your contacts at Acme").is_visible()
+    assert page.get_by_text("Your contact at Acme").is_visible()
     assert page.get_by_role("navigation").get_by_role("link", name="API").is_visible()
     screenshot(page, "home-partner-user")
 

@@ -133,3 +133,22 @@ def test_the_application_form_is_rate_limited_per_address(world):
         client.post("/apply/", {})
     limited = client.post("/apply/", {}).content.decode()
     assert "Too many applications from your network" in limited
+
+
+def test_partner_admin_adds_a_branch_to_their_tree_but_not_to_others(world):
+    client = browser_as(world.alice)
+    response = client.post(
+        f"/partners/{world.northwind.pk}/branch/", {"display_name": "Northwind Hamburg"}
+    )
+    branch = Partner.objects.get(display_name="Northwind Hamburg")
+    assert response["Location"] == f"/partners/{branch.pk}/"
+    assert branch.territory == world.dach  # inherited
+    assert (
+        client.post(f"/partners/{world.contoso.pk}/branch/", {"display_name": "Sneaky"}).status_code
+        == 404
+    )
+    refused = browser_as(world.bob).post(
+        f"/partners/{world.berlin.pk}/branch/", {"display_name": "Nope"}, follow=True
+    )
+    assert "cannot add units" in refused.content.decode()
+    assert not Partner.objects.filter(display_name__in=["Sneaky", "Nope"]).exists()
