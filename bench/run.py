@@ -135,9 +135,12 @@ def scenario_scope(requests: int, concurrency: int, rounds: int) -> dict:
     from django_tenants.utils import schema_context
 
     from partners.models import Partner
+    from prm.tenancy.models import Vendor
 
-    with schema_context("bench"):
-        have = Partner.objects.count()
+    have = 0
+    if Vendor.objects.filter(schema_name="bench").exists():
+        with schema_context("bench"):
+            have = Partner.objects.count()
     if have < 5000:
         manage(
             "seed_scale", "--tenant", "bench", "--partners", str(5000 - have), "--users", "50000"

@@ -21,6 +21,7 @@ from partners.models import (
     STEPLEN,
     Agreement,
     AgreementAcceptance,
+    BusinessPlan,
     Certification,
     Competency,
     Industry,
@@ -225,6 +226,65 @@ class StatusIn(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+class LocationIn(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["label", "street", "city", "postal_code", "country", "region", "is_headquarters"]
+
+
+class CertificationIO(serializers.ModelSerializer):
+    competency = serializers.SlugRelatedField(
+        slug_field="name", queryset=Competency.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Certification
+        fields = ["id", "holder_name", "name", "competency", "issued_on", "expires_on"]
+        read_only_fields = ["id"]
+
+
+class PlanIO(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessPlan
+        fields = ["year", "revenue_target", "deals_target", "certified_people_target"]
+
+
+class PartnerDetailsMixin(viewsets.GenericViewSet):
+    """Locations, certifications and business plans of a partner: read by whoever sees the
+    partner, written by its editors (partners.services)."""
+
+    def _details(self, request, serializer, rows, add):
+        if request.method == "GET":
+            return Response(serializer(rows, many=True).data)
+        data = serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = add(actor=request.user, partner=self.get_object(), fields=data.validated_data)
+        return Response(serializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LocationIn, responses={200: LocationOut(many=True), 201: LocationOut})
+    @action(detail=True, methods=["get", "post"])
+    def locations(self, request, pk=None):
+        partner = self.get_object()
+        if request.method == "GET":
+            return Response(LocationOut(partner.locations.all(), many=True).data)
+        data = LocationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.location_add(actor=request.user, partner=partner, fields=data.validated_data)
+        return Response(LocationOut(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CertificationIO, responses={200: CertificationIO(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def certifications(self, request, pk=None):
+        rows = self.get_object().certifications.select_related("competency").order_by("expires_on")
+        return self._details(request, CertificationIO, rows, services.certification_add)
+
+    @extend_schema(request=PlanIO, responses={200: PlanIO(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def plans(self, request, pk=None):
+        rows = self.get_object().plans.order_by("-year")
+        return self._details(request, PlanIO, rows, services.business_plan_set)
+
+
 def partner_queryset(user: User):
     """The partners of ``user``'s scope with everything the output needs, in a fixed number
     of queries whatever the page size."""
@@ -243,7 +303,9 @@ def partner_queryset(user: User):
         OpenApiParameter("q", OpenApiTypes.STR, description="name contains"),
     ]
 )
-class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PartnerViewSet(
+    PartnerDetailsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Partner organisations in the caller's scope. ``parent`` makes a subsidiary or
     branch. Status changes go through ``status/``."""
 

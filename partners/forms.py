@@ -5,8 +5,13 @@ from django.core import signing
 from django.utils import timezone
 
 from partners.models import (
+    PARTNER_FIELDS,
+    PARTNER_M2M_FIELDS,
+    BusinessPlan,
+    Certification,
     Competency,
     Industry,
+    Location,
     MembershipRole,
     OrgUnit,
     Partner,
@@ -79,22 +84,8 @@ class PartnerForm(PortalForm):
     @classmethod
     def initial_for(cls, partner: Partner) -> dict:
         return {
-            **{
-                name: getattr(partner, name)
-                for name in (
-                    "display_name",
-                    "legal_name",
-                    "partner_type",
-                    "tier",
-                    "territory",
-                    "channel_manager",
-                    "website",
-                    "email_domain",
-                    "description",
-                )
-            },
-            "competencies": partner.competencies.all(),
-            "industries": partner.industries.all(),
+            **{name: getattr(partner, name) for name in PARTNER_FIELDS},
+            **{name: getattr(partner, name).all() for name in PARTNER_M2M_FIELDS},
         }
 
 
@@ -193,3 +184,28 @@ class ImportForm(PortalForm):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text.") from None
+
+
+class LocationForm(PortalForm, forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["label", "street", "city", "postal_code", "country", "region", "is_headquarters"]
+
+
+class CertificationForm(PortalForm, forms.ModelForm):
+    class Meta:
+        model = Certification
+        fields = ["holder_name", "name", "competency", "issued_on", "expires_on"]
+        widgets = {
+            "issued_on": forms.DateInput(attrs={"type": "date"}),
+            "expires_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class PlanForm(PortalForm, forms.ModelForm):
+    class Meta:
+        model = BusinessPlan
+        fields = ["year", "revenue_target", "deals_target", "certified_people_target"]
+
+
+DETAIL_FORMS = {"location": LocationForm, "certification": CertificationForm, "plan": PlanForm}

@@ -12,7 +12,7 @@ from django.db import transaction
 from import_export import fields, resources, widgets
 
 from partners import scope, services
-from partners.models import OrgUnit, Partner, Tier
+from partners.models import PARTNER_FIELDS, OrgUnit, Partner, Tier
 from prm.users.models import User
 
 
@@ -44,33 +44,10 @@ class PartnerResource(_ServiceResource):
     tier = fields.Field("tier", "tier", Named(Tier, "name"))
     territory = fields.Field("territory", "territory", Named(OrgUnit, "name"))
     channel_manager = fields.Field("channel_manager", "channel_manager", Named(User, "email"))
-    EDITABLE = (
-        "display_name",
-        "legal_name",
-        "partner_type",
-        "tier",
-        "territory",
-        "channel_manager",
-        "website",
-        "email_domain",
-        "description",
-    )
 
     class Meta:
         model = Partner
-        fields = (
-            "id",
-            "display_name",
-            "legal_name",
-            "partner_type",
-            "status",
-            "tier",
-            "territory",
-            "channel_manager",
-            "website",
-            "email_domain",
-            "description",
-        )
+        fields = ("id", "status", *PARTNER_FIELDS)
         import_id_fields = ("display_name",)
         skip_unchanged = True
 
@@ -78,7 +55,7 @@ class PartnerResource(_ServiceResource):
         return scope.partners_visible_to(self.actor).order_by("path")
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        data = {name: getattr(instance, name) for name in self.EDITABLE}
+        data = {name: getattr(instance, name) for name in PARTNER_FIELDS}
         if is_create:
             created = services.partner_create(actor=self.actor, fields=data)
             instance.pk = created.pk

@@ -132,6 +132,21 @@ PARTNER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The fields a profile form, an import row or the API may set (status has its own service).
+PARTNER_FIELDS = (
+    "display_name",
+    "legal_name",
+    "partner_type",
+    "tier",
+    "territory",
+    "channel_manager",
+    "website",
+    "email_domain",
+    "description",
+)
+PARTNER_M2M_FIELDS = ("competencies", "industries")
+
+
 class Partner(MP_Node):
     """A partner organisation: a company, its subsidiaries and branches form a tree."""
 

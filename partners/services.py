@@ -16,11 +16,15 @@ from django.utils import timezone
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from partners.models import (
+    PARTNER_M2M_FIELDS,
     PARTNER_TRANSITIONS,
     Agreement,
     AgreementAcceptance,
     ApplicationStatus,
+    BusinessPlan,
+    Certification,
     Invitation,
+    Location,
     MembershipRole,
     OrgUnit,
     OrgUnitMembership,
@@ -174,16 +178,8 @@ def org_unit_membership_set(
 
 # --- partners -------------------------------------------------------------------------
 
+NAME_TAKEN = {"display_name": ["A partner unit with this name already exists there."]}
 VENDOR_ONLY_FIELDS = {"tier", "territory", "channel_manager", "status", "partner_type"}
-PROFILE_FIELDS = {
-    "legal_name",
-    "display_name",
-    "website",
-    "email_domain",
-    "description",
-    "competencies",
-    "industries",
-}
 
 
 @transaction.atomic
@@ -197,7 +193,7 @@ def partner_create(
     elif actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
         raise PermissionDenied("Only the vendor enrols partners.")
     data = dict(fields)
-    m2m = {key: data.pop(key) for key in ("competencies", "industries") if key in data}
+    m2m = {key: data.pop(key) for key in PARTNER_M2M_FIELDS if key in data}
     if parent is not None:
         for key in ("territory", "channel_manager", "tier", "partner_type"):
             data.setdefault(key, getattr(parent, key))
@@ -216,9 +212,7 @@ def partner_create(
                 parent.refresh_from_db()
                 partner = Partner.objects.add_child(parent, instance=partner)
     except IntegrityError:
-        raise ValidationError(
-            {"display_name": ["A partner unit with this name already exists there."]}
-        ) from None
+        raise ValidationError(NAME_TAKEN) from None
     for key, values in m2m.items():
         getattr(partner, key).set(values)
     return partner
@@ -234,7 +228,7 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
     if actor.role in PARTNER_ROLES and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
         raise PermissionDenied(f"Only the vendor changes {', '.join(sorted(forbidden))}.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    m2m = {key: fields[key] for key in ("competencies", "industries") if key in fields}
+    m2m = {key: fields[key] for key in PARTNER_M2M_FIELDS if key in fields}
     for key, value in fields.items():
         if key not in m2m:
             setattr(partner, key, value)
@@ -248,9 +242,7 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
         with transaction.atomic():
             partner.save()
     except IntegrityError:
-        raise ValidationError(
-            {"display_name": ["A partner unit with this name already exists there."]}
-        ) from None
+        raise ValidationError(NAME_TAKEN) from None
     for key, values in m2m.items():
         getattr(partner, key).set(values)
     return partner
@@ -598,3 +590,47 @@ def user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
             setattr(user, key, fields[key])
     user.save(update_fields=[k for k in ("full_name", "role", "is_active") if k in fields])
     return user
+
+
+# --- profile details: locations, certifications, business plans ------------------------
+
+
+def _profile_detail(actor: User, partner: Partner, instance: Any, reason: str) -> Any:
+    """Validate and save a row that belongs to a partner's profile; the partner's editors
+    (vendor staff in scope, its partner admins) may do so."""
+    _require(partners_editable_by(actor), partner, "You cannot change this partner.")
+    instance.partner = partner
+    instance.full_clean()
+    _audit(instance, actor, reason)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def location_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Location:
+    location = Location(**fields)
+    if location.is_headquarters:  # one headquarters per partner unit
+        Location.objects.filter(partner=partner, is_headquarters=True).update(is_headquarters=False)
+    return _profile_detail(actor, partner, location, "location added")
+
+
+@transaction.atomic
+def location_remove(*, actor: User, location: Location) -> None:
+    _require(partners_editable_by(actor), location.partner, "You cannot change this partner.")
+    _audit(location, actor, "location removed")
+    location.delete()
+
+
+@transaction.atomic
+def certification_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Certification:
+    return _profile_detail(actor, partner, Certification(**fields), "certification added")
+
+
+@transaction.atomic
+def business_plan_set(*, actor: User, partner: Partner, fields: dict[str, Any]) -> BusinessPlan:
+    """Set the targets of one year (one plan per partner and year)."""
+    plan = BusinessPlan.objects.filter(partner=partner, year=fields["year"]).first()
+    plan = plan or BusinessPlan()
+    for key, value in fields.items():
+        setattr(plan, key, value)
+    return _profile_detail(actor, partner, plan, f"plan {fields['year']} set")

@@ -25,6 +25,11 @@ portal_urls: list[URLPattern | URLResolver] = [
     path("partners/<int:partner_id>/edit/", views.partner_edit, name="partner-edit"),
     path("partners/<int:partner_id>/status/", views.partner_status, name="partner-status"),
     path("partners/<int:partner_id>/branch/", views.partner_branch, name="partner-branch"),
+    path(
+        "partners/<int:partner_id>/add/<str:what>/",
+        views.partner_add_detail,
+        name="partner-add-detail",
+    ),
     path("organisation/", views.organisation, name="organisation"),
     path("organisation/<str:action>/", views.unit_action, name="unit-create"),
     path("organisation/<int:unit_id>/<str:action>/", views.unit_action, name="unit-action"),

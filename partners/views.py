@@ -181,6 +181,9 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         if request.user.role in VENDOR_DECIDERS and editable
         else [],
         "audit": audit_trail(partner)[:20],
+        "detail_forms": {name: form() for name, form in forms.DETAIL_FORMS.items()}
+        if editable
+        else {},
     }
     return render(request, "partners/detail.html", context)
 
@@ -215,6 +218,33 @@ def partner_edit(request: PortalRequest, partner_id: int | None = None) -> HttpR
             messages.success(request, f"{partner} saved.")
             return redirect("partner-detail", partner.pk)
     return render(request, "partners/edit.html", {"form": form, "partner": partner})
+
+
+DETAIL_SERVICES = {
+    "location": services.location_add,
+    "certification": services.certification_add,
+    "plan": services.business_plan_set,
+}
+
+
+@require_POST
+@login_required
+def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> HttpResponse:
+    """Add a location or certification, or set a year's plan, from the partner page."""
+    partner = scope.get_partner_for(request.user, partner_id)
+    if what not in DETAIL_SERVICES:
+        raise Http404
+    form = forms.DETAIL_FORMS[what](request.POST)
+    if form.is_valid():
+        try:
+            DETAIL_SERVICES[what](actor=request.user, partner=partner, fields=form.cleaned_data)
+            messages.success(request, f"{what.capitalize()} saved.")
+        except (ValidationError, PermissionDenied) as exc:
+            _service_error(request, exc)
+    else:
+        problems = (f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+        messages.error(request, "; ".join(problems))
+    return redirect("partner-detail", partner.pk)
 
 
 @require_POST

@@ -152,3 +152,14 @@ def test_partner_admin_adds_a_branch_to_their_tree_but_not_to_others(world):
     )
     assert "cannot add units" in refused.content.decode()
     assert not Partner.objects.filter(display_name__in=["Sneaky", "Nope"]).exists()
+
+
+def test_partner_page_adds_a_certification(world):
+    client = browser_as(world.alice)
+    response = client.post(
+        f"/partners/{world.munich.pk}/add/certification/",
+        {"holder_name": "Jo", "name": "Security Pro", "issued_on": "2026-02-01"},
+        follow=True,
+    )
+    assert "Certification saved." in response.content.decode()
+    assert world.munich.certifications.get().holder_name == "Jo"

@@ -154,3 +154,36 @@ def test_search_filters_by_tier_and_stays_in_scope(skilled):
     assert "Tailwind" in names and "Northwind" not in names
     scoped = api_as(skilled.cam_emea).get("/api/v1/partners/search/", {"skill": "Cloud"}).json()
     assert [r["display_name"] for r in scoped["results"]] == ["Northwind"]
+
+
+def test_partner_admin_maintains_locations_certifications_and_plans(world):
+    client = api_as(world.alice)
+    base = f"/api/v1/partners/{world.berlin.pk}"
+    location = client.post(
+        f"{base}/locations/",
+        {"city": "Berlin", "country": "DE", "is_headquarters": True},
+        format="json",
+    )
+    assert location.status_code == 201, location.content
+    cert = client.post(
+        f"{base}/certifications/",
+        {
+            "holder_name": "Ana",
+            "name": "Cloud Architect",
+            "issued_on": "2026-01-10",
+            "expires_on": "2025-01-10",
+        },
+        format="json",
+    )
+    assert cert.status_code == 400  # expires before it was issued
+    assert cert.json()["code"] == "invalid"
+    plan = {"year": 2027, "revenue_target": "250000.00", "deals_target": 12}
+    assert client.post(f"{base}/plans/", plan, format="json").status_code == 201
+    plan["deals_target"] = 20
+    assert client.post(f"{base}/plans/", plan, format="json").status_code == 201
+    assert [p["deals_target"] for p in client.get(f"{base}/plans/").json()] == [20]
+    # bob sees his unit's details but cannot change them; carol cannot see them at all.
+    assert api_as(world.bob).get(f"{base}/locations/").json()[0]["city"] == "Berlin"
+    refused = api_as(world.bob).post(f"{base}/plans/", plan, format="json")
+    assert refused.status_code == 403
+    assert api_as(world.carol).get(f"{base}/locations/").status_code == 404
