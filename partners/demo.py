@@ -223,6 +223,8 @@ def _seed_acme(admin: User) -> None:
                 is_headquarters=unit_partner is partner,
             )
         skills = rng.sample(competencies, k=rng.randint(1, 3))
+        if name == "Northwind Traders" and competencies[0] not in skills:
+            skills.append(competencies[0])  # the demo's "Cloud in DE" search finds someone
         partner.competencies.set(skills)
         partner.industries.set(rng.sample(industries, k=rng.randint(1, 3)))
         Certification.objects.bulk_create(

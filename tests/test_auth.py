@@ -95,3 +95,10 @@ def test_creating_an_api_token_from_the_home_page_shows_it_once(db):
     token = response.content.decode().split('data-testid="new-token">')[1].split("<")[0]
     me = Client(HTTP_HOST=ACME_HOST, HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/")
     assert me.json()["email"] == "cam@acme.example"
+
+
+def test_only_the_most_specific_navigation_item_is_active(db):
+    page = login_client(ACME_HOST, "cam@acme.example").get("/partners/search/").content.decode()
+    nav = page.split("<main")[0]
+    assert nav.count('aria-current="page"') == 1
+    assert 'href="/partners/search/" class="nav-link text-white active"' in nav

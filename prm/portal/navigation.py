@@ -37,6 +37,7 @@ NAV: list[NavItem] = [
 
 
 def items_for(user, path: str) -> list[dict]:
+    """The user's navigation; the item whose URL is the longest prefix of ``path`` is active."""
     items = []
     for item in NAV:
         if user.role not in item.roles:
@@ -45,8 +46,10 @@ def items_for(user, path: str) -> list[dict]:
             url = reverse(item.route)
         except NoReverseMatch:
             continue
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+    matches = [i for i in items if (path == "/" if i["url"] == "/" else path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items
 
 
