@@ -38,19 +38,20 @@ NAV: list[NavItem] = [
 
 def items_for(user, path: str) -> list[dict]:
     """The user's navigation; the item whose URL is the longest prefix of ``path`` is active."""
-    items = []
+    urls: list[tuple[NavItem, str]] = []
     for item in NAV:
         if user.role not in item.roles:
             continue
         try:
-            url = reverse(item.route)
+            urls.append((item, reverse(item.route)))
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
-    matches = [i for i in items if (path == "/" if i["url"] == "/" else path.startswith(i["url"]))]
-    if matches:
-        max(matches, key=lambda i: len(i["url"]))["active"] = True
-    return items
+    matching = [url for _, url in urls if (path == "/" if url == "/" else path.startswith(url))]
+    active = max(matching, key=len, default=None)
+    return [
+        {"label": item.label, "url": url, "icon": item.icon, "active": url == active}
+        for item, url in urls
+    ]
 
 
 def context(request) -> dict:
