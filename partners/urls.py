@@ -39,6 +39,7 @@ portal_urls: list[URLPattern | URLResolver] = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation"),
     path("agreement/", views.agreement, name="agreement"),
     path("users/", views.user_list, name="users"),
+    path("users/<int:user_id>/active/", views.user_active, name="user-active"),
     path("export/<str:kind>.csv", views.export_csv, name="export"),
     path("import/<str:kind>/", views.import_csv, name="import"),
 ]

@@ -524,8 +524,24 @@ def user_list(request: PortalRequest) -> HttpResponse:
             "form": form,
             "q": q,
             "can_import": actor.role == Role.VENDOR_ADMIN,
+            "manageable": set(scope.users_editable_by(actor).values_list("pk", flat=True))
+            - {actor.pk},
         },
     )
+
+
+@require_POST
+@roles(Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
+def user_active(request: PortalRequest, user_id: int) -> HttpResponse:
+    """Deactivate or reactivate a user the caller manages."""
+    target = scope.get_user_for(request.user, user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_update(actor=request.user, user=target, fields={"is_active": active})
+        messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
+    except (ValidationError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    return redirect("users")
 
 
 # --- CSV ------------------------------------------------------------------------------

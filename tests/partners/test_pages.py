@@ -163,3 +163,13 @@ def test_partner_page_adds_a_certification(world):
     )
     assert "Certification saved." in response.content.decode()
     assert world.munich.certifications.get().holder_name == "Jo"
+
+
+def test_partner_admin_deactivates_a_user_of_their_partner_only(world):
+    client = browser_as(world.alice)
+    assert client.post(f"/users/{world.mia.pk}/active/", {"active": "0"}).status_code == 302
+    world.mia.refresh_from_db()
+    assert not world.mia.is_active
+    assert client.post(f"/users/{world.carol.pk}/active/", {"active": "0"}).status_code == 404
+    world.carol.refresh_from_db()
+    assert world.carol.is_active
