@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -271,6 +272,13 @@ class PartnerDetailsMixin(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         row = services.location_add(actor=request.user, partner=partner, fields=data.validated_data)
         return Response(LocationOut(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"locations/(?P<location_id>\d+)")
+    def remove_location(self, request, pk=None, location_id=None):
+        location = get_object_or_404(self.get_object().locations, pk=location_id)
+        services.location_remove(actor=request.user, location=location)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=CertificationIO, responses={200: CertificationIO(many=True)})
     @action(detail=True, methods=["get", "post"])

@@ -165,6 +165,9 @@ def test_partner_admin_maintains_locations_certifications_and_plans(world):
         format="json",
     )
     assert location.status_code == 201, location.content
+    second = client.post(f"{base}/locations/", {"city": "Potsdam", "country": "DE"}, format="json")
+    assert api_as(world.bob).delete(f"{base}/locations/{second.json()['id']}/").status_code == 403
+    assert client.delete(f"{base}/locations/{second.json()['id']}/").status_code == 204
     cert = client.post(
         f"{base}/certifications/",
         {
