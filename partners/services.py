@@ -38,6 +38,7 @@ from prm.api import Conflict
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 from prm.users.services import user_create
+from workflows.events import event_emit
 
 INVITATION_DAYS = 7
 
@@ -215,6 +216,8 @@ def partner_create(
         raise ValidationError(NAME_TAKEN) from None
     for key, values in m2m.items():
         getattr(partner, key).set(values)
+    if parent is None:
+        event_emit(event_type="partner.enrolled", obj=partner, actor=actor)
     return partner
 
 
@@ -268,6 +271,12 @@ def partner_transition(*, actor: User, partner: Partner, status: str, reason: st
     partner.status = status
     _audit(partner, actor, f"status {before} → {status}" + (f": {reason}" if reason else ""))
     partner.save(update_fields=["status", "updated_at"])
+    event_emit(
+        event_type="partner.status_changed",
+        obj=partner,
+        actor=actor,
+        payload={"from": before, "to": status, "reason": reason},
+    )
     return partner
 
 
@@ -318,6 +327,9 @@ def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
     )
     _audit(agreement, actor, f"version {version} published")
     agreement.save()
+    event_emit(
+        event_type="agreement.published", obj=agreement, actor=actor, payload={"version": version}
+    )
     return agreement
 
 

@@ -148,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "prm.portal.navigation.context",
+                "workflows.views.unread_count",
             ],
         },
     },
@@ -211,6 +212,14 @@ CELERY_TASK_TIME_LIMIT = 30 * 60  # below Redis' visibility timeout (1 h)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
+# Per-tenant schedules fan out from public through one dispatcher task (workflows.fan_out).
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "workflows.fan_out",
+        "schedule": 60.0,
+        "args": ["workflows.redispatch_events"],
+    },
+}
 
 # --- API ---
 REST_FRAMEWORK = {

@@ -8,10 +8,13 @@ from partners.urls import api_urls as partners_api_urls
 from partners.urls import portal_urls as partners_portal_urls
 from prm.portal import views
 from prm.users import api as users_api
+from workflows.urls import api_urls as workflows_api_urls
+from workflows.urls import portal_urls as workflows_portal_urls
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", users_api.TokenObtainApi.as_view(), name="api-token"),
     *partners_api_urls,
+    *workflows_api_urls,
 ]
 
 reset = "portal/password_reset"
@@ -45,6 +48,7 @@ urlpatterns = [
     ),
     path("healthz/", views.healthz, name="healthz"),
     *partners_portal_urls,
+    *workflows_portal_urls,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

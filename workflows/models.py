@@ -1,1 +1,73 @@
-"""Workflow definitions, the event outbox, runs and approvals (the workflow engine issue)."""
+"""The event outbox and in-app notifications (PRODUCT.md §7-§8). Workflow definitions, runs
+and approvals build on these."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Event(models.Model):
+    """A domain event, written in the same transaction as the change that caused it and
+    processed after commit. ``processed_at`` stays empty until every handler has run; a
+    beat sweep re-dispatches events left unprocessed (broker down, worker killed)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["type", "created_at"], name="event_type_time"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="event_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.object_type}#{self.object_id}"
+
+
+class Notification(models.Model):
+    """An in-app notification. One per event and recipient, so reprocessing an event cannot
+    notify anyone twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(event__isnull=False),
+                name="notification_once_per_event",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

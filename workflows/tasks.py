@@ -1,0 +1,34 @@
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from prm.celery import app
+from prm.tenancy.models import Vendor
+from workflows.events import event_process, events_redispatch
+
+
+@app.task(
+    name="workflows.process_event",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def process_event(event_id: str) -> bool:
+    return event_process(event_id=event_id)
+
+
+@app.task(name="workflows.redispatch_events")
+def redispatch_events() -> int:
+    return events_redispatch()
+
+
+@app.task(name="workflows.fan_out")
+def fan_out(task_name: str) -> int:
+    """Beat's per-tenant schedules: one entry in public sends ``task_name`` into every
+    vendor's schema (STYLE: beat fans out per tenant through one dispatcher task)."""
+    schemas = Vendor.objects.filter(is_template=False).exclude(schema_name=get_public_schema_name())
+    count = 0
+    for schema in schemas.values_list("schema_name", flat=True):
+        with schema_context(schema):
+            app.send_task(task_name)
+        count += 1
+    return count

@@ -1,0 +1,18 @@
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
+
+from workflows import api, views
+
+router = SimpleRouter()
+router.register("notifications", api.NotificationViewSet, basename="api-notification")
+api_urls: list[URLPattern | URLResolver] = list(router.urls)
+
+portal_urls: list[URLPattern | URLResolver] = [
+    path("notifications/", views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        views.notification_open,
+        name="notification-open",
+    ),
+    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+]
