@@ -234,6 +234,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "prm.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="20/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRM portal API",

@@ -102,3 +102,28 @@ def test_only_the_most_specific_navigation_item_is_active(db):
     nav = page.split("<main")[0]
     assert nav.count('aria-current="page"') == 1
     assert 'href="/partners/search/" class="nav-link text-white active"' in nav
+
+
+def test_password_guessing_is_throttled_in_the_browser(db):
+    client = Client(HTTP_HOST=ACME_HOST)
+    for _ in range(8):
+        client.post("/login/", {"username": "admin@acme.example", "password": "guess"})
+    response = client.post(
+        "/login/", {"username": "admin@acme.example", "password": "demo-pass-123"}
+    )
+    assert response.status_code == 200  # even the right password waits now
+    assert "Too many sign-in attempts" in response.content.decode()
+
+
+def test_password_guessing_is_throttled_on_the_api(db, settings):
+    client = Client(HTTP_HOST=ACME_HOST)
+    answers = [
+        client.post(
+            "/api/v1/auth/token/",
+            {"email": "admin@acme.example", "password": "guess"},
+            content_type="application/json",
+        )
+        for _ in range(21)
+    ]
+    assert answers[-1].status_code == 429
+    assert answers[-1].json()["code"] == "throttled"

@@ -8,8 +8,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
+from django_ratelimit.decorators import ratelimit
 from rest_framework.authtoken.models import Token
 
 from prm.users.models import Role, User
@@ -51,10 +53,31 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+@method_decorator(ratelimit(key="ip", rate="20/10m", method="POST", block=False), name="post")
+@method_decorator(
+    ratelimit(key="post:username", rate="8/10m", method="POST", block=False), name="post"
+)
 class LoginView(auth_views.LoginView):
+    """E-mail login, throttled per address and per account against password guessing."""
+
     form_class = EmailAuthenticationForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        if getattr(self.request, "limited", False):
+            return self._throttled(form)
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        if getattr(self.request, "limited", False):
+            return self._throttled(form)
+        return super().form_invalid(form)
+
+    def _throttled(self, form):
+        form.errors.clear()
+        form.add_error(None, "Too many sign-in attempts. Wait a few minutes and try again.")
+        return super().form_invalid(form)
 
 
 @login_required
