@@ -1,9 +1,13 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from workflows.models import Notification
+from partners import scope
+from prm.users.models import Role
+from workflows import definitions, services
+from workflows.models import Notification, Workflow
 from workflows.notifications import notification_mark_read, notifications_of
 
 
@@ -44,3 +48,114 @@ class NotificationViewSet(
     def read_all(self, request):
         notification_mark_read(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WorkflowOut(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="current.number", allow_null=True)
+    definition = serializers.JSONField(source="current.definition", allow_null=True)
+
+    class Meta:
+        model = Workflow
+        fields = ["id", "name", "description", "trigger", "enabled", "version", "definition"]
+
+
+class WorkflowIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    trigger = serializers.ChoiceField(choices=definitions.trigger_choices(), required=False)
+    enabled = serializers.BooleanField(required=False)
+    definition = serializers.JSONField(required=False)
+
+
+class DryRunIn(serializers.Serializer):
+    object_id = serializers.IntegerField()
+
+
+class DryRunOut(serializers.Serializer):
+    matched = serializers.BooleanField()
+    checks = serializers.ListField(child=serializers.DictField())
+    actions = serializers.ListField(child=serializers.DictField())
+
+
+DRY_RUN_OBJECTS = {"partner": scope.get_partner_for}
+
+
+class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Workflow definitions (vendor admins). Changing the definition or trigger makes a new
+    version; ``dry-run/`` shows which conditions an existing record meets and which actions
+    would run, without running them."""
+
+    serializer_class = WorkflowOut
+
+    def get_queryset(self):
+        if self.request.user.role != Role.VENDOR_ADMIN:
+            return Workflow.objects.none()
+        return Workflow.objects.select_related("current")
+
+    @extend_schema(
+        request=WorkflowIn,
+        responses={201: WorkflowOut},
+        examples=[
+            OpenApiExample(
+                "Welcome new Gold partners",
+                request_only=True,
+                value={
+                    "name": "Welcome Gold partners",
+                    "trigger": "partner.enrolled",
+                    "enabled": True,
+                    "definition": {
+                        "conditions": {"all": [{"field": "tier.name", "op": "=", "value": "Gold"}]},
+                        "actions": [
+                            {"type": "notify", "to": "channel_manager", "title": "New Gold partner"}
+                        ],
+                    },
+                },
+            )
+        ],
+    )
+    def create(self, request):
+        data = WorkflowIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        if missing := {"name", "trigger", "definition"} - set(fields):
+            raise ValidationError({name: ["This field is required."] for name in missing})
+        workflow = services.workflow_save(actor=request.user, **fields)
+        return Response(WorkflowOut(workflow).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkflowIn, responses={200: WorkflowOut})
+    def partial_update(self, request, pk=None):
+        data = WorkflowIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        workflow = services.workflow_save(
+            actor=request.user, workflow=self.get_object(), **data.validated_data
+        )
+        return Response(WorkflowOut(workflow).data)
+
+    @extend_schema(request=DryRunIn, responses={200: DryRunOut})
+    @action(detail=True, methods=["post"], url_path="dry-run")
+    def dry_run(self, request, pk=None):
+        workflow = self.get_object()
+        data = DryRunIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = definitions.OBJECT_OF[workflow.trigger]
+        if kind not in DRY_RUN_OBJECTS:
+            raise ValidationError({"object_id": [f"Dry runs on a {kind} are not available."]})
+        obj = DRY_RUN_OBJECTS[kind](request.user, data.validated_data["object_id"])
+        definition = workflow.current.definition if workflow.current else {}
+        matched, checks = definitions.evaluate(definition.get("conditions"), obj)
+        return Response(
+            {
+                "matched": matched,
+                "checks": [
+                    {
+                        "field": c.field,
+                        "op": c.op,
+                        "value": c.value,
+                        "actual": c.actual,
+                        "matched": c.matched,
+                    }
+                    for c in checks
+                ],
+                "actions": definition.get("actions", []) if matched else [],
+            }
+        )

@@ -5,6 +5,7 @@ from workflows import api, views
 
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="api-notification")
+router.register("workflows", api.WorkflowViewSet, basename="api-workflow")
 api_urls: list[URLPattern | URLResolver] = list(router.urls)
 
 portal_urls: list[URLPattern | URLResolver] = [

@@ -1,0 +1,269 @@
+"""Workflow definitions: what a vendor admin may write, how it is validated, and how its
+conditions are evaluated against an object (PRODUCT.md §7).
+
+A definition is JSON::
+
+    {"conditions": {"all": [{"field": "tier.name", "op": "=", "value": "Gold"},
+                            {"any": [...]}]},
+     "actions": [{"type": "notify", "to": "channel_manager", "title": "…"}, …]}
+
+Fields are paths on the trigger's object (``tier.rank`` on a partner). A path through a
+missing related object yields no value, and every comparison with no value is false.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from workflows.events import EVENT_TYPES
+
+SCHEDULE = "schedule"
+OBJECT_OF = {
+    "partner.enrolled": "partner",
+    "partner.status_changed": "partner",
+    "agreement.published": "agreement",
+    SCHEDULE: "partner",  # scheduled workflows look at every partner ("has not happened")
+}
+# field path -> type, per object type; "list" fields hold names (competencies).
+FIELDS: dict[str, dict[str, str]] = {
+    "partner": {
+        "display_name": "str",
+        "status": "str",
+        "partner_type": "str",
+        "email_domain": "str",
+        "tier.name": "str",
+        "tier.rank": "int",
+        "territory.name": "str",
+        "channel_manager.email": "str",
+        "days_since_review": "int",
+        "competencies": "list",
+        "industries": "list",
+    },
+    "agreement": {"version": "int", "title": "str"},
+}
+OPERATORS = {"=", "!=", "<", "<=", ">", ">=", "in", "contains", "is empty"}
+NUMERIC_OPS = {"<", "<=", ">", ">="}
+RECIPIENTS = {"channel_manager", "partner_admins", "vendor_admins", "actor"}
+ACTIONS: dict[str, dict[str, Any]] = {
+    # type -> required keys and the triggers it does not fit
+    "notify": {"required": {"to", "title"}},
+    "set_field": {"required": {"field", "value"}, "objects": {"partner"}},
+    "request_approval": {"required": {"from"}, "not_on": {SCHEDULE}},
+    "wait": {"required": {"hours"}},
+    "escalate": {"required": {"after_hours", "to"}, "not_on": {SCHEDULE}},
+    "webhook": {"required": {"url"}},
+    "start_workflow": {"required": {"workflow"}},
+}
+SETTABLE = {"partner": {"status", "tier.name"}}
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "int"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+def validate(
+    trigger: str,
+    definition: Any,
+    *,
+    starts: dict[int, set[int]] | None = None,
+    workflow_id: int | None = None,
+) -> None:
+    """Refuse a definition that cannot run: unknown trigger, field or operator, a value of
+    the wrong type, an action that does not fit the trigger, or a cycle of workflows
+    starting each other (``starts``: workflow id -> ids it starts, for the others)."""
+    errors: list[str] = []
+    if trigger not in OBJECT_OF:
+        raise ValidationError(
+            {
+                "trigger": [
+                    f"Unknown trigger {trigger!r}; choose one of {', '.join(sorted(OBJECT_OF))}."
+                ]
+            }
+        )
+    obj = OBJECT_OF[trigger]
+    if not isinstance(definition, dict):
+        raise ValidationError(
+            {"definition": ["A definition is an object with conditions and actions."]}
+        )
+    conditions = definition.get("conditions") or {"all": []}
+    _check_group(conditions, obj, "conditions", errors)
+    actions = definition.get("actions")
+    if not isinstance(actions, list) or not actions:
+        errors.append("actions: give at least one action.")
+        actions = []
+    started: set[int] = set()
+    for i, action in enumerate(actions):
+        where = f"actions[{i}]"
+        kind = action.get("type") if isinstance(action, dict) else None
+        spec = ACTIONS.get(kind or "")
+        if spec is None:
+            errors.append(f"{where}: unknown action {kind!r}; choose one of {', '.join(ACTIONS)}.")
+            continue
+        if missing := spec["required"] - set(action):
+            errors.append(f"{where}: {kind} needs {', '.join(sorted(missing))}.")
+        if trigger in spec.get("not_on", set()):
+            errors.append(f"{where}: {kind} does not fit a {trigger} trigger (nobody to ask).")
+        if "objects" in spec and obj not in spec["objects"]:
+            errors.append(f"{where}: {kind} does not apply to a {obj}.")
+        if kind == "notify" and action.get("to") not in RECIPIENTS:
+            errors.append(f"{where}: notify 'to' must be one of {', '.join(sorted(RECIPIENTS))}.")
+        if kind == "set_field" and action.get("field") not in SETTABLE.get(obj, set()):
+            errors.append(f"{where}: {action.get('field')!r} cannot be set on a {obj}.")
+        for key in ("hours", "after_hours"):
+            if key in action and (not isinstance(action[key], int | float) or action[key] <= 0):
+                errors.append(f"{where}: {key} must be a positive number.")
+        if kind == "webhook" and not str(action.get("url", "")).startswith(("https://", "http://")):
+            errors.append(f"{where}: the webhook url must start with https://.")
+        if kind == "start_workflow":
+            if not isinstance(action.get("workflow"), int):
+                errors.append(f"{where}: 'workflow' is the id of another workflow.")
+            else:
+                started.add(action["workflow"])
+    if workflow_id is not None and starts is not None and started:
+        graph = {**starts, workflow_id: started}
+        if _reaches(graph, workflow_id):
+            errors.append("actions: these workflows would start each other in a cycle.")
+    if errors:
+        raise ValidationError({"definition": errors})
+
+
+def _check_group(group: Any, obj: str, where: str, errors: list[str]) -> None:
+    if not isinstance(group, dict) or len(group) != 1 or next(iter(group)) not in {"all", "any"}:
+        errors.append(f'{where}: a group is {{"all": [...]}} or {{"any": [...]}}.')
+        return
+    kind, items = next(iter(group.items()))
+    if not isinstance(items, list):
+        errors.append(f"{where}.{kind}: a list of conditions.")
+        return
+    for i, item in enumerate(items):
+        here = f"{where}.{kind}[{i}]"
+        if isinstance(item, dict) and set(item) <= {"all", "any"} and item:
+            _check_group(item, obj, here, errors)
+        else:
+            _check_condition(item, obj, here, errors)
+
+
+def _check_condition(cond: Any, obj: str, where: str, errors: list[str]) -> None:
+    if not isinstance(cond, dict):
+        errors.append(f"{where}: a condition is {{field, op, value}}.")
+        return
+    field, op = cond.get("field"), cond.get("op")
+    kind = FIELDS[obj].get(field or "")
+    if kind is None:
+        errors.append(
+            f"{where}: unknown field {field!r} of a {obj}; known: {', '.join(sorted(FIELDS[obj]))}."
+        )
+        return
+    if op not in OPERATORS:
+        errors.append(f"{where}: unknown operator {op!r}.")
+        return
+    if op == "is empty":
+        return
+    if "value" not in cond:
+        errors.append(f"{where}: {op} needs a value.")
+        return
+    value = cond["value"]
+    if op in NUMERIC_OPS and (kind != "int" or _type_of(value) != "int"):
+        errors.append(f"{where}: {op} compares numbers; {field} is {kind}, value {value!r}.")
+    elif op == "in" and (_type_of(value) != "list" or any(_type_of(v) != kind for v in value)):
+        errors.append(f"{where}: 'in' needs a list of {kind} values.")
+    elif op == "contains" and (kind not in {"list", "str"} or _type_of(value) != "str"):
+        errors.append(f"{where}: 'contains' looks for a text in a text or list field.")
+    elif op in {"=", "!="} and _type_of(value) != ("str" if kind == "list" else kind):
+        errors.append(f"{where}: {field} is {kind}, but the value {value!r} is not.")
+
+
+def _reaches(graph: dict[int, set[int]], start: int) -> bool:
+    seen: set[int] = set()
+    stack = list(graph.get(start, ()))
+    while stack:
+        node = stack.pop()
+        if node == start:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    return False
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+
+def resolve(obj: Any, path: str) -> Any:
+    """The value at ``path`` on ``obj``; None when any step is missing."""
+    value = obj
+    for part in path.split("."):
+        if value is None:
+            return None
+        value = getattr(value, part, None)
+        if callable(value):
+            value = value()
+        if hasattr(value, "all") and hasattr(value, "model"):  # a related manager
+            value = [str(v) for v in value.all()]
+    return value
+
+
+def _compare(actual: Any, op: str, expected: Any) -> bool:
+    if op == "is empty":
+        return actual in (None, "", [])
+    if actual is None:
+        return False
+    try:
+        return {
+            "=": lambda: actual == expected,
+            "!=": lambda: actual != expected,
+            "<": lambda: actual < expected,
+            "<=": lambda: actual <= expected,
+            ">": lambda: actual > expected,
+            ">=": lambda: actual >= expected,
+            "in": lambda: actual in expected,
+            "contains": lambda: expected in actual,
+        }[op]()
+    except TypeError:
+        return False
+
+
+@dataclass
+class Check:
+    field: str
+    op: str
+    value: Any
+    actual: Any
+    matched: bool
+
+
+def evaluate(conditions: dict | None, obj: Any) -> tuple[bool, list[Check]]:
+    """Do ``conditions`` hold for ``obj``? Also returns each condition's outcome, which the
+    dry run shows. An empty definition matches."""
+    checks: list[Check] = []
+
+    def group(g: dict) -> bool:
+        kind, items = next(iter(g.items()))
+        results = [
+            group(item) if set(item) <= {"all", "any"} and item else condition(item)
+            for item in items
+        ]
+        return all(results) if kind == "all" else any(results)
+
+    def condition(c: dict) -> bool:
+        actual = resolve(obj, c["field"])
+        matched = _compare(actual, c["op"], c.get("value"))
+        checks.append(Check(c["field"], c["op"], c.get("value"), actual, matched))
+        return matched
+
+    return group(conditions or {"all": []}), checks
+
+
+def trigger_choices() -> list[tuple[str, str]]:
+    return [(t, EVENT_TYPES.get(t, "On a schedule")) for t in OBJECT_OF]
