@@ -219,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ["workflows.redispatch_events"],
     },
+    "workflow-runs-sweep": {
+        "task": "workflows.fan_out",
+        "schedule": 60.0,
+        "args": ["workflows.redrive_runs"],
+    },
 }
 
 # --- API ---

@@ -5,4 +5,4 @@ class WorkflowsConfig(AppConfig):
     name = "workflows"
 
     def ready(self) -> None:
-        from workflows import handlers  # noqa: F401 - registers the built-in handlers
+        from workflows import engine, handlers  # noqa: F401 - register the event handlers

@@ -112,3 +112,63 @@ class WorkflowVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow} v{self.number}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class WorkflowRun(models.Model):
+    """One execution of a workflow version on one object. ``next_step`` is the index of the
+    action still to run; each step commits together with the advance of this pointer."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey(WorkflowVersion, on_delete=models.PROTECT, related_name="runs")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    next_step = models.PositiveIntegerField(default=0)
+    resume_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["status", "resume_at"], name="run_status_resume")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "event"],
+                condition=Q(event__isnull=False),
+                name="one_run_per_workflow_and_event",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} on {self.object_type}#{self.object_id}"
+
+
+class WorkflowStep(models.Model):
+    """The record of one action of a run: status, timings, attempts, error, result."""
+
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveIntegerField()
+    action = models.JSONField()
+    status = models.CharField(max_length=12, default="done")
+    attempts = models.PositiveIntegerField(default=1)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_record_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.run} step {self.index}"

@@ -2,6 +2,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from prm.celery import app
 from prm.tenancy.models import Vendor
+from workflows.engine import run_advance, runs_redrive
 from workflows.events import event_process, events_redispatch
 
 
@@ -14,6 +15,22 @@ from workflows.events import event_process, events_redispatch
 )
 def process_event(event_id: str) -> bool:
     return event_process(event_id=event_id)
+
+
+@app.task(
+    name="workflows.advance_run",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def advance_run(run_id: int) -> str:
+    return run_advance(run_id=run_id)
+
+
+@app.task(name="workflows.redrive_runs")
+def redrive_runs() -> int:
+    return runs_redrive()
 
 
 @app.task(name="workflows.redispatch_events")

@@ -1,0 +1,156 @@
+"""Workflow runs: started by events when conditions hold, one step at a time, recorded,
+pinned to their version, waiting and resumed by the sweep, failing without half effects."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from partners import services as partner_services
+from partners.models import Tier
+from workflows import engine, events
+from workflows.models import Event, Notification, RunStatus, WorkflowRun
+from workflows.services import workflow_save
+
+ACTIVE = {"all": [{"field": "status", "op": "=", "value": "active"}]}
+
+
+@pytest.fixture
+def gold(db, acme):
+    tier, _ = Tier.objects.get_or_create(name="Gold", defaults={"rank": 3})
+    return tier
+
+
+def activate(world, capture, partner=None):
+    partner = partner or world.northwind
+    partner_services.partner_update(
+        actor=world.admin, partner=partner, fields={"channel_manager": world.cam_emea}
+    )
+    with capture(execute=True):
+        partner_services.partner_transition(actor=world.admin, partner=partner, status="active")
+    return WorkflowRun.objects.filter(object_id=str(partner.pk)).first()
+
+
+def test_a_matching_event_runs_the_actions_in_order_and_records_each_step(
+    world, gold, django_capture_on_commit_callbacks
+):
+    workflow_save(
+        actor=world.admin,
+        name="Promote on activation",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [
+                {"type": "set_field", "field": "tier.name", "value": "Gold"},
+                {"type": "notify", "to": "channel_manager", "title": "Promoted to Gold"},
+            ],
+        },
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.COMPLETED and run.finished_at
+    steps = list(run.steps.values_list("index", "status", "result"))
+    assert steps[0] == (0, "done", {"field": "tier.name", "before": None, "after": "Gold"})
+    assert steps[1][:2] == (1, "done")
+    world.northwind.refresh_from_db()
+    assert world.northwind.tier == gold
+    assert Notification.objects.filter(user=world.cam_emea, title="Promoted to Gold").count() == 1
+
+
+def test_no_run_when_conditions_fail_or_the_workflow_is_disabled(
+    world, django_capture_on_commit_callbacks
+):
+    workflow_save(
+        actor=world.admin,
+        name="Only suspended",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": {"all": [{"field": "status", "op": "=", "value": "suspended"}]},
+            "actions": [{"type": "notify", "to": "vendor_admins", "title": "x"}],
+        },
+    )
+    workflow_save(
+        actor=world.admin,
+        name="Disabled",
+        trigger="partner.status_changed",
+        enabled=False,
+        definition={"actions": [{"type": "notify", "to": "vendor_admins", "title": "y"}]},
+    )
+    assert activate(world, django_capture_on_commit_callbacks) is None
+
+
+def test_a_redelivered_event_starts_no_second_run(world, django_capture_on_commit_callbacks):
+    workflow_save(
+        actor=world.admin,
+        name="Once",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={"actions": [{"type": "notify", "to": "vendor_admins", "title": "z"}]},
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    event = Event.objects.get(pk=run.event_id)
+    Event.objects.filter(pk=event.pk).update(processed_at=None)  # as if the ack was lost
+    events.event_process(event_id=str(event.pk))
+    assert WorkflowRun.objects.filter(event=event).count() == 1
+
+
+def test_a_waiting_run_resumes_on_its_own_version(world, gold, django_capture_on_commit_callbacks):
+    workflow = workflow_save(
+        actor=world.admin,
+        name="Nudge later",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [
+                {"type": "wait", "hours": 24},
+                {"type": "notify", "to": "channel_manager", "title": "Check in with the partner"},
+            ],
+        },
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.WAITING and run.next_step == 1
+    # The admin changes the workflow meanwhile; the run keeps version 1.
+    workflow_save(
+        actor=world.admin,
+        workflow=workflow,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [{"type": "notify", "to": "vendor_admins", "title": "v2"}],
+        },
+    )
+    assert engine.run_advance(run_id=run.pk) == RunStatus.WAITING  # not due yet
+    WorkflowRun.objects.filter(pk=run.pk).update(resume_at=timezone.now() - timedelta(minutes=1))
+    with mock.patch("workflows.tasks.advance_run.delay") as delay:
+        assert engine.runs_redrive() == 1
+    delay.assert_called_once_with(run.pk)
+    assert engine.run_advance(run_id=run.pk) == RunStatus.COMPLETED
+    assert Notification.objects.filter(title="Check in with the partner").exists()
+    assert not Notification.objects.filter(title="v2").exists()
+
+
+def test_a_failing_step_fails_the_run_and_leaves_no_half_effects(
+    world, django_capture_on_commit_callbacks
+):
+    workflow_save(
+        actor=world.admin,
+        name="Broken",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [
+                {"type": "notify", "to": "channel_manager", "title": "before"},
+                {"type": "set_field", "field": "tier.name", "value": "Unobtainium"},
+            ],
+        },
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.FAILED and "Step 2" in run.error
+    failed = run.steps.get(index=1)
+    assert failed.status == "failed" and "DoesNotExist" in failed.error
+    world.northwind.refresh_from_db()
+    assert world.northwind.tier is None
+    assert Notification.objects.filter(title="before").count() == 1  # step 1 stays done

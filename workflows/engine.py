@@ -1,0 +1,297 @@
+"""Running workflows: an event starts the runs of the enabled workflows it triggers whose
+conditions hold; a run advances one action at a time.
+
+Each database action (notify, set a field, start a workflow) commits together with its step
+record and the run's pointer, so a worker killed mid-step redoes the whole step and nothing
+is done twice. ``wait`` parks the run until ``resume_at``; a beat sweep re-drives runs that
+are due or were left running. Webhooks are the one effect outside the database: the step is
+recorded as started before the call and the call carries an ``Idempotency-Key`` (run and
+step), so a retried call can be recognised by the receiver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partners.models import Agreement, Partner, PartnerStatus, Tier
+from prm.tasks import enqueue_on_commit
+from prm.users.models import Role, User
+from workflows import definitions
+from workflows.events import EVENT_TYPES, on_event
+from workflows.models import Event, RunStatus, Workflow, WorkflowRun, WorkflowStep
+from workflows.notifications import notify
+
+logger = logging.getLogger(__name__)
+OBJECT_MODELS: dict[str, type[Partner] | type[Agreement]] = {
+    "partner": Partner,
+    "agreement": Agreement,
+}
+STALE_RUNNING = timedelta(minutes=2)
+
+
+def _load(object_type: str, object_id: str):
+    model = OBJECT_MODELS.get(object_type)
+    return model.objects.filter(pk=object_id).first() if model else None
+
+
+def runs_start(event: Event) -> None:
+    """Start the matching workflows of ``event`` (inside the event's processing transaction:
+    a redelivered event finds its runs already there)."""
+    obj = _load(event.object_type, event.object_id)
+    for workflow in Workflow.objects.filter(trigger=event.type, enabled=True).select_related(
+        "current"
+    ):
+        if workflow.current is None or obj is None:
+            continue
+        matched, _ = definitions.evaluate(workflow.current.definition.get("conditions"), obj)
+        if not matched:
+            continue
+        try:
+            with transaction.atomic():
+                run = WorkflowRun.objects.create(
+                    workflow=workflow,
+                    version=workflow.current,
+                    event=event,
+                    object_type=event.object_type,
+                    object_id=event.object_id,
+                )
+        except IntegrityError:
+            continue  # this event already started this workflow
+        from workflows.tasks import advance_run
+
+        enqueue_on_commit(advance_run, run.pk)
+
+
+for _event_type in EVENT_TYPES:
+    on_event(_event_type)(runs_start)
+
+
+def run_advance(*, run_id: int) -> str:
+    """Run the run's next actions until it completes, waits or fails. Safe to call again at
+    any time: a run that is finished, parked or locked by another worker is left alone."""
+    while True:
+        with transaction.atomic():
+            run = (
+                WorkflowRun.objects.select_for_update(skip_locked=True)
+                .select_related("version")
+                .filter(pk=run_id)
+                .first()
+            )
+            if run is None:
+                return "busy"
+            if run.status == RunStatus.WAITING and run.resume_at and run.resume_at > timezone.now():
+                return run.status
+            if run.status not in {RunStatus.RUNNING, RunStatus.WAITING}:
+                return run.status
+            actions = run.version.definition.get("actions", [])
+            if run.next_step >= len(actions):
+                run.status, run.finished_at = RunStatus.COMPLETED, timezone.now()
+                run.save(update_fields=["status", "finished_at", "updated_at"])
+                return run.status
+            action = actions[run.next_step]
+            if action["type"] == "webhook":
+                _record_start(run, action)
+            else:
+                outcome = _run_in_transaction(run, action)
+                if outcome != "next":
+                    return outcome
+                continue
+        # Outside the transaction: the one external call.
+        outcome = _webhook_step(run_id, action)
+        if outcome != "next":
+            return outcome
+
+
+def _step(run: WorkflowRun, action: dict, **fields) -> WorkflowStep:
+    step, _ = WorkflowStep.objects.update_or_create(
+        run=run, index=run.next_step, defaults={"action": action, **fields}
+    )
+    return step
+
+
+def _run_in_transaction(run: WorkflowRun, action: dict) -> str:
+    started = timezone.now()
+    try:
+        with transaction.atomic():
+            result = ACTIONS[action["type"]](run, action)
+            _step(
+                run,
+                action,
+                status="done",
+                started_at=started,
+                finished_at=timezone.now(),
+                result=result or {},
+            )
+    except Exception as exc:  # the action's writes are rolled back; the failure is recorded
+        logger.exception("Workflow step failed")
+        _step(
+            run,
+            action,
+            status="failed",
+            started_at=started,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        run.status, run.error = RunStatus.FAILED, f"Step {run.next_step + 1}: {exc}"[:2000]
+        run.save(update_fields=["status", "error", "updated_at"])
+        return run.status
+    run.next_step += 1
+    if action["type"] == "wait":
+        run.status = RunStatus.WAITING
+        run.resume_at = timezone.now() + timedelta(hours=float(action["hours"]))
+        run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
+        from workflows.tasks import advance_run
+
+        seconds = float(action["hours"]) * 3600
+        enqueue_on_commit(advance_run, run.pk, countdown=seconds)  # the sweep also re-drives
+        return run.status
+    run.status, run.resume_at = RunStatus.RUNNING, None
+    run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
+    return "next"
+
+
+# --- actions (database) ----------------------------------------------------------------
+
+
+def _recipients(run: WorkflowRun, who: str) -> list[User]:
+    obj = _load(run.object_type, run.object_id)
+    if who == "vendor_admins":
+        return list(User.objects.filter(role=Role.VENDOR_ADMIN, is_active=True))
+    if who == "actor":
+        return [run.event.actor] if run.event and run.event.actor else []
+    if isinstance(obj, Partner):
+        if who == "channel_manager":
+            return [obj.channel_manager] if obj.channel_manager else []
+        if who == "partner_admins":
+            return list(
+                User.objects.filter(role=Role.PARTNER_ADMIN, partner_membership__partner=obj)
+            )
+    return []
+
+
+def _notify(run: WorkflowRun, action: dict) -> dict:
+    users = _recipients(run, action["to"])
+    notify(users=users, title=action["title"], body=action.get("body", ""))
+    return {"notified": [u.email for u in users]}
+
+
+def _set_field(run: WorkflowRun, action: dict) -> dict:
+    partner = Partner.objects.select_for_update().get(pk=run.object_id)
+    if action["field"] == "status":
+        if action["value"] not in PartnerStatus.values:
+            raise ValueError(f"Unknown status {action['value']!r}")
+        before, partner.status = partner.status, action["value"]
+        partner._change_reason = f"workflow {run.workflow}"
+        partner.save(update_fields=["status", "updated_at"])
+    else:  # tier.name
+        before = partner.tier.name if partner.tier else None
+        partner.tier = Tier.objects.get(name=action["value"])
+        partner._change_reason = f"workflow {run.workflow}"
+        partner.save(update_fields=["tier", "updated_at"])
+    return {"field": action["field"], "before": before, "after": action["value"]}
+
+
+def _wait(run: WorkflowRun, action: dict) -> dict:
+    return {"hours": action["hours"]}
+
+
+def _start_workflow(run: WorkflowRun, action: dict) -> dict:
+    workflow = Workflow.objects.select_related("current").get(pk=action["workflow"])
+    if workflow.current is None:
+        raise ValueError(f"{workflow} has no definition")
+    child = WorkflowRun.objects.create(
+        workflow=workflow,
+        version=workflow.current,
+        object_type=run.object_type,
+        object_id=run.object_id,
+    )
+    from workflows.tasks import advance_run
+
+    enqueue_on_commit(advance_run, child.pk)
+    return {"run": child.pk}
+
+
+ACTIONS = {
+    "notify": _notify,
+    "set_field": _set_field,
+    "wait": _wait,
+    "start_workflow": _start_workflow,
+}
+
+
+# --- webhooks (the external effect) ----------------------------------------------------
+
+
+def _record_start(run: WorkflowRun, action: dict) -> None:
+    step = WorkflowStep.objects.filter(run=run, index=run.next_step).first()
+    attempts = step.attempts + 1 if step else 1
+    _step(run, action, status="started", attempts=attempts, started_at=timezone.now())
+
+
+def _webhook_step(run_id: int, action: dict) -> str:
+    run = WorkflowRun.objects.get(pk=run_id)
+    body = json.dumps(
+        {
+            "workflow": run.workflow.name,
+            "object_type": run.object_type,
+            "object_id": run.object_id,
+            "event": str(run.event_id or ""),
+        }
+    ).encode()
+    key = f"run-{run.pk}-step-{run.next_step}"
+    signature = hmac.new(settings.SECRET_KEY.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(
+        action["url"],
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+            "X-PRM-Signature": f"sha256={signature}",
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status = response.status
+    except Exception as exc:
+        with transaction.atomic():
+            run = WorkflowRun.objects.select_for_update().get(pk=run_id)
+            _step(
+                run,
+                action,
+                status="failed",
+                finished_at=timezone.now(),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+        raise  # the task retries with backoff; the step keeps its attempts
+    with transaction.atomic():
+        run = WorkflowRun.objects.select_for_update().get(pk=run_id)
+        _step(run, action, status="done", finished_at=timezone.now(), result={"status": status})
+        run.next_step += 1
+        run.save(update_fields=["next_step", "updated_at"])
+    return "next"
+
+
+def runs_redrive() -> int:
+    """The sweep: advance runs that are due after a wait or were left running by a dead
+    worker."""
+    from workflows.tasks import advance_run
+
+    now = timezone.now()
+    due = WorkflowRun.objects.filter(status=RunStatus.WAITING, resume_at__lte=now)
+    stuck = WorkflowRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=now - STALE_RUNNING)
+    ids = list(due.values_list("pk", flat=True)[:500]) + list(
+        stuck.values_list("pk", flat=True)[:500]
+    )
+    for run_id in ids:
+        advance_run.delay(run_id)
+    return len(ids)
