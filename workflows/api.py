@@ -1,3 +1,4 @@
+from django.utils.timezone import now
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -6,8 +7,8 @@ from rest_framework.response import Response
 
 from partners import scope
 from prm.users.models import Role
-from workflows import definitions, services
-from workflows.models import Notification, Workflow
+from workflows import approvals, definitions, services
+from workflows.models import Approval, Decision, Notification, Workflow
 from workflows.notifications import notification_mark_read, notifications_of
 
 
@@ -159,3 +160,64 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 "actions": definition.get("actions", []) if matched else [],
             }
         )
+
+
+class ApprovalOut(serializers.ModelSerializer):
+    workflow = serializers.CharField(source="run.workflow.name")
+    object_type = serializers.CharField(source="run.object_type")
+    object_id = serializers.CharField(source="run.object_id")
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Approval
+        fields = [
+            "id",
+            "workflow",
+            "object_type",
+            "object_id",
+            "requested_at",
+            "due_at",
+            "overdue",
+            "decision",
+            "decided_at",
+            "comment",
+            "superseded",
+        ]
+
+    def get_overdue(self, approval: Approval) -> bool:
+        return bool(approval.due_at and not approval.decided_at and approval.due_at < now())
+
+
+class DecisionIn(serializers.Serializer):
+    comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's approval inbox: what is due and when (``?all=1`` includes decided ones).
+    ``approve/`` and ``reject/`` record the decision with a comment and resume the run."""
+
+    serializer_class = ApprovalOut
+
+    def get_queryset(self):
+        rows = approvals.approvals_of(self.request.user)
+        if self.request.query_params.get("all") not in {"1", "true"}:
+            rows = rows.filter(decided_at__isnull=True, superseded=False)
+        return rows
+
+    def _decide(self, request, pk, decision):
+        data = DecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        approval = approvals.approval_decide(
+            actor=request.user, approval_id=pk, decision=decision, **data.validated_data
+        )
+        return Response(ApprovalOut(approval).data)
+
+    @extend_schema(request=DecisionIn, responses={200: ApprovalOut})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, pk, Decision.APPROVED)
+
+    @extend_schema(request=DecisionIn, responses={200: ApprovalOut})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, pk, Decision.REJECTED)

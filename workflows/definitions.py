@@ -47,6 +47,14 @@ FIELDS: dict[str, dict[str, str]] = {
 OPERATORS = {"=", "!=", "<", "<=", ">", ">=", "in", "contains", "is empty"}
 NUMERIC_OPS = {"<", "<=", ">", ">="}
 RECIPIENTS = {"channel_manager", "partner_admins", "vendor_admins", "actor"}
+APPROVERS = {
+    "channel_manager",
+    "unit_manager",
+    "parent_unit_manager",
+    "vendor_admins",
+    "finance_approver",
+    "legal_approver",
+}
 ACTIONS: dict[str, dict[str, Any]] = {
     # type -> required keys and the triggers it does not fit
     "notify": {"required": {"to", "title"}},
@@ -118,6 +126,12 @@ def validate(
             errors.append(f"{where}: {kind} does not apply to a {obj}.")
         if kind == "notify" and action.get("to") not in RECIPIENTS:
             errors.append(f"{where}: notify 'to' must be one of {', '.join(sorted(RECIPIENTS))}.")
+        if kind in {"request_approval", "escalate"}:
+            target = action.get("from" if kind == "request_approval" else "to")
+            if target not in APPROVERS:
+                errors.append(f"{where}: approvers are one of {', '.join(sorted(APPROVERS))}.")
+        if kind == "escalate" and (i == 0 or actions[i - 1].get("type") != "request_approval"):
+            errors.append(f"{where}: escalate follows the request_approval it watches.")
         if kind == "set_field" and action.get("field") not in SETTABLE.get(obj, set()):
             errors.append(f"{where}: {action.get('field')!r} cannot be set on a {obj}.")
         for key in ("hours", "after_hours"):

@@ -26,6 +26,7 @@ from partners.models import Agreement, Partner, PartnerStatus, Tier
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from workflows import definitions
+from workflows.approvals import approvals_escalate, request_approval
 from workflows.events import EVENT_TYPES, on_event
 from workflows.models import Event, RunStatus, Workflow, WorkflowRun, WorkflowStep
 from workflows.notifications import notify
@@ -101,7 +102,8 @@ def run_advance(*, run_id: int) -> str:
             if action["type"] == "webhook":
                 _record_start(run, action)
             else:
-                outcome = _run_in_transaction(run, action)
+                following = actions[run.next_step + 1] if run.next_step + 1 < len(actions) else None
+                outcome = _run_in_transaction(run, action, following)
                 if outcome != "next":
                     return outcome
                 continue
@@ -118,11 +120,14 @@ def _step(run: WorkflowRun, action: dict, **fields) -> WorkflowStep:
     return step
 
 
-def _run_in_transaction(run: WorkflowRun, action: dict) -> str:
+def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) -> str:
     started = timezone.now()
     try:
         with transaction.atomic():
-            result = ACTIONS[action["type"]](run, action)
+            if action["type"] == "request_approval":
+                result = request_approval(run, action, following)
+            else:
+                result = ACTIONS[action["type"]](run, action)
             _step(
                 run,
                 action,
@@ -145,6 +150,10 @@ def _run_in_transaction(run: WorkflowRun, action: dict) -> str:
         run.save(update_fields=["status", "error", "updated_at"])
         return run.status
     run.next_step += 1
+    if action["type"] == "request_approval":  # parked until a decision (or escalation)
+        run.status, run.resume_at = RunStatus.WAITING, None
+        run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
+        return run.status
     if action["type"] == "wait":
         run.status = RunStatus.WAITING
         run.resume_at = timezone.now() + timedelta(hours=float(action["hours"]))
@@ -282,11 +291,12 @@ def _webhook_step(run_id: int, action: dict) -> str:
 
 
 def runs_redrive() -> int:
-    """The sweep: advance runs that are due after a wait or were left running by a dead
-    worker."""
+    """The sweep: escalate overdue approvals, advance runs that are due after a wait or
+    were left running by a dead worker."""
     from workflows.tasks import advance_run
 
     now = timezone.now()
+    approvals_escalate()
     due = WorkflowRun.objects.filter(status=RunStatus.WAITING, resume_at__lte=now)
     stuck = WorkflowRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=now - STALE_RUNNING)
     ids = list(due.values_list("pk", flat=True)[:500]) + list(

@@ -172,3 +172,39 @@ class WorkflowStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} step {self.index}"
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Approval(models.Model):
+    """A decision asked of one approver by a run's ``request_approval`` step. The first
+    decision of any approver of the step decides; the others are superseded."""
+
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="approvals")
+    step = models.PositiveIntegerField()
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approvals"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    escalate_to = models.CharField(max_length=40, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["due_at", "requested_at"]
+        indexes = [models.Index(fields=["approver", "decided_at"], name="approval_inbox")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "step", "approver"], name="one_approval_per_approver_and_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} step {self.step}: {self.approver}"

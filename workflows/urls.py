@@ -6,6 +6,7 @@ from workflows import api, views
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="api-notification")
 router.register("workflows", api.WorkflowViewSet, basename="api-workflow")
+router.register("approvals", api.ApprovalViewSet, basename="api-approval")
 api_urls: list[URLPattern | URLResolver] = list(router.urls)
 
 portal_urls: list[URLPattern | URLResolver] = [
@@ -16,4 +17,5 @@ portal_urls: list[URLPattern | URLResolver] = [
         name="notification-open",
     ),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+    path("approvals/", views.approval_inbox, name="approvals"),
 ]

@@ -29,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem("Our company", "partners", "building", PARTNER_ROLES),
     NavItem("Find partners", "partner-search-page", "search", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", DECIDERS),
+    NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
     NavItem("Users", "users", "people", MANAGE_USERS),
     NavItem("Agreement", "agreement", "file-earmark-check", ALL_ROLES),

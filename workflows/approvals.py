@@ -1,0 +1,185 @@
+"""Approvals asked by workflow runs: who approves, deciding, and escalation after the SLA."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from partners.models import MembershipRole, OrgUnit, Partner
+from prm.api import Conflict
+from prm.tasks import enqueue_on_commit
+from prm.users.models import Role, User
+from workflows.models import Approval, Decision, RunStatus, WorkflowRun, WorkflowStep
+from workflows.notifications import notify
+
+MANAGERS = [MembershipRole.MANAGER, MembershipRole.ADMINISTRATOR]
+
+
+def _unit_managers(unit: OrgUnit | None, levels_up: int = 0) -> list[User]:
+    """Managers of ``unit`` (or of the unit ``levels_up`` above the first one that has
+    managers), walking up the tree while a unit has none."""
+    ancestors = (
+        list(
+            OrgUnit.objects.filter(
+                path__in=[unit.path[:n] for n in range(4, len(unit.path) + 1, 4)]
+            ).order_by("-depth")
+        )
+        if unit
+        else []
+    )
+    found = 0
+    for candidate in ancestors:
+        users = list(
+            User.objects.filter(
+                unit_memberships__unit=candidate,
+                unit_memberships__role__in=MANAGERS,
+                is_active=True,
+            )
+        )
+        if users:
+            if found == levels_up:
+                return users
+            found += 1
+    return []
+
+
+def approvers_for(run: WorkflowRun, who: str) -> list[User]:
+    partner = (
+        Partner.objects.select_related("territory", "channel_manager")
+        .filter(pk=run.object_id)
+        .first()
+        if run.object_type == "partner"
+        else None
+    )
+    if who == "vendor_admins":
+        return list(User.objects.filter(role=Role.VENDOR_ADMIN, is_active=True))
+    if who in {Role.FINANCE_APPROVER, Role.LEGAL_APPROVER}:
+        return list(User.objects.filter(role=who, is_active=True))
+    if partner is None:
+        return []
+    if who == "channel_manager":
+        return [partner.channel_manager] if partner.channel_manager else []
+    return _unit_managers(partner.territory, levels_up=1 if who == "parent_unit_manager" else 0)
+
+
+def request_approval(run: WorkflowRun, action: dict, following: dict | None) -> dict:
+    """The ``request_approval`` step: ask the approvers, notify them, park the run."""
+    approvers = approvers_for(run, action["from"])
+    if not approvers:
+        raise ValueError(f"Nobody to ask: no {action['from']} for this {run.object_type}.")
+    due = None
+    escalate_to = ""
+    if following and following.get("type") == "escalate":
+        due = timezone.now() + timedelta(hours=float(following["after_hours"]))
+        escalate_to = following["to"]
+    elif action.get("sla_hours"):
+        due = timezone.now() + timedelta(hours=float(action["sla_hours"]))
+    Approval.objects.bulk_create(
+        [
+            Approval(run=run, step=run.next_step, approver=u, due_at=due, escalate_to=escalate_to)
+            for u in approvers
+        ],
+        ignore_conflicts=True,
+    )
+    notify(
+        users=approvers,
+        title=f"Approval needed: {run.workflow}",
+        body=f"{run.object_type} #{run.object_id}",
+        url="/approvals/",
+    )
+    return {"asked": [u.email for u in approvers], "due_at": due.isoformat() if due else None}
+
+
+def approvals_of(user: User) -> QuerySet[Approval]:
+    return Approval.objects.filter(approver=user).select_related("run__workflow")
+
+
+@transaction.atomic
+def approval_decide(*, actor: User, approval_id: int, decision: str, comment: str = "") -> Approval:
+    """Record the decision and resume the run: approved goes on with the next action,
+    rejected ends the run. Deciding twice, or after someone else decided, is a 409."""
+    approval = approvals_of(actor).select_for_update().filter(pk=approval_id).first()
+    if approval is None:
+        raise Http404("No such approval.")
+    if decision not in Decision.values:
+        raise PermissionDenied("Decide approved or rejected.")
+    run = WorkflowRun.objects.select_for_update().select_related("version").get(pk=approval.run_id)
+    if (
+        approval.decided_at
+        or approval.superseded
+        or run.next_step != approval.step + 1
+        or (run.status != RunStatus.WAITING)
+    ):
+        raise Conflict("This approval is already decided.", code="already_decided")
+    now = timezone.now()
+    approval.decision, approval.decided_at, approval.comment = decision, now, comment
+    approval.save(update_fields=["decision", "decided_at", "comment"])
+    Approval.objects.filter(run=run, step=approval.step, decided_at__isnull=True).exclude(
+        pk=approval.pk
+    ).update(superseded=True)
+    WorkflowStep.objects.filter(run=run, index=approval.step).update(
+        result={"decision": decision, "by": actor.email, "comment": comment}, finished_at=now
+    )
+    actions = run.version.definition.get("actions", [])
+    if run.next_step < len(actions) and actions[run.next_step].get("type") == "escalate":
+        WorkflowStep.objects.update_or_create(
+            run=run,
+            index=run.next_step,
+            defaults={
+                "action": actions[run.next_step],
+                "status": "done",
+                "finished_at": now,
+                "result": {
+                    "escalated": Approval.objects.filter(
+                        run=run, step=approval.step, escalated_at__isnull=False
+                    ).exists()
+                },
+            },
+        )
+        run.next_step += 1
+    if decision == Decision.REJECTED:
+        run.status, run.finished_at = RunStatus.COMPLETED, now
+    else:
+        run.status = RunStatus.RUNNING
+        from workflows.tasks import advance_run
+
+        enqueue_on_commit(advance_run, run.pk)
+    run.save(update_fields=["status", "next_step", "finished_at", "updated_at"])
+    return approval
+
+
+def approvals_escalate() -> int:
+    """The SLA sweep: ask the escalation target for every overdue, undecided approval."""
+    overdue = Approval.objects.filter(
+        ~Q(escalate_to=""),
+        decided_at__isnull=True,
+        superseded=False,
+        escalated_at__isnull=True,
+        due_at__lt=timezone.now(),
+    ).select_related("run__workflow")
+    escalated = 0
+    for approval in overdue[:500]:
+        with transaction.atomic():
+            claimed = Approval.objects.filter(pk=approval.pk, escalated_at__isnull=True).update(
+                escalated_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            targets = approvers_for(approval.run, approval.escalate_to)
+            Approval.objects.bulk_create(
+                [Approval(run=approval.run, step=approval.step, approver=u) for u in targets],
+                ignore_conflicts=True,
+            )
+            notify(
+                users=targets,
+                title=f"Escalated approval: {approval.run.workflow}",
+                body=f"Not decided in time by {approval.approver}.",
+                url="/approvals/",
+            )
+            escalated += 1
+    return escalated
