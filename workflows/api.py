@@ -7,8 +7,15 @@ from rest_framework.response import Response
 
 from partners import scope
 from prm.users.models import Role
-from workflows import approvals, definitions, services
-from workflows.models import Approval, Decision, Notification, Workflow
+from workflows import approvals, definitions, engine, services
+from workflows.models import (
+    Approval,
+    Decision,
+    Notification,
+    Workflow,
+    WorkflowRun,
+    WorkflowStep,
+)
 from workflows.notifications import notification_mark_read, notifications_of
 
 
@@ -132,6 +139,12 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(WorkflowOut(workflow).data)
 
+    @extend_schema(responses={200: serializers.DictField()})
+    @action(detail=True, methods=["get"])
+    def analytics(self, request, pk=None):
+        """Volume, median and p95 cycle time, exception rate, approvals overdue."""
+        return Response(engine.workflow_analytics(self.get_object()))
+
     @extend_schema(request=DryRunIn, responses={200: DryRunOut})
     @action(detail=True, methods=["post"], url_path="dry-run")
     def dry_run(self, request, pk=None):
@@ -221,3 +234,65 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, pk, Decision.REJECTED)
+
+
+class StepOut(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowStep
+        fields = [
+            "index",
+            "action",
+            "status",
+            "attempts",
+            "started_at",
+            "finished_at",
+            "error",
+            "result",
+        ]
+
+
+class RunOut(serializers.ModelSerializer):
+    workflow = serializers.CharField(source="workflow.name")
+    version = serializers.IntegerField(source="version.number")
+    steps = StepOut(many=True, read_only=True)
+
+    class Meta:
+        model = WorkflowRun
+        fields = [
+            "id",
+            "workflow",
+            "version",
+            "object_type",
+            "object_id",
+            "status",
+            "next_step",
+            "resume_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "steps",
+        ]
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Workflow runs and their steps (vendor admins); filter by ``workflow`` and ``status``.
+    ``retry/`` re-runs a failed run from its failed step."""
+
+    serializer_class = RunOut
+
+    def get_queryset(self):
+        if self.request.user.role != Role.VENDOR_ADMIN:
+            return WorkflowRun.objects.none()
+        runs = WorkflowRun.objects.select_related("workflow", "version").prefetch_related("steps")
+        params = self.request.query_params
+        if value := params.get("workflow"):
+            runs = runs.filter(workflow_id=value) if value.isdigit() else runs.none()
+        if value := params.get("status"):
+            runs = runs.filter(status=value)
+        return runs
+
+    @extend_schema(request=None, responses={200: RunOut})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        run = engine.run_retry(actor=request.user, run=self.get_object())
+        return Response(RunOut(self.get_queryset().get(pk=run.pk)).data)

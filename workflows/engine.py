@@ -19,7 +19,9 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from partners.models import Agreement, Partner, PartnerStatus, Tier
@@ -305,3 +307,57 @@ def runs_redrive() -> int:
     for run_id in ids:
         advance_run.delay(run_id)
     return len(ids)
+
+
+@transaction.atomic
+def run_retry(*, actor: User, run: WorkflowRun) -> WorkflowRun:
+    """Retry a failed run from its failed step (vendor admins, from the runs page or API)."""
+    if actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins retry runs.")
+    run = WorkflowRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.FAILED:
+        from prm.api import Conflict
+
+        raise Conflict("Only a failed run can be retried.", code="not_failed")
+    run.status, run.error = RunStatus.RUNNING, ""
+    run.save(update_fields=["status", "error", "updated_at"])
+    WorkflowStep.objects.filter(run=run, index=run.next_step).update(
+        status="retrying", attempts=F("attempts") + 1
+    )
+    from workflows.tasks import advance_run
+
+    enqueue_on_commit(advance_run, run.pk)
+    return run
+
+
+def workflow_analytics(workflow: Workflow) -> dict:
+    """Volume, cycle time (median, p95) of completed runs, exception rate, overdue approvals."""
+    runs = WorkflowRun.objects.filter(workflow=workflow)
+    total = runs.count()
+    failed = runs.filter(status=RunStatus.FAILED).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY d) FROM ("
+            "  SELECT EXTRACT(EPOCH FROM finished_at - started_at) AS d "
+            "  FROM workflows_workflowrun WHERE workflow_id = %s AND status = %s"
+            "  AND finished_at IS NOT NULL) AS t",
+            [workflow.pk, RunStatus.COMPLETED],
+        )
+        median, p95 = cursor.fetchone()
+    from workflows.models import Approval
+
+    overdue = Approval.objects.filter(
+        run__workflow=workflow,
+        decided_at__isnull=True,
+        superseded=False,
+        due_at__lt=timezone.now(),
+    ).count()
+    return {
+        "runs": total,
+        "by_status": dict(runs.order_by().values_list("status").annotate(n=Count("id"))),
+        "median_cycle_seconds": median,
+        "p95_cycle_seconds": p95,
+        "exception_rate": failed / total if total else 0.0,
+        "approvals_overdue": overdue,
+    }

@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="api-notification")
 router.register("workflows", api.WorkflowViewSet, basename="api-workflow")
 router.register("approvals", api.ApprovalViewSet, basename="api-approval")
+router.register("workflow-runs", api.RunViewSet, basename="api-workflow-run")
 api_urls: list[URLPattern | URLResolver] = list(router.urls)
 
 portal_urls: list[URLPattern | URLResolver] = [

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from partners import services as partner_services
 from partners.models import Tier
+from tests.partners.conftest import api_as
 from workflows import engine, events
 from workflows.models import Event, Notification, RunStatus, WorkflowRun
 from workflows.services import workflow_save
@@ -154,3 +155,38 @@ def test_a_failing_step_fails_the_run_and_leaves_no_half_effects(
     world.northwind.refresh_from_db()
     assert world.northwind.tier is None
     assert Notification.objects.filter(title="before").count() == 1  # step 1 stays done
+
+
+def test_runs_are_visible_to_vendor_admins_and_a_failed_one_can_be_retried(
+    world, django_capture_on_commit_callbacks
+):
+    workflow = workflow_save(
+        actor=world.admin,
+        name="Needs Diamond",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [{"type": "set_field", "field": "tier.name", "value": "Diamond"}],
+        },
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.FAILED
+    admin = api_as(world.admin)
+    listed = admin.get("/api/v1/workflow-runs/", {"workflow": workflow.pk}).json()["results"]
+    assert listed[0]["status"] == "failed" and listed[0]["steps"][0]["status"] == "failed"
+    assert api_as(world.cam_emea).get(f"/api/v1/workflow-runs/{run.pk}/").status_code == 404
+
+    Tier.objects.create(name="Diamond", rank=9)  # the admin fixes the cause
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = admin.post(f"/api/v1/workflow-runs/{run.pk}/retry/")
+    assert retried.status_code == 200
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED
+    step = run.steps.get()
+    assert (step.status, step.attempts) == ("done", 2)
+    assert admin.post(f"/api/v1/workflow-runs/{run.pk}/retry/").status_code == 409
+
+    stats = admin.get(f"/api/v1/workflows/{workflow.pk}/analytics/").json()
+    assert stats["runs"] == 1 and stats["by_status"] == {"completed": 1}
+    assert stats["exception_rate"] == 0.0 and stats["median_cycle_seconds"] >= 0
