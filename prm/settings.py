@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ["workflows.redrive_runs"],
     },
+    "workflow-schedules": {  # scheduled workflows start at most once a day per object
+        "task": "workflows.fan_out",
+        "schedule": 3600.0,
+        "args": ["workflows.run_schedules"],
+    },
 }
 
 # --- API ---

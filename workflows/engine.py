@@ -78,6 +78,40 @@ for _event_type in EVENT_TYPES:
     on_event(_event_type)(runs_start)
 
 
+def schedules_run() -> int:
+    """Start today's runs of the enabled scheduled workflows: one per workflow and partner
+    whose conditions hold ("no profile review in 180 days"), at most once a day."""
+    from workflows.tasks import advance_run
+
+    today = timezone.now().date().isoformat()
+    started = 0
+    workflows = Workflow.objects.filter(trigger=definitions.SCHEDULE, enabled=True)
+    for workflow in workflows.select_related("current"):
+        if workflow.current is None:
+            continue
+        conditions = workflow.current.definition.get("conditions")
+        partners = Partner.objects.exclude(status=PartnerStatus.TERMINATED).select_related(
+            "tier", "territory", "channel_manager"
+        )
+        for partner in partners.iterator(chunk_size=500):
+            if not definitions.evaluate(conditions, partner)[0]:
+                continue
+            with transaction.atomic():
+                run, created = WorkflowRun.objects.get_or_create(
+                    workflow=workflow,
+                    key=f"{today}:{partner.pk}",
+                    defaults={
+                        "version": workflow.current,
+                        "object_type": "partner",
+                        "object_id": str(partner.pk),
+                    },
+                )
+                if created:
+                    enqueue_on_commit(advance_run, run.pk)
+                    started += 1
+    return started
+
+
 def run_advance(*, run_id: int) -> str:
     """Run the run's next actions until it completes, waits or fails. Safe to call again at
     any time: a run that is finished, parked or locked by another worker is left alone."""

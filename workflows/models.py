@@ -137,16 +137,24 @@ class WorkflowRun(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    key = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="Scheduled runs: one per workflow and key (day:object).",
+    )
 
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["status", "resume_at"], name="run_status_resume")]
         constraints = [
             models.UniqueConstraint(
+                fields=["workflow", "key"], condition=~Q(key=""), name="one_scheduled_run_per_key"
+            ),
+            models.UniqueConstraint(
                 fields=["workflow", "event"],
                 condition=Q(event__isnull=False),
                 name="one_run_per_workflow_and_event",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

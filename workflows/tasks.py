@@ -2,7 +2,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from prm.celery import app
 from prm.tenancy.models import Vendor
-from workflows.engine import run_advance, runs_redrive
+from workflows.engine import run_advance, runs_redrive, schedules_run
 from workflows.events import event_process, events_redispatch
 
 
@@ -31,6 +31,11 @@ def advance_run(run_id: int) -> str:
 @app.task(name="workflows.redrive_runs")
 def redrive_runs() -> int:
     return runs_redrive()
+
+
+@app.task(name="workflows.run_schedules")
+def run_schedules() -> int:
+    return schedules_run()
 
 
 @app.task(name="workflows.redispatch_events")

@@ -190,3 +190,46 @@ def test_runs_are_visible_to_vendor_admins_and_a_failed_one_can_be_retried(
     stats = admin.get(f"/api/v1/workflows/{workflow.pk}/analytics/").json()
     assert stats["runs"] == 1 and stats["by_status"] == {"completed": 1}
     assert stats["exception_rate"] == 0.0 and stats["median_cycle_seconds"] >= 0
+
+
+def test_a_scheduled_workflow_runs_once_a_day_per_matching_partner(
+    world, django_capture_on_commit_callbacks
+):
+    from partners.models import Partner
+
+    partner_services.partner_update(
+        actor=world.admin, partner=world.munich, fields={"channel_manager": world.cam_emea}
+    )
+    Partner.objects.filter(pk=world.munich.pk).update(
+        profile_reviewed_at=timezone.now() - timedelta(days=200)
+    )
+    workflow_save(
+        actor=world.admin,
+        name="Stale profiles",
+        trigger="schedule",
+        enabled=True,
+        definition={
+            "conditions": {
+                "all": [
+                    {"field": "days_since_review", "op": ">", "value": 180},
+                    {"field": "display_name", "op": "contains", "value": "Munich"},
+                ]
+            },
+            "actions": [
+                {
+                    "type": "notify",
+                    "to": "channel_manager",
+                    "title": "Ask the partner to review its profile",
+                }
+            ],
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert engine.schedules_run() == 1
+        assert engine.schedules_run() == 0  # same day: nothing new
+    assert (
+        Notification.objects.filter(
+            user=world.cam_emea, title="Ask the partner to review its profile"
+        ).count()
+        == 1
+    )
