@@ -39,6 +39,7 @@ OBJECT_MODELS: dict[str, type[Partner] | type[Agreement]] = {
     "agreement": Agreement,
 }
 STALE_RUNNING = timedelta(minutes=2)
+MAX_ATTEMPTS = 8  # of an external call, before the run fails and waits for a retry
 
 
 def _load(object_type: str, object_id: str):
@@ -136,7 +137,8 @@ def run_advance(*, run_id: int) -> str:
                 return run.status
             action = actions[run.next_step]
             if action["type"] == "webhook":
-                _record_start(run, action)
+                if not _record_start(run, action):
+                    return run.status
             else:
                 following = actions[run.next_step + 1] if run.next_step + 1 < len(actions) else None
                 outcome = _run_in_transaction(run, action, following)
@@ -276,10 +278,17 @@ ACTIONS = {
 # --- webhooks (the external effect) ----------------------------------------------------
 
 
-def _record_start(run: WorkflowRun, action: dict) -> None:
+def _record_start(run: WorkflowRun, action: dict) -> bool:
+    """Record a webhook attempt; after MAX_ATTEMPTS failed ones the run fails instead."""
     step = WorkflowStep.objects.filter(run=run, index=run.next_step).first()
     attempts = step.attempts + 1 if step else 1
+    if attempts > MAX_ATTEMPTS:
+        run.status = RunStatus.FAILED
+        run.error = f"Step {run.next_step + 1}: gave up after {MAX_ATTEMPTS} attempts"
+        run.save(update_fields=["status", "error", "updated_at"])
+        return False
     _step(run, action, status="started", attempts=attempts, started_at=timezone.now())
+    return True
 
 
 def _webhook_step(run_id: int, action: dict) -> str:

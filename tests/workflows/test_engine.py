@@ -11,7 +11,7 @@ from partners import services as partner_services
 from partners.models import Tier
 from tests.partners.conftest import api_as
 from workflows import engine, events
-from workflows.models import Event, Notification, RunStatus, WorkflowRun
+from workflows.models import Event, Notification, RunStatus, WorkflowRun, WorkflowStep
 from workflows.services import workflow_save
 
 ACTIVE = {"all": [{"field": "status", "op": "=", "value": "active"}]}
@@ -233,3 +233,75 @@ def test_a_scheduled_workflow_runs_once_a_day_per_matching_partner(
         ).count()
         == 1
     )
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP endpoint recording what webhooks send."""
+    import http.server
+    import threading
+
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_webhook_is_signed_and_carries_an_idempotency_key(
+    world, receiver, settings, django_capture_on_commit_callbacks
+):
+    import hashlib
+    import hmac
+
+    url, received = receiver
+    workflow_save(
+        actor=world.admin,
+        name="Tell the CRM",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={"conditions": ACTIVE, "actions": [{"type": "webhook", "url": url}]},
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    assert run.status == RunStatus.COMPLETED
+    ((headers, body),) = received
+    assert headers["Idempotency-Key"] == f"run-{run.pk}-step-0"
+    expected = hmac.new(settings.SECRET_KEY.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Prm-Signature"] == f"sha256={expected}"
+    assert run.steps.get().result == {"status": 204}
+
+
+def test_an_unreachable_webhook_leaves_the_step_to_retry(world, django_capture_on_commit_callbacks):
+    workflow_save(
+        actor=world.admin,
+        name="Dead hook",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [{"type": "webhook", "url": "http://127.0.0.1:9/nothing"}],
+        },
+    )
+    activate(world, django_capture_on_commit_callbacks)  # the task's retries are eager here
+    run = WorkflowRun.objects.get(workflow__name="Dead hook")
+    step = run.steps.get()
+    # Still on the webhook: Celery retries with backoff, and after that the sweep re-drives.
+    assert run.status == RunStatus.RUNNING and run.next_step == 0
+    assert step.status == "failed" and step.attempts >= 1 and "Connection refused" in step.error
+    WorkflowStep.objects.filter(pk=step.pk).update(attempts=engine.MAX_ATTEMPTS)
+    assert engine.run_advance(run_id=run.pk) == RunStatus.FAILED  # it stops trying
+    run.refresh_from_db()
+    assert "gave up after" in run.error
