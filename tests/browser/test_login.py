@@ -3,8 +3,7 @@ import pytest
 from prm.demo import PASSWORD
 from tests.browser.conftest import screenshot
 
-# django_db makes pytest-django set up the test database the server subprocess reads.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = pytest.mark.browser
 
 
 def sign_in(page, portal: str, host: str, email: str, password: str = PASSWORD) -> None:

@@ -14,7 +14,7 @@ from prm.demo import PASSWORD
 from tests.browser.conftest import screenshot
 from tests.browser.test_login import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = pytest.mark.browser
 
 
 def select_ending_with(page, selector: str, text: str) -> None:
@@ -28,11 +28,11 @@ def select_ending_with(page, selector: str, text: str) -> None:
 
 
 @pytest.fixture
-def litware_restored():
+def litware_restored(django_db_blocker):
     """Put Litware back in its territory and remove the test's units afterwards (the browser
     writes to the shared test database, which --reuse-db keeps)."""
     yield
-    with schema_context("acme"):
+    with django_db_blocker.unblock(), schema_context("acme"):
         # Litware is in Japan in the demo data (partners/demo.py).
         japan = OrgUnit.objects.get(name="Japan")
         Partner.objects.filter(display_name="Litware").update(territory=japan)

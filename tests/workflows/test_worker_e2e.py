@@ -1,0 +1,87 @@
+"""The workflow path through a real Celery worker (subprocess, embedded Redis): a status
+change commits its event, the worker starts the run, the run asks for an approval, the
+decision resumes it, and its notification arrives."""
+
+import time
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from partners import services as partner_services
+from partners.models import OrgUnit, Partner
+from prm.users.models import User
+from tests.test_celery import worker  # noqa: F401 - the real worker fixture
+from workflows.approvals import approval_decide
+from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows.services import workflow_save
+
+pytestmark = pytest.mark.worker
+
+
+def wait_for(query, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (found := query()) is not None:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the worker")
+
+
+def clean_up() -> None:
+    """Remove what the test commits (also what an interrupted earlier run left)."""
+    Notification.objects.filter(title__contains="E2E").delete()
+    workflows = Workflow.objects.filter(name="E2E activation review")
+    WorkflowRun.objects.filter(workflow__in=workflows).delete()
+    workflows.update(current=None)
+    workflows.delete()
+    Partner.objects.filter(display_name="E2E Partner").delete()
+
+
+def test_status_change_to_approval_to_notification_through_a_real_worker(
+    worker,  # noqa: F811
+    django_db_blocker,
+):
+    with django_db_blocker.unblock(), schema_context("acme"):
+        clean_up()
+        admin = User.objects.get(email="admin@acme.example")
+        cam = User.objects.get(email="cam@acme.example")
+        workflow = workflow_save(
+            actor=admin,
+            name="E2E activation review",
+            trigger="partner.status_changed",
+            enabled=True,
+            definition={
+                "conditions": {
+                    "all": [{"field": "display_name", "op": "=", "value": "E2E Partner"}]
+                },
+                "actions": [
+                    {"type": "request_approval", "from": "channel_manager"},
+                    {"type": "notify", "to": "vendor_admins", "title": "E2E approved"},
+                ],
+            },
+        )
+        partner = partner_services.partner_create(
+            actor=admin,
+            fields={
+                "display_name": "E2E Partner",
+                "partner_type": "reseller",
+                "territory": OrgUnit.objects.get(name="Germany"),
+                "channel_manager": cam,
+            },
+        )
+        try:
+            partner_services.partner_transition(actor=admin, partner=partner, status="active")
+            approval = wait_for(
+                lambda: Approval.objects.filter(run__workflow=workflow, approver=cam).first()
+            )
+            approval_decide(actor=cam, approval_id=approval.pk, decision="approved")
+            note = wait_for(
+                lambda: Notification.objects.filter(user=admin, title="E2E approved").first()
+            )
+            run = WorkflowRun.objects.get(workflow=workflow)
+            assert run.status == RunStatus.COMPLETED and note.read_at is None
+            assert Event.objects.get(pk=run.event_id).processed_at is not None
+        finally:
+            clean_up()
+            connection.set_schema_to_public()
