@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ["workflows.redrive_runs"],
     },
+    "certification-reminders": {
+        "task": "workflows.fan_out",
+        "schedule": 6 * 3600.0,  # idempotent per certification and threshold
+        "args": ["workflows.certifications_expiring"],
+    },
     "workflow-schedules": {  # scheduled workflows start at most once a day per object
         "task": "workflows.fan_out",
         "schedule": 3600.0,

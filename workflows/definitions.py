@@ -25,6 +25,7 @@ OBJECT_OF = {
     "partner.enrolled": "partner",
     "partner.status_changed": "partner",
     "agreement.published": "agreement",
+    "certification.expiring": "partner",
     SCHEDULE: "partner",  # scheduled workflows look at every partner ("has not happened")
 }
 # field path -> type, per object type; "list" fields hold names (competencies).

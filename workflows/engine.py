@@ -225,9 +225,35 @@ def _recipients(run: WorkflowRun, who: str) -> list[User]:
     return []
 
 
+class _Placeholders(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # unknown placeholders stay visible instead of failing
+
+
+def render_text(run: WorkflowRun, text: str) -> str:
+    """Fill ``{partner}``, ``{days}``, ``{certification}``, ``{holder}``, ``{status}`` in an
+    admin-written text from the run's object and event."""
+    obj = _load(run.object_type, run.object_id)
+    payload = run.event.payload if run.event else {}
+    values = _Placeholders(
+        {
+            run.object_type: str(obj) if obj else "",
+            "days": payload.get("left", payload.get("days", "")),
+            "certification": payload.get("certification_name", ""),
+            "holder": payload.get("holder", ""),
+            "status": payload.get("to", getattr(obj, "status", "")),
+        }
+    )
+    return text.format_map(values)
+
+
 def _notify(run: WorkflowRun, action: dict) -> dict:
     users = _recipients(run, action["to"])
-    notify(users=users, title=action["title"], body=action.get("body", ""))
+    notify(
+        users=users,
+        title=render_text(run, action["title"]),
+        body=render_text(run, action.get("body", "")),
+    )
     return {"notified": [u.email for u in users]}
 
 

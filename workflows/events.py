@@ -27,6 +27,7 @@ EVENT_TYPES = {
     "partner.enrolled": "A partner organisation was enrolled or approved.",
     "partner.status_changed": "A partner moved to another status.",
     "agreement.published": "A new version of the program agreement was published.",
+    "certification.expiring": "A certification of a partner's person expires in 60, 30 or 7 days.",
 }
 Handler = Callable[[Event], None]
 HANDLERS: dict[str, list[Handler]] = {}

@@ -38,6 +38,13 @@ def run_schedules() -> int:
     return schedules_run()
 
 
+@app.task(name="workflows.certifications_expiring")
+def certifications_expiring() -> int:
+    from workflows.defaults import certifications_expiring as sweep
+
+    return sweep()
+
+
 @app.task(name="workflows.redispatch_events")
 def redispatch_events() -> int:
     return events_redispatch()

@@ -76,10 +76,13 @@ def vendor_provision(
     Domain.objects.create(domain=domain, tenant=vendor, is_primary=True)
     middleware.forget(domain)
     with schema_context(schema_name):
-        user_create(
+        admin = user_create(
             email=admin_email,
             password=admin_password,
             role=Role.VENDOR_ADMIN,
             full_name=admin_name,
         )
+        from workflows.defaults import defaults_install
+
+        defaults_install(actor=admin)  # editable default workflows
     return vendor

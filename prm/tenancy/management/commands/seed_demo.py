@@ -9,6 +9,7 @@ from prm.demo import OPERATOR, PASSWORD, TENANTS
 from prm.tenancy.models import Vendor
 from prm.tenancy.services import template_ensure, vendor_provision
 from prm.users.models import User
+from workflows.defaults import defaults_install
 
 
 class Command(BaseCommand):
@@ -35,4 +36,5 @@ class Command(BaseCommand):
                     if not User.objects.filter(email=email).exists():
                         demo_user(email, role, full_name)
                 seed_program(schema, spec["admin"][0])
+                defaults_install(actor=User.objects.get(email=spec["admin"][0]))
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))

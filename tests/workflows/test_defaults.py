@@ -1,0 +1,63 @@
+"""A tenant's default workflows: onboarding and certification reminders, editable."""
+
+from datetime import date, timedelta
+
+from partners import services as partner_services
+from partners.models import Certification, PartnerType
+from tests.partners.conftest import api_as
+from workflows import defaults
+from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
+
+
+def test_every_tenant_starts_with_the_defaults_enabled(world):
+    names = set(Workflow.objects.filter(enabled=True).values_list("name", flat=True))
+    assert {"Partner onboarding", "Certification renewal reminders"} <= names
+    assert defaults.defaults_install(actor=world.admin) == 0  # idempotent
+
+
+def test_enrolling_a_partner_runs_the_onboarding_sequence(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        partner = partner_services.partner_create(
+            actor=world.admin,
+            fields={
+                "display_name": "Fresh Co",
+                "partner_type": PartnerType.MSP,
+                "territory": world.dach,
+                "channel_manager": world.cam_emea,
+            },
+        )
+    run = WorkflowRun.objects.get(workflow__name="Partner onboarding", object_id=str(partner.pk))
+    assert run.status == RunStatus.WAITING  # the 72-hour wait before the intro reminder
+    assert Notification.objects.filter(user=world.cam_emea, title="New partner: Fresh Co").exists()
+
+
+def test_certification_reminders_come_once_per_threshold(world, django_capture_on_commit_callbacks):
+    today = date.today()
+    cert = Certification.objects.create(
+        partner=world.northwind,
+        holder_name="Ana",
+        name="Cloud Pro",
+        issued_on=today - timedelta(days=300),
+        expires_on=today + timedelta(days=20),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert defaults.certifications_expiring(today) >= 1  # the demo's are due too
+        assert defaults.certifications_expiring(today) == 0  # each reminder once
+    ours = Event.objects.filter(type="certification.expiring", payload__certification=cert.pk)
+    assert [(e.payload["days"], e.payload["left"]) for e in ours] == [(30, 20)]
+    reminders = Notification.objects.filter(
+        user=world.alice, title="Cloud Pro of Ana expires in 20 days"
+    )
+    assert reminders.count() == 1
+    defaults.certifications_expiring(today + timedelta(days=14))  # 6 days left: the 7-day one
+    assert ours.all().count() == 2  # a fresh query: `ours` was evaluated above
+
+
+def test_admins_edit_a_default_like_any_workflow(world):
+    workflow = Workflow.objects.get(name="Certification renewal reminders")
+    response = api_as(world.admin).patch(
+        f"/api/v1/workflows/{workflow.pk}/", {"enabled": False}, format="json"
+    )
+    assert response.json()["enabled"] is False
