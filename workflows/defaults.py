@@ -4,6 +4,7 @@ certification expiry dates into ``certification.expiring`` events."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -15,7 +16,7 @@ from workflows.services import workflow_save
 
 REMINDER_DAYS = (60, 30, 7)
 
-DEFAULTS = [
+DEFAULTS: list[dict[str, Any]] = [
     {
         "name": "Partner onboarding",
         "description": "Welcome a newly enrolled partner, alert its channel manager and remind "
@@ -100,6 +101,7 @@ def certifications_expiring(today: date | None = None) -> int:
             expires_on__gte=today, expires_on__lte=today + timedelta(days=days)
         ).select_related("partner")
         for cert in due.iterator():
+            assert cert.expires_on is not None  # filtered above
             left = (cert.expires_on - today).days
             if any(left <= d < days for d in REMINDER_DAYS if d < days):
                 continue  # a tighter threshold applies
