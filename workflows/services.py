@@ -48,7 +48,10 @@ def workflow_save(
         raise ValidationError({"name": ["A workflow needs a name."]})
     if description is not None:
         workflow.description = description
-    new_definition = definition is not None or (trigger is not None and trigger != workflow.trigger)
+    unchanged = workflow.current is not None and definition == workflow.current.definition
+    new_definition = (definition is not None and not unchanged) or (
+        trigger is not None and trigger != workflow.trigger
+    )
     if trigger is not None:
         workflow.trigger = trigger
     if new_definition:

@@ -19,4 +19,8 @@ portal_urls: list[URLPattern | URLResolver] = [
     ),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("approvals/", views.approval_inbox, name="approvals"),
+    path("workflows/", views.workflow_list, name="workflows"),
+    path("workflows/new/", views.workflow_edit, name="workflow-new"),
+    path("workflows/<int:workflow_id>/", views.workflow_edit, name="workflow-edit"),
+    path("workflow-runs/<int:run_id>/retry/", views.run_retry, name="run-retry"),
 ]

@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("Applications", "applications", "inbox", DECIDERS),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
+    NavItem("Workflows", "workflows", "lightning-charge", frozenset({Role.VENDOR_ADMIN})),
     NavItem("Users", "users", "people", MANAGE_USERS),
     NavItem("Agreement", "agreement", "file-earmark-check", ALL_ROLES),
     NavItem("API", "api-docs", "braces", frozenset({Role.VENDOR_ADMIN}) | PARTNER_ROLES),

@@ -126,6 +126,12 @@ def test_changing_a_definition_makes_a_new_version_and_keeps_the_old(world):
         format="json",
     ).json()
     assert changed["version"] == 2 and changed["enabled"] is True
+    same = client.patch(
+        f"/api/v1/workflows/{body['id']}/",
+        {"definition": gold(value="Platinum"), "enabled": False},
+        format="json",
+    )
+    assert same.json()["version"] == 2  # the same definition makes no new version
     from workflows.models import Workflow
 
     versions = Workflow.objects.get(pk=body["id"]).versions.order_by("number")
@@ -177,3 +183,31 @@ def test_workflows_exist_only_for_vendor_admins(world):
         .status_code
         == 403
     )
+
+
+def test_the_editor_page_shows_json_errors_and_is_for_vendor_admins_only(world):
+    from tests.partners.test_pages import browser_as
+
+    client = browser_as(world.admin)
+    assert client.get("/workflows/new/").status_code == 200
+    response = client.post(
+        "/workflows/new/",
+        {
+            "save": "1",
+            "name": "Broken JSON",
+            "trigger": "partner.enrolled",
+            "definition": "{not json",
+        },
+    )
+    assert "Not valid JSON" in response.content.decode()
+    invalid = client.post(
+        "/workflows/new/",
+        {
+            "save": "1",
+            "name": "Invalid",
+            "trigger": "schedule",
+            "definition": '{"actions": [{"type": "request_approval", "from": "vendor_admins"}]}',
+        },
+    )
+    assert "does not fit a schedule trigger" in invalid.content.decode()
+    assert browser_as(world.cam_emea).get("/workflows/").status_code == 404
