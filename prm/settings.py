@@ -211,6 +211,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60  # below Redis' visibility timeout (1 h)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A run still "running" this long after its last change is presumed orphaned (worker killed)
+# and re-driven by the sweep.
+WORKFLOW_STALE_SECONDS = env.int("WORKFLOW_STALE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
 # Per-tenant schedules fan out from public through one dispatcher task (workflows.fan_out).
 CELERY_BEAT_SCHEDULE = {

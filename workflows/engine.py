@@ -38,7 +38,7 @@ OBJECT_MODELS: dict[str, type[Partner] | type[Agreement]] = {
     "partner": Partner,
     "agreement": Agreement,
 }
-STALE_RUNNING = timedelta(minutes=2)
+STALE_RUNNING = timedelta(seconds=settings.WORKFLOW_STALE_SECONDS)
 MAX_ATTEMPTS = 8  # of an external call, before the run fails and waits for a retry
 
 

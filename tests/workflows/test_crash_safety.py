@@ -1,0 +1,131 @@
+"""Crash safety with real processes: a worker killed with SIGKILL in the middle of a slow
+step loses nothing and does nothing twice once another worker and the sweep take over."""
+
+import http.server
+import os
+import signal
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from partners import services as partner_services
+from partners.models import OrgUnit, Partner
+from prm.celery import app as celery_app
+from prm.users.models import User
+from tests.test_celery import start_worker
+from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows.services import workflow_save
+
+pytestmark = pytest.mark.worker
+NAME = "Crash test"
+
+
+class SlowReceiver(http.server.BaseHTTPRequestHandler):
+    calls: list[str] = []
+    first_call = threading.Event()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        SlowReceiver.calls.append(self.headers["Idempotency-Key"])
+        SlowReceiver.first_call.set()
+        time.sleep(3)  # slow enough to kill the worker meanwhile
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def clean_up() -> None:
+    Notification.objects.filter(title__startswith=NAME).delete()
+    workflows = Workflow.objects.filter(name=NAME)
+    WorkflowRun.objects.filter(workflow__in=workflows).delete()
+    workflows.update(current=None)
+    workflows.delete()
+    Partner.objects.filter(display_name="Crash Partner").delete()
+
+
+def wait_for(query, timeout: float = 45.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := query():
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_a_killed_worker_loses_nothing_and_repeats_nothing(django_db_setup, django_db_blocker):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_port}/hook"
+    celery_app.conf.task_always_eager = False
+    first = start_worker({}, "-P", "solo")
+    second = None
+    try:
+        with django_db_blocker.unblock(), schema_context("acme"):
+            clean_up()
+            admin = User.objects.get(email="admin@acme.example")
+            workflow = workflow_save(
+                actor=admin,
+                name=NAME,
+                trigger="partner.status_changed",
+                enabled=True,
+                definition={
+                    "conditions": {
+                        "all": [{"field": "display_name", "op": "=", "value": "Crash Partner"}]
+                    },
+                    "actions": [
+                        {"type": "notify", "to": "vendor_admins", "title": f"{NAME}: before"},
+                        {"type": "webhook", "url": hook},
+                        {"type": "notify", "to": "vendor_admins", "title": f"{NAME}: after"},
+                    ],
+                },
+            )
+            partner = partner_services.partner_create(
+                actor=admin,
+                fields={
+                    "display_name": "Crash Partner",
+                    "partner_type": "reseller",
+                    "territory": OrgUnit.objects.get(name="Germany"),
+                },
+            )
+            partner_services.partner_transition(actor=admin, partner=partner, status="active")
+
+            assert SlowReceiver.first_call.wait(60), "the webhook was never called"
+            os.kill(first.pid, signal.SIGKILL)  # mid-step: the call is in flight
+            first.wait()
+            run = WorkflowRun.objects.get(workflow=workflow)
+            assert run.status == RunStatus.RUNNING and run.next_step == 1
+
+            second = start_worker({"WORKFLOW_STALE_SECONDS": "1"}, "-P", "solo")
+            time.sleep(1.5)
+            celery_app.send_task("workflows.redrive_runs")  # what beat's sweep sends
+            wait_for(
+                lambda: WorkflowRun.objects.filter(pk=run.pk, status=RunStatus.COMPLETED).exists()
+            )
+
+            before = Notification.objects.filter(user=admin, title=f"{NAME}: before").count()
+            after = Notification.objects.filter(user=admin, title=f"{NAME}: after").count()
+            assert (before, after) == (1, 1)
+            assert (
+                Event.objects.filter(
+                    type="partner.status_changed", object_id=str(partner.pk)
+                ).count()
+                == 1
+            )
+            # The webhook may be called again after the crash, always with the same key, so
+            # the receiver applies it once.
+            assert set(SlowReceiver.calls) == {f"run-{run.pk}-step-1"}
+            clean_up()
+    finally:
+        celery_app.conf.task_always_eager = True
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=20)
+        server.shutdown()
+        server.server_close()
+        connection.set_schema_to_public()
