@@ -210,6 +210,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a SIGKILLed worker's task is redeliv
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60  # below Redis' visibility timeout (1 h)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when the broker is down (the sweeps re-send from Postgres)
+# rather than holding a web request for the default ~20 seconds of retries.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # A run still "running" this long after its last change is presumed orphaned (worker killed)
 # and re-driven by the sweep.

@@ -30,4 +30,6 @@ def enqueue_on_commit(
             else:
                 task.apply_async(args, kwargs)
 
-    transaction.on_commit(send)
+    # robust: a broker that is down must not turn a committed change into an error page;
+    # the state of record is in Postgres and the beat sweeps send what was not sent.
+    transaction.on_commit(send, robust=True)

@@ -116,3 +116,27 @@ def test_the_bell_counts_unread_and_opening_marks_read(world, django_capture_on_
     assert response["Location"] == f"/partners/{world.northwind.pk}/"
     assert 'data-testid="unread"' not in client.get("/").content.decode()
     assert browser_as(world.bob).post(f"/notifications/{note.pk}/open/").status_code == 404
+
+
+def test_a_broker_outage_does_not_fail_the_change_and_the_sweep_sends_later(
+    world, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    with (
+        mock.patch(
+            "workflows.tasks.process_event.apply_async",
+            side_effect=OperationalError("Redis is down"),
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        partner = services.partner_transition(
+            actor=world.admin, partner=world.northwind, status="active"
+        )
+    assert partner.status == "active"  # the change stands
+    event = Event.objects.get(type="partner.status_changed", object_id=str(world.northwind.pk))
+    assert event.processed_at is None  # nothing lost: the row waits for the sweep
+    Event.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("workflows.tasks.process_event.delay") as delay:
+        events.events_redispatch()
+    delay.assert_any_call(str(event.pk))
