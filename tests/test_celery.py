@@ -77,7 +77,8 @@ def test_a_task_runs_in_the_tenant_that_sent_it(worker, db):
     assert globex["users"] != acme_users
 
 
-def wait_for(predicate, timeout: float = 30.0):
+def wait_for(predicate, timeout: float = 45.0):
+    """Poll ``predicate`` until it returns something truthy (what a worker did)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := predicate():

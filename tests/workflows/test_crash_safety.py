@@ -15,7 +15,7 @@ from partners import services as partner_services
 from partners.models import OrgUnit, Partner
 from prm.celery import app as celery_app
 from prm.users.models import User
-from tests.test_celery import start_worker
+from tests.test_celery import start_worker, wait_for
 from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
@@ -46,15 +46,6 @@ def clean_up() -> None:
     workflows.update(current=None)
     workflows.delete()
     Partner.objects.filter(display_name="Crash Partner").delete()
-
-
-def wait_for(query, timeout: float = 45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := query():
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_a_killed_worker_loses_nothing_and_repeats_nothing(django_db_setup, django_db_blocker):

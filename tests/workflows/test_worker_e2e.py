@@ -2,8 +2,6 @@
 change commits its event, the worker starts the run, the run asks for an approval, the
 decision resumes it, and its notification arrives."""
 
-import time
-
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -11,21 +9,12 @@ from django_tenants.utils import schema_context
 from partners import services as partner_services
 from partners.models import OrgUnit, Partner
 from prm.users.models import User
-from tests.test_celery import worker  # noqa: F401 - the real worker fixture
+from tests.test_celery import wait_for, worker  # noqa: F401 - worker is a fixture
 from workflows.approvals import approval_decide
 from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
 pytestmark = pytest.mark.worker
-
-
-def wait_for(query, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := query()) is not None:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for the worker")
 
 
 def clean_up() -> None:
