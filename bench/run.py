@@ -5,6 +5,8 @@
       doing the same query; gunicorn as in production (DEBUG off).
   (b) tenant provisioning: cloned from the template schema versus migrated.
   (c) ``migrate_schemas`` with nothing to apply over 200 tenants, versus one schema.
+  (e) event emitted -> automatic workflow decision committed, with real workers and 50
+      workflows in the tenant, versus a no-op task's round trip; runs/s with two workers.
   (d) scoped partner list and search for a region's channel manager with 5,000 partners
       and 50,000 users in the tenant, versus the unscoped page (vendor admin).
 
@@ -180,6 +182,146 @@ def scenario_scope(requests: int, concurrency: int, rounds: int) -> dict:
     return {"pages": summary, "partners": 5000, "users": 50000, "viewer": "cam.north (region)"}
 
 
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(values, n=100)
+    return q[49], q[94]
+
+
+def scenario_workflows(samples: int, burst: int) -> dict:
+    """(e) Event emitted -> automatic decision committed, through real workers, with 50
+    workflows in the tenant; baseline: a no-op task's round trip in the same run."""
+    from django_tenants.utils import schema_context
+
+    from partners import services as partner_services
+    from partners.models import OrgUnit, Partner
+    from prm.celery import app as celery_app
+    from prm.tenancy.tasks import ping
+    from prm.users.models import User
+    from workflows.models import RunStatus, Workflow, WorkflowRun
+    from workflows.services import workflow_save
+
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "prm",
+                "worker",
+                "-l",
+                "warning",
+                "-c",
+                "1",
+                "-n",
+                f"bench{i}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=BASE_DIR,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+        )
+        for i in range(2)
+    ]
+    try:
+        with schema_context("acme"):
+            admin = User.objects.get(email="admin@acme.example")
+            for n in range(49 - Workflow.objects.filter(name__startswith="Bench noise").count()):
+                workflow_save(
+                    actor=admin,
+                    name=f"Bench noise {n}",
+                    trigger="partner.status_changed",
+                    enabled=True,
+                    definition={
+                        "conditions": {
+                            "all": [{"field": "display_name", "op": "=", "value": f"Nobody {n}"}]
+                        },
+                        "actions": [{"type": "notify", "to": "vendor_admins", "title": "never"}],
+                    },
+                )
+            if not Workflow.objects.filter(name="Bench auto decision").exists():
+                workflow_save(
+                    actor=admin,
+                    name="Bench auto decision",
+                    trigger="partner.status_changed",
+                    enabled=True,
+                    definition={
+                        "conditions": {
+                            "all": [{"field": "display_name", "op": "=", "value": "Bench Partner"}]
+                        },
+                        "actions": [{"type": "set_field", "field": "tier.name", "value": "Gold"}],
+                    },
+                )
+            partner = Partner.objects.filter(display_name="Bench Partner").first()
+            partner = partner or partner_services.partner_create(
+                actor=admin,
+                fields={
+                    "display_name": "Bench Partner",
+                    "partner_type": "reseller",
+                    "territory": OrgUnit.objects.get(name="Germany"),
+                },
+            )
+            Partner.objects.filter(pk=partner.pk).update(status="active")
+            workflows = Workflow.objects.filter(enabled=True).count()
+
+            for _ in range(20):  # warm-up: workers up, connections open
+                ping.delay().get(timeout=60)
+            round_trips = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                ping.delay().get(timeout=30)
+                round_trips.append((time.perf_counter() - started) * 1000)
+
+            auto = Workflow.objects.get(name="Bench auto decision")
+            statuses = ["suspended", "active"]
+
+            def change(i: int) -> None:
+                partner_services.partner_transition(
+                    actor=admin, partner=partner, status=statuses[i % 2]
+                )
+
+            def completed() -> int:
+                return WorkflowRun.objects.filter(workflow=auto, status=RunStatus.COMPLETED).count()
+
+            latencies = []
+            for i in range(samples):
+                done = completed()
+                started = time.perf_counter()
+                change(i)
+                while completed() == done:
+                    time.sleep(0.002)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+            done = completed()
+            started = time.perf_counter()
+            for i in range(burst):
+                change(i + samples)
+            while completed() < done + burst:
+                time.sleep(0.01)
+            seconds = time.perf_counter() - started
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+    p50, p95 = _percentiles(latencies)
+    b50, b95 = _percentiles(round_trips)
+    del celery_app
+    return {
+        "workflows_in_tenant": workflows,
+        "decision_p50_ms": p50,
+        "decision_p95_ms": p95,
+        "baseline_task_p50_ms": b50,
+        "baseline_task_p95_ms": b95,
+        "samples": samples,
+        "burst": burst,
+        "runs_per_second": burst / seconds,
+        "workers": 2,
+        "target": "p95 under 1000 ms",
+    }
+
+
 def scenario_provisioning(count: int) -> dict:
     from django.db import connection
     from django.test import override_settings
@@ -276,6 +418,23 @@ def markdown(results: dict) -> str:
                 f"| {f['p50_ratio']:.2f} / {f['p95_ratio']:.2f} |"
             )
         lines.append("")
+    if e := results.get("workflows"):
+        lines += [
+            f"## (e) Event -> automatic decision, real workers, {e['workflows_in_tenant']} "
+            "workflows in the tenant",
+            "",
+            "| decision p50 / p95 | no-op task round trip p50 / p95 (baseline) "
+            "| sustained runs/s (2 workers) |",
+            "|---:|---:|---:|",
+            f"| {e['decision_p50_ms']:.0f} / {e['decision_p95_ms']:.0f} ms "
+            f"| {e['baseline_task_p50_ms']:.1f} / {e['baseline_task_p95_ms']:.1f} ms "
+            f"| {e['runs_per_second']:.1f} |",
+            "",
+            f"From the committed status change to the committed decision (set tier), "
+            f"{e['samples']} sequential samples; throughput from a burst of {e['burst']} "
+            "changes. Target p95 under 1 s.",
+            "",
+        ]
     if b := results.get("provisioning"):
         lines += [
             "## (b) Tenant provisioning (schema + domain + first admin)",
@@ -305,7 +464,7 @@ def markdown(results: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="PRM benchmarks")
-    parser.add_argument("--only", default="tenancy,scope,provisioning,migrate")
+    parser.add_argument("--only", default="tenancy,scope,workflows,provisioning,migrate")
     parser.add_argument("--requests", type=int, default=1500, help="per variant and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
@@ -342,6 +501,9 @@ def main() -> int:
     if "scope" in chosen:
         print("(d) scoped partner pages at 5,000 partners…", flush=True)
         results["scope"] = scenario_scope(max(args.requests // 5, 100), 2, args.rounds)
+    if "workflows" in chosen:
+        print("(e) event -> automatic decision through real workers…", flush=True)
+        results["workflows"] = scenario_workflows(100, 200)
     # (c) first: it creates the 200 tenants, so (b) is measured in a crowded catalog.
     if "migrate" in chosen:
         print(f"(c) migrate_schemas over {args.tenants} tenants…", flush=True)

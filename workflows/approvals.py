@@ -103,12 +103,17 @@ def approvals_of(user: User) -> QuerySet[Approval]:
 def approval_decide(*, actor: User, approval_id: int, decision: str, comment: str = "") -> Approval:
     """Record the decision and resume the run: approved goes on with the next action,
     rejected ends the run. Deciding twice, or after someone else decided, is a 409."""
-    approval = approvals_of(actor).select_for_update().filter(pk=approval_id).first()
+    # of=("self",): lock the approval row only, not the joined run and workflow rows.
+    approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
     if approval is None:
         raise Http404("No such approval.")
     if decision not in Decision.values:
         raise PermissionDenied("Decide approved or rejected.")
-    run = WorkflowRun.objects.select_for_update().select_related("version").get(pk=approval.run_id)
+    run = (
+        WorkflowRun.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .get(pk=approval.run_id)
+    )
     if (
         approval.decided_at
         or approval.superseded

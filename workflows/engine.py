@@ -119,7 +119,9 @@ def run_advance(*, run_id: int) -> str:
     while True:
         with transaction.atomic():
             run = (
-                WorkflowRun.objects.select_for_update(skip_locked=True)
+                # of=("self",): the joined version row is shared by every run of the
+                # workflow; locking it too made concurrent runs skip each other.
+                WorkflowRun.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("version")
                 .filter(pk=run_id)
                 .first()

@@ -305,3 +305,24 @@ def test_an_unreachable_webhook_leaves_the_step_to_retry(world, django_capture_o
     assert engine.run_advance(run_id=run.pk) == RunStatus.FAILED  # it stops trying
     run.refresh_from_db()
     assert "gave up after" in run.error
+
+
+def test_advancing_a_run_locks_only_the_run_row(world, django_capture_on_commit_callbacks):
+    """Found by the benchmark: locking the joined (shared) version row as well made runs of
+    the same workflow on two workers skip each other and stall."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    workflow_save(
+        actor=world.admin,
+        name="Lock check",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={"actions": [{"type": "notify", "to": "vendor_admins", "title": "lock"}]},
+    )
+    run = activate(world, django_capture_on_commit_callbacks)
+    WorkflowRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, next_step=0)
+    with CaptureQueriesContext(connection) as ctx:
+        engine.run_advance(run_id=run.pk)
+    locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locks and all('FOR UPDATE OF "workflows_workflowrun"' in sql for sql in locks[:1])
