@@ -462,9 +462,12 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+SCENARIOS = ["tenancy", "scope", "workflows", "provisioning", "migrate"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="PRM benchmarks")
-    parser.add_argument("--only", default="tenancy,scope,workflows,provisioning,migrate")
+    parser.add_argument("--only", default=",".join(SCENARIOS))
     parser.add_argument("--requests", type=int, default=1500, help="per variant and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
@@ -514,6 +517,13 @@ def main() -> int:
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "raw").mkdir(exist_ok=True)
+    latest = RESULTS / "latest.json"
+    if latest.exists() and set(chosen) != set(SCENARIOS):
+        # A partial run (--only) updates its scenarios and keeps the others' last figures.
+        previous = json.loads(latest.read_text())
+        for name in SCENARIOS:
+            if name not in chosen and name in previous:
+                results[name] = previous[name]
     text = json.dumps(results, indent=2)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     (RESULTS / "raw" / f"{stamp}.json").write_text(text)
