@@ -23,6 +23,11 @@ def sibling_unique(field: str, name: str) -> models.UniqueConstraint:
     )
 
 
+def ancestor_paths(node: MP_Node) -> list[str]:
+    """The paths of ``node`` and of every node above it (materialized-path prefixes)."""
+    return [node.path[:n] for n in range(STEPLEN, len(node.path) + 1, STEPLEN)]
+
+
 def path_prefix_index(name: str) -> models.Index:
     """Subtree queries are ``path LIKE 'prefix%'``: a pattern-ops index serves them."""
     return models.Index(fields=["path"], opclasses=["varchar_pattern_ops"], name=name)

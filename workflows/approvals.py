@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from partners.models import MembershipRole, OrgUnit, Partner
+from partners.models import MembershipRole, OrgUnit, Partner, ancestor_paths
 from prm.api import Conflict
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
@@ -24,11 +24,7 @@ def _unit_managers(unit: OrgUnit | None, levels_up: int = 0) -> list[User]:
     """Managers of ``unit`` (or of the unit ``levels_up`` above the first one that has
     managers), walking up the tree while a unit has none."""
     ancestors = (
-        list(
-            OrgUnit.objects.filter(
-                path__in=[unit.path[:n] for n in range(4, len(unit.path) + 1, 4)]
-            ).order_by("-depth")
-        )
+        list(OrgUnit.objects.filter(path__in=ancestor_paths(unit)).order_by("-depth"))
         if unit
         else []
     )

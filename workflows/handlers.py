@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from partners.models import MembershipRole, Partner
+from partners.models import MembershipRole, Partner, ancestor_paths
 from prm.users.models import PARTNER_ROLES, Role, User
 from workflows.events import on_event
 from workflows.models import Event
@@ -19,9 +19,7 @@ def _partner(event: Event) -> Partner | None:
 def _partner_admins(partner: Partner):
     return User.objects.filter(
         role=Role.PARTNER_ADMIN,
-        partner_membership__partner__path__in=[
-            partner.path[:n] for n in range(Partner.steplen, len(partner.path) + 1, Partner.steplen)
-        ],
+        partner_membership__partner__path__in=ancestor_paths(partner),
         partner_membership__role=MembershipRole.ADMINISTRATOR,
     )
 
