@@ -48,13 +48,14 @@ DEFAULTS: list[dict[str, Any]] = [
     {
         "name": "Certification renewal reminders",
         "description": "Remind the partner's admins 60, 30 and 7 days before a certification "
-        "expires; tell the channel manager at 7 days.",
+        "expires, in the portal and by e-mail.",
         "trigger": "certification.expiring",
         "definition": {
             "actions": [
                 {
                     "type": "notify",
                     "to": "partner_admins",
+                    "email": True,
                     "title": "{certification} of {holder} expires in {days} days",
                     "body": "Renew it to keep {partner}'s tier requirements.",
                 },

@@ -125,6 +125,8 @@ def validate(
             errors.append(f"{where}: {kind} does not fit a {trigger} trigger (nobody to ask).")
         if "objects" in spec and obj not in spec["objects"]:
             errors.append(f"{where}: {kind} does not apply to a {obj}.")
+        if kind == "notify" and not isinstance(action.get("email", False), bool):
+            errors.append(f"{where}: 'email' is true or false.")
         if kind == "notify" and action.get("to") not in RECIPIENTS:
             errors.append(f"{where}: notify 'to' must be one of {', '.join(sorted(RECIPIENTS))}.")
         if kind in {"request_approval", "escalate"}:

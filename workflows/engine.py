@@ -255,6 +255,7 @@ def _notify(run: WorkflowRun, action: dict) -> dict:
         users=users,
         title=render_text(run, action["title"]),
         body=render_text(run, action.get("body", "")),
+        email=bool(action.get("email")),
     )
     return {"notified": [u.email for u in users]}
 

@@ -57,6 +57,9 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the e-mail copy went out (sent once)."
+    )
 
     class Meta:
         ordering = ["-created_at"]

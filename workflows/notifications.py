@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from prm.tasks import enqueue_on_commit
+from prm.tenancy.context import current_tenant
+from prm.tenancy.urls_util import tenant_url
 from prm.users.models import User
 from workflows.models import Event, Notification
 
@@ -16,15 +21,49 @@ def notify(
     body: str = "",
     url: str = "",
     event: Event | None = None,
+    email: bool = False,
 ) -> int:
-    """Create in-app notifications; with an ``event``, each user is notified once however
-    often the event is processed."""
+    """Create in-app notifications (and, with ``email``, an e-mail copy sent after commit,
+    once); with an ``event``, each user is notified once however often it is processed."""
     rows = [
         Notification(user=u, title=title, body=body, url=url, event=event)
         for u in {u.pk: u for u in users if u.is_active}.values()
     ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if event is None:
+        created = Notification.objects.bulk_create(rows)
+    else:  # once per event and user: rows of an earlier processing are skipped
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created = list(Notification.objects.filter(event=event, emailed_at__isnull=True))
+    if email:
+        from workflows.tasks import send_notification_email
+
+        for row in created:
+            enqueue_on_commit(send_notification_email, row.pk)
     return len(rows)
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Send the e-mail copy of a notification at most once (claimed by a conditional update;
+    a failure releases the claim so the retry sends it)."""
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    note = Notification.objects.select_related("user").get(pk=notification_id)
+    tenant = current_tenant()
+    link = tenant_url(tenant, note.url or "/notifications/")
+    try:
+        send_mail(
+            subject=note.title,
+            message=f"{note.body}\n\n{link}\n\n— {tenant.name} partner portal".lstrip(),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[note.user.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
 
 
 def notifications_of(user: User):

@@ -4,6 +4,7 @@ from prm.celery import app
 from prm.tenancy.models import Vendor
 from workflows.engine import run_advance, runs_redrive, schedules_run
 from workflows.events import event_process, events_redispatch
+from workflows.notifications import notification_email
 
 
 @app.task(
@@ -43,6 +44,17 @@ def certifications_expiring() -> int:
     from workflows.defaults import certifications_expiring as sweep
 
     return sweep()
+
+
+@app.task(
+    name="workflows.send_notification_email",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_email(notification_id: int) -> bool:
+    return notification_email(notification_id=notification_id)
 
 
 @app.task(name="workflows.redispatch_events")

@@ -61,3 +61,36 @@ def test_admins_edit_a_default_like_any_workflow(world):
         f"/api/v1/workflows/{workflow.pk}/", {"enabled": False}, format="json"
     )
     assert response.json()["enabled"] is False
+
+
+def test_a_notify_action_with_email_sends_one_copy(world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from tests.workflows.test_engine import activate
+    from workflows.notifications import notification_email
+    from workflows.services import workflow_save
+
+    workflow_save(
+        actor=world.admin,
+        name="Mail the CAM",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "actions": [
+                {
+                    "type": "notify",
+                    "to": "channel_manager",
+                    "email": True,
+                    "title": "{partner} is {status}",
+                    "body": "Have a look.",
+                }
+            ]
+        },
+    )
+    activate(world, django_capture_on_commit_callbacks)
+    sent = [m for m in mail.outbox if m.subject == "Northwind is active"]
+    assert [m.to for m in sent] == [["cam.emea@world.example"]]
+    assert "/partners/" not in sent[0].body and "Have a look." in sent[0].body
+    note = Notification.objects.get(title="Northwind is active")
+    assert note.emailed_at is not None
+    assert notification_email(notification_id=note.pk) is False  # a redelivery sends nothing
