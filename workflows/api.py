@@ -195,6 +195,7 @@ class ApprovalOut(serializers.ModelSerializer):
             "decided_at",
             "comment",
             "superseded",
+            "info_requested_at",
         ]
 
     def get_overdue(self, approval: Approval) -> bool:
@@ -234,6 +235,17 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, pk, Decision.REJECTED)
+
+    @extend_schema(request=DecisionIn, responses={200: ApprovalOut})
+    @action(detail=True, methods=["post"], url_path="request-info")
+    def request_info(self, request, pk=None):
+        """Ask a question before deciding; the approval stays open."""
+        data = DecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        approval = approvals.approval_request_info(
+            actor=request.user, approval_id=pk, comment=data.validated_data["comment"]
+        )
+        return Response(ApprovalOut(approval).data)
 
 
 class StepOut(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -151,6 +151,31 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
 
         enqueue_on_commit(advance_run, run.pk)
     run.save(update_fields=["status", "next_step", "finished_at", "updated_at"])
+    return approval
+
+
+@transaction.atomic
+def approval_request_info(*, actor: User, approval_id: int, comment: str) -> Approval:
+    """Ask for more information before deciding: the question goes to whoever caused the
+    run and to the partner's admins; the approval stays open (its SLA keeps running)."""
+    if not comment.strip():
+        raise ValidationError({"comment": ["Say what you need to know."]})
+    approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
+    if approval is None:
+        raise Http404("No such approval.")
+    if approval.decided_at or approval.superseded:
+        raise Conflict("This approval is already decided.", code="already_decided")
+    approval.info_requested_at, approval.comment = timezone.now(), comment.strip()
+    approval.save(update_fields=["info_requested_at", "comment"])
+    run = approval.run
+    askees = [run.event.actor] if run.event and run.event.actor else []
+    if run.object_type == "partner":
+        askees += list(
+            User.objects.filter(
+                role=Role.PARTNER_ADMIN, partner_membership__partner_id=run.object_id
+            )
+        )
+    notify(users=askees, title=f"Question about {run.workflow}", body=f"{actor}: {comment}")
     return approval
 
 

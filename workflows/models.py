@@ -207,6 +207,7 @@ class Approval(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
     superseded = models.BooleanField(default=False)
+    info_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "requested_at"]

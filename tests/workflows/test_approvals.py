@@ -138,3 +138,22 @@ def test_the_inbox_page_decides_with_a_comment(approval_flow, django_capture_on_
     assert "Decision recorded: approved." in response.content.decode()
     approval.refresh_from_db()
     assert (approval.decision, approval.comment) == ("approved", "ok")
+
+
+def test_an_approver_asks_for_information_and_the_approval_stays_open(
+    approval_flow, django_capture_on_commit_callbacks
+):
+    w = approval_flow
+    run = activate(w, django_capture_on_commit_callbacks)
+    approval = Approval.objects.get(run=run)
+    client = api_as(w.cam_emea)
+    empty = client.post(f"/api/v1/approvals/{approval.pk}/request-info/", {"comment": " "})
+    assert empty.status_code == 400
+    asked = client.post(
+        f"/api/v1/approvals/{approval.pk}/request-info/",
+        {"comment": "Which vertical do you serve?"},
+    ).json()
+    assert asked["info_requested_at"] and asked["decision"] == ""
+    question = Notification.objects.get(user=w.alice, title="Question about Activation review")
+    assert "Which vertical" in question.body
+    assert client.post(f"/api/v1/approvals/{approval.pk}/approve/").status_code == 200
