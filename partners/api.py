@@ -355,13 +355,10 @@ class PartnerViewSet(
         parent = fields.pop("parent", None)
         if parent is not None:
             parent = scope.get_partner_for(request.user, parent.pk)
-        missing = {"display_name", "partner_type"} - set(fields) if parent is None else set()
-        if parent is not None and "display_name" not in fields:
-            missing = {"display_name"}
-        if missing:
+        # A subsidiary inherits its type (and territory, manager, tier) from its parent.
+        required = {"display_name"} if parent else {"display_name", "partner_type"}
+        if missing := required - set(fields):
             raise ValidationError({name: ["This field is required."] for name in missing})
-        if parent is not None:
-            fields.setdefault("partner_type", parent.partner_type)
         partner = services.partner_create(actor=request.user, parent=parent, fields=fields)
         return self._out(partner, status.HTTP_201_CREATED)
 
@@ -692,6 +689,7 @@ def audit_trail(obj) -> list[dict]:
     records = list(obj.history.select_related("history_user").order_by("history_date"))
     entries = []
     previous = None
+    names: dict[tuple, str] = {}  # (model, pk) -> name, so each related row is read once
     for record in records:
         changes = []
         if previous is not None:
@@ -699,8 +697,8 @@ def audit_trail(obj) -> list[dict]:
             changes = [
                 {
                     "field": c.field,
-                    "before": _display(type(obj), c.field, c.old),
-                    "after": _display(type(obj), c.field, c.new),
+                    "before": _display(type(obj), c.field, c.old, names),
+                    "after": _display(type(obj), c.field, c.new, names),
                 }
                 for c in delta.changes
                 if c.field not in {"path", "depth", "updated_at"}
@@ -718,7 +716,7 @@ def audit_trail(obj) -> list[dict]:
     return entries[::-1]
 
 
-def _display(model, field_name: str, value):
+def _display(model, field_name: str, value, names: dict[tuple, str]):
     """A history value as people read it: names for related rows, not ids."""
     field = model._meta.get_field(field_name)
     related = field.related_model
@@ -727,9 +725,15 @@ def _display(model, field_name: str, value):
     if field.many_to_many:
         key = related._meta.model_name
         ids = [row[key] for row in value if isinstance(row, dict) and key in row]
-        return sorted(str(o) for o in related.objects.filter(pk__in=ids))
-    found = related.objects.filter(pk=value).first()
-    return str(found) if found else f"#{value} (deleted)"
+        return sorted(_name(related, pk, names) for pk in ids)
+    return _name(related, value, names)
+
+
+def _name(model, pk, names: dict[tuple, str]) -> str:
+    if (model, pk) not in names:
+        found = model.objects.filter(pk=pk).first()
+        names[(model, pk)] = str(found) if found else f"#{pk} (deleted)"
+    return names[(model, pk)]
 
 
 def _plain(value):

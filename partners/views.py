@@ -35,11 +35,17 @@ from partners.models import (
     Tier,
 )
 from prm.api import Conflict
-from prm.portal.views import ROLE_PURPOSE, PortalRequest
+from prm.portal.views import ROLE_PURPOSE, PortalRequest, message_service_error
 from prm.tenancy.context import current_tenant
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 VENDOR_DECIDERS = {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}
+
+
+def message_form_errors(request: HttpRequest, form) -> None:
+    """A small form posted from a bigger page: its errors go to the page as one message."""
+    problems = (f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+    messages.error(request, "; ".join(problems))
 
 
 def roles(*allowed: str) -> Callable:
@@ -56,13 +62,6 @@ def roles(*allowed: str) -> Callable:
         return wrapper
 
     return decorator
-
-
-def _service_error(request: HttpRequest, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        messages.error(request, " ".join(exc.messages))
-    else:  # PermissionDenied, Conflict
-        messages.error(request, str(getattr(exc, "detail", exc)) or "Not allowed.")
 
 
 # --- home -----------------------------------------------------------------------------
@@ -240,10 +239,9 @@ def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> Ht
             DETAIL_SERVICES[what](actor=request.user, partner=partner, fields=form.cleaned_data)
             messages.success(request, f"{what.capitalize()} saved.")
         except (ValidationError, PermissionDenied) as exc:
-            _service_error(request, exc)
+            message_service_error(request, exc)
     else:
-        problems = (f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
-        messages.error(request, "; ".join(problems))
+        message_form_errors(request, form)
     return redirect("partner-detail", partner.pk)
 
 
@@ -259,7 +257,7 @@ def partner_branch(request: PortalRequest, partner_id: int) -> HttpResponse:
             fields={"display_name": request.POST.get("display_name", "").strip()},
         )
     except (ValidationError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        message_service_error(request, exc)
         return redirect("partner-detail", parent.pk)
     messages.success(request, f"{branch} added under {parent}.")
     return redirect("partner-detail", branch.pk)
@@ -278,7 +276,7 @@ def partner_status(request: PortalRequest, partner_id: int) -> HttpResponse:
         )
         messages.success(request, "Status changed.")
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        _service_error(request, exc)
+        message_service_error(request, exc)
     return redirect("partner-detail", partner.pk)
 
 
@@ -334,8 +332,7 @@ def unit_action(request: PortalRequest, action: str, unit_id: int | None = None)
     }[action]
     form = form_class(request.POST)
     if not form.is_valid():
-        problems = (f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
-        messages.error(request, "; ".join(problems))
+        message_form_errors(request, form)
         return redirect("organisation")
     data = form.cleaned_data
     try:
@@ -357,7 +354,7 @@ def unit_action(request: PortalRequest, action: str, unit_id: int | None = None)
             )
             messages.success(request, f"{data['user']} is now {data['role']} of {unit.name}.")
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        _service_error(request, exc)
+        message_service_error(request, exc)
     return redirect("organisation")
 
 
@@ -422,7 +419,7 @@ def application_detail(request: PortalRequest, application_id: int) -> HttpRespo
         except ValidationError as exc:
             (approve if "approve" in request.POST else reject).add_service_errors(exc)
         except (PermissionDenied, Conflict) as exc:
-            _service_error(request, exc)
+            message_service_error(request, exc)
     return render(
         request,
         "partners/application.html",
@@ -469,7 +466,7 @@ def agreement(request: PortalRequest) -> HttpResponse:
             messages.success(request, f"You accepted {current}.")
             return redirect("home")
         except (PermissionDenied, Conflict) as exc:
-            _service_error(request, exc)
+            message_service_error(request, exc)
     accepted = current is not None and current.acceptances.filter(user=request.user).exists()
     return render(
         request,
@@ -540,7 +537,7 @@ def user_active(request: PortalRequest, user_id: int) -> HttpResponse:
         services.user_update(actor=request.user, user=target, fields={"is_active": active})
         messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
     except (ValidationError, PermissionDenied) as exc:
-        _service_error(request, exc)
+        message_service_error(request, exc)
     return redirect("users")
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from partners import scope
 from prm.api import Conflict
 from prm.portal.forms import PortalForm
-from prm.portal.views import PortalRequest
+from prm.portal.views import PortalRequest, message_service_error
 from prm.users.models import Role
 from workflows import approvals, definitions, engine, services
 from workflows.models import RunStatus, Workflow, WorkflowRun
@@ -63,7 +63,7 @@ def approval_inbox(request: PortalRequest) -> HttpResponse:
             )
             messages.success(request, f"Decision recorded: {decision}.")
         except (PermissionDenied, Conflict) as exc:
-            messages.error(request, str(getattr(exc, "detail", exc)))
+            message_service_error(request, exc)
         return redirect("approvals")
     pending = approvals.approvals_of(request.user).filter(decided_at__isnull=True, superseded=False)
     decided = approvals.approvals_of(request.user).filter(decided_at__isnull=False)[:20]
@@ -191,7 +191,7 @@ def run_retry(request: PortalRequest, run_id: int) -> HttpResponse:
         engine.run_retry(actor=request.user, run=run)
         messages.success(request, "Run restarted from its failed step.")
     except (PermissionDenied, Conflict) as exc:
-        messages.error(request, str(getattr(exc, "detail", exc)))
+        message_service_error(request, exc)
     return redirect("workflow-edit", run.workflow_id)
 
 

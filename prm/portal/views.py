@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,14 @@ from django_ratelimit.decorators import ratelimit
 from rest_framework.authtoken.models import Token
 
 from prm.users.models import Role, User
+
+
+def message_service_error(request: HttpRequest, exc: Exception) -> None:
+    """Show a service's refusal (ValidationError, PermissionDenied, Conflict) as a message."""
+    if isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, str(getattr(exc, "detail", exc)) or "Not allowed.")
 
 
 class PortalRequest(HttpRequest):
