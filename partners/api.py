@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -31,12 +32,13 @@ from partners.models import (
     OrgUnit,
     OrgUnitMembership,
     Partner,
+    PartnerContact,
     PartnerStatus,
     PartnerType,
     Tier,
 )
 from prm.api import Pagination
-from prm.users.models import Role, User
+from prm.users.models import VENDOR_ROLES, Role, User
 
 PARENT_ID = {
     model: Subquery(
@@ -250,6 +252,15 @@ class PlanIO(serializers.ModelSerializer):
         fields = ["year", "revenue_target", "deals_target", "certified_people_target"]
 
 
+class ContactIO(serializers.ModelSerializer):
+    user = serializers.EmailField(source="user.email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PartnerContact
+        fields = ["id", "kind", "happened_on", "note", "user", "created_at"]
+        read_only_fields = ["id", "user", "created_at"]
+
+
 class PartnerDetailsMixin(viewsets.GenericViewSet):
     """Locations, certifications and business plans of a partner: read by whoever sees the
     partner, written by its editors (partners.services)."""
@@ -285,6 +296,16 @@ class PartnerDetailsMixin(viewsets.GenericViewSet):
     def certifications(self, request, pk=None):
         rows = self.get_object().certifications.select_related("competency").order_by("expires_on")
         return self._details(request, CertificationIO, rows, services.certification_add)
+
+    @extend_schema(request=ContactIO, responses={200: ContactIO(many=True), 201: ContactIO})
+    @action(detail=True, methods=["get", "post"])
+    def contacts(self, request, pk=None):
+        """The vendor team's contacts with the partner (calls, meetings, e-mails, visits);
+        not part of what partner users see."""
+        if request.user.role not in VENDOR_ROLES:
+            raise Http404
+        rows = self.get_object().contacts.select_related("user")
+        return self._details(request, ContactIO, rows, services.partner_contact_log)
 
     @extend_schema(request=PlanIO, responses={200: PlanIO(many=True)})
     @action(detail=True, methods=["get", "post"])

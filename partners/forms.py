@@ -16,6 +16,7 @@ from partners.models import (
     OrgUnit,
     Partner,
     PartnerApplication,
+    PartnerContact,
     PartnerType,
     Tier,
 )
@@ -208,4 +209,19 @@ class PlanForm(PortalForm, forms.ModelForm):
         fields = ["year", "revenue_target", "deals_target", "certified_people_target"]
 
 
-DETAIL_FORMS = {"location": LocationForm, "certification": CertificationForm, "plan": PlanForm}
+class ContactForm(PortalForm, forms.ModelForm):
+    class Meta:
+        model = PartnerContact
+        fields = ["kind", "happened_on", "note"]
+        widgets = {
+            "happened_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+DETAIL_FORMS = {
+    "location": LocationForm,
+    "certification": CertificationForm,
+    "plan": PlanForm,
+    "contact": ContactForm,
+}

@@ -3,6 +3,8 @@ skills, certifications, agreements, applications and invitations (PRODUCT.md §2
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -198,6 +200,27 @@ class Partner(MP_Node):
     def days_since_review(self) -> int:
         return (timezone.now() - self.profile_reviewed_at).days
 
+    def certified_people(self) -> int:
+        """People of this partner unit holding a certification that has not expired."""
+        valid = Q(expires_on__isnull=True) | Q(expires_on__gte=date.today())
+        return self.certifications.filter(valid).values("holder_name").distinct().count()
+
+    def qualified_tier(self) -> Tier | None:
+        """The best tier whose criteria the partner meets today, which the periodic tier
+        review proposes. Judged on certified people: won revenue joins the criteria once
+        deals are registered (PRODUCT.md §5)."""
+        people = self.certified_people()
+        return Tier.objects.filter(min_certified_people__lte=people).order_by("-rank").first()
+
+    def tier_review(self) -> str:
+        """``upgrade``, ``downgrade`` or empty: how the qualified tier compares."""
+        qualified = self.qualified_tier()
+        if qualified is None:
+            return ""
+        if self.tier is None or qualified.rank > self.tier.rank:
+            return "upgrade"
+        return "downgrade" if qualified.rank < self.tier.rank else ""
+
 
 class PartnerMembership(models.Model):
     """A partner-side user's place in the partner tree (one partner unit per user)."""
@@ -246,6 +269,31 @@ class BusinessPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} plan {self.year}"
+
+
+class ContactKind(models.TextChoices):
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    EMAIL = "email", "E-mail"
+    VISIT = "visit", "Visit"
+
+
+class PartnerContact(models.Model):
+    """A contact the vendor's team recorded with a partner (the "reach out to your partner"
+    schedule looks for the absence of these)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=12, choices=ContactKind.choices)
+    happened_on = models.DateField(default=date.today)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-happened_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.partner} on {self.happened_on}"
 
 
 class Certification(models.Model):
@@ -352,6 +400,13 @@ class PartnerApplication(models.Model):
 
     def __str__(self) -> str:
         return self.company_name
+
+    def email_domain(self) -> str:
+        return self.contact_email.rpartition("@")[2].lower()
+
+    def domain_enrolled(self) -> bool:
+        """Is a partner with the applicant's e-mail domain already in the program?"""
+        return Partner.objects.filter(email_domain__iexact=self.email_domain()).exists()
 
 
 class Invitation(models.Model):

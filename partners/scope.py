@@ -32,6 +32,7 @@ from partners.models import (
     Partner,
     PartnerMembership,
     PartnerUserObjectPermission,
+    ancestor_paths,
 )
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
@@ -195,3 +196,14 @@ def get_org_unit_for(user: User, unit_id: int | str) -> OrgUnit:
         return org_units_visible_to(user).get(pk=unit_id)
     except (OrgUnit.DoesNotExist, ValueError):
         raise Http404("No such org unit.") from None
+
+
+def partner_admins(partner: Partner) -> QuerySet[User]:
+    """The partner admins responsible for ``partner``: administrators of it or of a
+    company above it (who is told, asked or reminded about a partner)."""
+    return User.objects.filter(
+        role=Role.PARTNER_ADMIN,
+        is_active=True,
+        partner_membership__partner__path__in=ancestor_paths(partner),
+        partner_membership__role=MembershipRole.ADMINISTRATOR,
+    )

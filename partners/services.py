@@ -30,10 +30,11 @@ from partners.models import (
     OrgUnitMembership,
     Partner,
     PartnerApplication,
+    PartnerContact,
     PartnerMembership,
     PartnerStatus,
 )
-from partners.scope import partners_editable_by, users_editable_by
+from partners.scope import partners_editable_by, partners_visible_to, users_editable_by
 from prm.api import Conflict
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
@@ -471,11 +472,15 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
 
 
 @transaction.atomic
+@transaction.atomic
 def application_submit(*, fields: dict[str, Any], ip_address: str | None) -> PartnerApplication:
+    """Record a prospect's application; workflows on ``application.submitted`` may decide
+    it at once (e.g. reject a domain already enrolled) or route it for review."""
     application = PartnerApplication(**fields, submitted_ip=ip_address)
     application.full_clean()
     _audit(application, None, "submitted")
     application.save()
+    event_emit(event_type="application.submitted", obj=application)
     return application
 
 
@@ -497,6 +502,7 @@ def application_approve(
     territory: OrgUnit | None = None,
     channel_manager: User | None = None,
     tier=None,
+    note: str = "",
 ) -> Partner:
     """Approve: create the partner in ``onboarding`` and invite the applicant as its
     partner_admin (a single-use, expiring link to set a password)."""
@@ -522,7 +528,8 @@ def application_approve(
     application.partner = partner
     application.decided_by = actor
     application.decided_at = timezone.now()
-    _audit(application, actor, "approved")
+    application.decision_reason = note
+    _audit(application, actor, f"approved: {note}" if note else "approved")
     application.save()
     invitation_create(
         actor=actor,
@@ -646,3 +653,22 @@ def business_plan_set(*, actor: User, partner: Partner, fields: dict[str, Any]) 
     for key, value in fields.items():
         setattr(plan, key, value)
     return _profile_detail(actor, partner, plan, f"plan {fields['year']} set")
+
+
+@transaction.atomic
+def partner_contact_log(*, actor: User, partner: Partner, fields: dict[str, Any]) -> PartnerContact:
+    """Record a call, meeting, e-mail or visit with a partner (vendor staff who see it).
+    Emits ``partner.contacted``, which "reach out to your partner" schedules look for."""
+    if actor.role not in VENDOR_ROLES:
+        raise PermissionDenied("Contacts are recorded by the vendor's team.")
+    _require(partners_visible_to(actor), partner, "You cannot see this partner.")
+    contact = PartnerContact(**fields, partner=partner, user=actor)
+    contact.full_clean()
+    contact.save()
+    event_emit(
+        event_type="partner.contacted",
+        obj=partner,
+        actor=actor,
+        payload={"kind": contact.kind, "on": contact.happened_on.isoformat()},
+    )
+    return contact

@@ -160,6 +160,7 @@ def partner_list(request: PortalRequest) -> HttpResponse:
 def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
     partner = scope.get_partner_for(request.user, partner_id)
     editable = scope.partners_editable_by(request.user).filter(pk=partner.pk).exists()
+    vendor_side = request.user.role in VENDOR_ROLES
     today = timezone.now().date()
     certifications = partner.certifications.select_related("competency").order_by("expires_on")
     context = {
@@ -180,9 +181,13 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         if request.user.role in VENDOR_DECIDERS and editable
         else [],
         "audit": audit_trail(partner)[:20],
-        "detail_forms": {name: form() for name, form in forms.DETAIL_FORMS.items()}
-        if editable
-        else {},
+        "detail_forms": {
+            name: form()
+            for name, form in forms.DETAIL_FORMS.items()
+            if (name == "contact" and vendor_side) or (name != "contact" and editable)
+        },
+        # Contacts are the vendor team's own record of the relationship.
+        "contacts": partner.contacts.select_related("user")[:10] if vendor_side else None,
     }
     return render(request, "partners/detail.html", context)
 
@@ -223,6 +228,7 @@ DETAIL_SERVICES = {
     "location": services.location_add,
     "certification": services.certification_add,
     "plan": services.business_plan_set,
+    "contact": services.partner_contact_log,
 }
 
 

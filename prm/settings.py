@@ -218,17 +218,20 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # A run still "running" this long after its last change is presumed orphaned (worker killed)
 # and re-driven by the sweep.
 WORKFLOW_STALE_SECONDS = env.int("WORKFLOW_STALE_SECONDS", default=120)
+# How often beat runs the outbox and workflow-run sweeps (the latter also escalates
+# overdue approvals); the end-to-end tests run beat with 1.
+WORKFLOW_SWEEP_SECONDS = env.int("WORKFLOW_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
 # Per-tenant schedules fan out from public through one dispatcher task (workflows.fan_out).
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "workflows.fan_out",
-        "schedule": 60.0,
+        "schedule": float(WORKFLOW_SWEEP_SECONDS),
         "args": ["workflows.redispatch_events"],
     },
     "workflow-runs-sweep": {
         "task": "workflows.fan_out",
-        "schedule": 60.0,
+        "schedule": float(WORKFLOW_SWEEP_SECONDS),
         "args": ["workflows.redrive_runs"],
     },
     "certification-reminders": {

@@ -188,6 +188,7 @@ class ApprovalOut(serializers.ModelSerializer):
             "workflow",
             "object_type",
             "object_id",
+            "summary",
             "requested_at",
             "due_at",
             "overdue",

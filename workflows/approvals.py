@@ -11,9 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import MembershipRole, OrgUnit, Partner, ancestor_paths
+from partners.scope import partner_admins
 from prm.api import Conflict
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
+from workflows.decisions import decide
 from workflows.models import Approval, Decision, RunStatus, WorkflowRun, WorkflowStep
 from workflows.notifications import notify
 
@@ -44,7 +46,18 @@ def _unit_managers(unit: OrgUnit | None, levels_up: int = 0) -> list[User]:
     return []
 
 
-def approvers_for(run: WorkflowRun, who: str) -> list[User]:
+def approvers_for(run: WorkflowRun, who: str, action: dict | None = None) -> list[User]:
+    """Who decides: a role of the vendor (optionally only its members of a named org unit),
+    a named user, the partner's channel manager, or the manager of the partner's territory
+    or of the unit above it."""
+    action = action or {}
+    if who == "user":
+        return list(User.objects.filter(email__iexact=action.get("user", ""), is_active=True))
+    if who == "role":
+        users = User.objects.filter(role=action.get("role"), is_active=True)
+        if action.get("unit"):
+            users = users.filter(unit_memberships__unit__name__iexact=action["unit"])
+        return list(users.distinct())
     partner = (
         Partner.objects.select_related("territory", "channel_manager")
         .filter(pk=run.object_id)
@@ -63,9 +76,10 @@ def approvers_for(run: WorkflowRun, who: str) -> list[User]:
     return _unit_managers(partner.territory, levels_up=1 if who == "parent_unit_manager" else 0)
 
 
-def request_approval(run: WorkflowRun, action: dict, following: dict | None) -> dict:
-    """The ``request_approval`` step: ask the approvers, notify them, park the run."""
-    approvers = approvers_for(run, action["from"])
+def request_approval(run: WorkflowRun, action: dict, following: dict | None, summary: str) -> dict:
+    """The ``request_approval`` step: ask the approvers, notify them, park the run.
+    ``summary``: what is asked, in the admin's words (the action's ``note``) or the object."""
+    approvers = approvers_for(run, action["from"], action)
     if not approvers:
         raise ValueError(f"Nobody to ask: no {action['from']} for this {run.object_type}.")
     due = None
@@ -77,7 +91,14 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None) -> 
         due = timezone.now() + timedelta(hours=float(action["sla_hours"]))
     Approval.objects.bulk_create(
         [
-            Approval(run=run, step=run.next_step, approver=u, due_at=due, escalate_to=escalate_to)
+            Approval(
+                run=run,
+                step=run.next_step,
+                approver=u,
+                summary=summary[:300],
+                due_at=due,
+                escalate_to=escalate_to,
+            )
             for u in approvers
         ],
         ignore_conflicts=True,
@@ -85,7 +106,7 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None) -> 
     notify(
         users=approvers,
         title=f"Approval needed: {run.workflow}",
-        body=f"{run.object_type} #{run.object_id}",
+        body=summary,
         url="/approvals/",
     )
     return {"asked": [u.email for u in approvers], "due_at": due.isoformat() if due else None}
@@ -143,8 +164,9 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
             },
         )
         run.next_step += 1
-    if decision == Decision.REJECTED:
+    if decision == Decision.REJECTED:  # the run ends, and a decided object is rejected
         run.status, run.finished_at = RunStatus.COMPLETED, now
+        decide(run, approved=False, reason=f"{comment or 'Rejected'} ({actor.email})")
     else:
         run.status = RunStatus.RUNNING
         from workflows.tasks import advance_run
@@ -169,12 +191,11 @@ def approval_request_info(*, actor: User, approval_id: int, comment: str) -> App
     approval.save(update_fields=["info_requested_at", "comment"])
     run = approval.run
     askees = [run.event.actor] if run.event and run.event.actor else []
-    if run.object_type == "partner":
-        askees += list(
-            User.objects.filter(
-                role=Role.PARTNER_ADMIN, partner_membership__partner_id=run.object_id
-            )
-        )
+    partner = (
+        Partner.objects.filter(pk=run.object_id).first() if run.object_type == "partner" else None
+    )
+    if partner is not None:
+        askees += list(partner_admins(partner))
     notify(users=askees, title=f"Question about {run.workflow}", body=f"{actor}: {comment}")
     return approval
 
@@ -198,7 +219,12 @@ def approvals_escalate() -> int:
                 continue
             targets = approvers_for(approval.run, approval.escalate_to)
             Approval.objects.bulk_create(
-                [Approval(run=approval.run, step=approval.step, approver=u) for u in targets],
+                [
+                    Approval(
+                        run=approval.run, step=approval.step, approver=u, summary=approval.summary
+                    )
+                    for u in targets
+                ],
                 ignore_conflicts=True,
             )
             notify(

@@ -15,6 +15,7 @@ from workflows.models import Event, Workflow
 from workflows.services import workflow_save
 
 REMINDER_DAYS = (60, 30, 7)
+ACTIVE = {"field": "status", "op": "=", "value": "active"}
 
 DEFAULTS: list[dict[str, Any]] = [
     {
@@ -51,6 +52,7 @@ DEFAULTS: list[dict[str, Any]] = [
         "expires, in the portal and by e-mail.",
         "trigger": "certification.expiring",
         "definition": {
+            "days_before": list(REMINDER_DAYS),
             "actions": [
                 {
                     "type": "notify",
@@ -59,7 +61,7 @@ DEFAULTS: list[dict[str, Any]] = [
                     "title": "{certification} of {holder} expires in {days} days",
                     "body": "Renew it to keep {partner}'s tier requirements.",
                 },
-            ]
+            ],
         },
     },
     {
@@ -67,13 +69,102 @@ DEFAULTS: list[dict[str, Any]] = [
         "description": "Tell the channel manager a week before a certification lapses.",
         "trigger": "certification.expiring",
         "definition": {
-            "conditions": {"all": [{"field": "status", "op": "=", "value": "active"}]},
+            "days_before": [7],
+            "conditions": {"all": [ACTIVE]},
             "actions": [
                 {
                     "type": "notify",
                     "to": "channel_manager",
                     "title": "{partner}: {certification} of {holder} lapses soon ({days} days)",
                 },
+            ],
+        },
+    },
+    {
+        "name": "Stale profile reminder",
+        "description": "Once a week, ask the admins of an active partner whose profile has not "
+        "been reviewed for 180 days to review it.",
+        "trigger": "schedule",
+        "definition": {
+            "schedule": {"every": "week"},
+            "conditions": {
+                "all": [ACTIVE, {"field": "days_since_review", "op": ">", "value": 180}]
+            },
+            "actions": [
+                {
+                    "type": "notify",
+                    "to": "partner_admins",
+                    "email": True,
+                    "title": "Please review {partner}'s profile",
+                    "body": "Confirm your locations, skills and certifications: partners with "
+                    "stale profiles stop receiving distributed leads.",
+                }
+            ],
+        },
+    },
+    {
+        "name": "Reach out to your partner",
+        "description": "Once a week, remind the channel manager of an active partner with no "
+        "recorded contact in 60 days.",
+        "trigger": "schedule",
+        "definition": {
+            "schedule": {"every": "week"},
+            "conditions": {"all": [ACTIVE, {"not_happened": "partner.contacted", "days": 60}]},
+            "actions": [
+                {
+                    "type": "notify",
+                    "to": "channel_manager",
+                    "title": "Reach out to {partner}",
+                    "body": "No contact recorded in 60 days. Log it on the partner's page.",
+                }
+            ],
+        },
+    },
+    {
+        "name": "Quarterly tier review",
+        "description": "At the start of each quarter, propose to the channel manager the tier "
+        "each active partner qualifies for; on approval the tier changes and the partner is "
+        "told.",
+        "trigger": "schedule",
+        "definition": {
+            "schedule": {"every": "quarter"},
+            "conditions": {
+                "all": [
+                    ACTIVE,
+                    {"field": "tier_review", "op": "in", "value": ["upgrade", "downgrade"]},
+                ]
+            },
+            "actions": [
+                {
+                    "type": "request_approval",
+                    "from": "channel_manager",
+                    "note": "Tier review: {partner} from {tier} to {qualified_tier}",
+                },
+                {"type": "escalate", "after_hours": 168, "to": "unit_manager"},
+                {"type": "set_field", "field": "tier.name", "value": "{qualified_tier}"},
+                {
+                    "type": "notify",
+                    "to": "partner_admins",
+                    "email": True,
+                    "title": "{partner} is now {tier}",
+                    "body": "The quarterly tier review changed your tier.",
+                },
+            ],
+        },
+    },
+    {
+        "name": "Applications from enrolled companies",
+        "description": "Turn down at once an application whose e-mail domain belongs to a "
+        "partner already in the program.",
+        "trigger": "application.submitted",
+        "definition": {
+            "conditions": {"all": [{"field": "domain_enrolled", "op": "=", "value": True}]},
+            "actions": [
+                {
+                    "type": "reject",
+                    "reason": "{application} is already in the program: ask its partner "
+                    "admin for an invitation.",
+                }
             ],
         },
     },
@@ -92,19 +183,31 @@ def defaults_install(*, actor: User) -> int:
     return created
 
 
+def reminder_days() -> list[int]:
+    """The thresholds the enabled reminder workflows use (``days_before``, 60/30/7 when a
+    workflow does not say)."""
+    found: set[int] = set()
+    for definition in Workflow.objects.filter(
+        trigger="certification.expiring", enabled=True
+    ).values_list("current__definition", flat=True):
+        found.update((definition or {}).get("days_before") or REMINDER_DAYS)
+    return sorted(found, reverse=True)
+
+
 def certifications_expiring(today: date | None = None) -> int:
-    """Emit ``certification.expiring`` once per certification and threshold (60/30/7 days);
-    run daily by beat. A missed day is caught up: the window is "at most N days left"."""
+    """Emit ``certification.expiring`` once per certification and threshold; run by beat.
+    A missed day is caught up: the window is "at most N days left"."""
     today = today or date.today()
     emitted = 0
-    for days in REMINDER_DAYS:
+    thresholds = reminder_days()
+    for days in thresholds:
         due = Certification.objects.filter(
             expires_on__gte=today, expires_on__lte=today + timedelta(days=days)
         ).select_related("partner")
         for cert in due.iterator():
             assert cert.expires_on is not None  # filtered above
             left = (cert.expires_on - today).days
-            if any(left <= d < days for d in REMINDER_DAYS if d < days):
+            if any(left <= d < days for d in thresholds):
                 continue  # a tighter threshold applies
             key = {"certification": cert.pk, "days": days}
             if Event.objects.filter(type="certification.expiring", payload__contains=key).exists():

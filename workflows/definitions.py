@@ -14,6 +14,7 @@ missing related object yields no value, and every comparison with no value is fa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,8 @@ OBJECT_OF = {
     "partner.status_changed": "partner",
     "agreement.published": "agreement",
     "certification.expiring": "partner",
+    "partner.contacted": "partner",
+    "application.submitted": "partnerapplication",
     SCHEDULE: "partner",  # scheduled workflows look at every partner ("has not happened")
 }
 # field path -> type, per object type; "list" fields hold names (competencies).
@@ -40,11 +43,31 @@ FIELDS: dict[str, dict[str, str]] = {
         "territory.name": "str",
         "channel_manager.email": "str",
         "days_since_review": "int",
+        "certified_people": "int",
+        "qualified_tier.name": "str",
+        "tier_review": "str",
         "competencies": "list",
         "industries": "list",
     },
     "agreement": {"version": "int", "title": "str"},
+    "partnerapplication": {
+        "company_name": "str",
+        "partner_type": "str",
+        "country.code": "str",
+        "email_domain": "str",
+        "domain_enrolled": "bool",
+        "website": "str",
+        "message": "str",
+    },
 }
+OBJECT_LABELS = {
+    "partner": "partner",
+    "agreement": "agreement",
+    "partnerapplication": "application",
+}
+# Objects with a decision the approve / reject actions take (later: deals, claims).
+DECIDED = {"partnerapplication"}
+PERIODS = ("day", "week", "month", "quarter")
 OPERATORS = {"=", "!=", "<", "<=", ">", ">=", "in", "contains", "is empty"}
 NUMERIC_OPS = {"<", "<=", ">", ">="}
 RECIPIENTS = {"channel_manager", "partner_admins", "vendor_admins", "actor"}
@@ -56,13 +79,16 @@ APPROVERS = {
     "finance_approver",
     "legal_approver",
 }
+NAMED_APPROVERS = {"user", "role"}  # a named user; a role, optionally within an org unit
 ACTIONS: dict[str, dict[str, Any]] = {
     # type -> required keys and the triggers it does not fit
     "notify": {"required": {"to", "title"}},
     "set_field": {"required": {"field", "value"}, "objects": {"partner"}},
-    "request_approval": {"required": {"from"}, "not_on": {SCHEDULE}},
-    "wait": {"required": {"hours"}},
-    "escalate": {"required": {"after_hours", "to"}, "not_on": {SCHEDULE}},
+    "request_approval": {"required": {"from"}},
+    "approve": {"required": set(), "objects": DECIDED, "not_on": {SCHEDULE}},
+    "reject": {"required": {"reason"}, "objects": DECIDED, "not_on": {SCHEDULE}},
+    "wait": {"required": set()},
+    "escalate": {"required": {"after_hours", "to"}},
     "webhook": {"required": {"url"}},
     "start_workflow": {"required": {"workflow"}},
 }
@@ -107,6 +133,7 @@ def validate(
         )
     conditions = definition.get("conditions") or {"all": []}
     _check_group(conditions, obj, "conditions", errors)
+    _check_trigger_options(trigger, definition, errors)
     actions = definition.get("actions")
     if not isinstance(actions, list) or not actions:
         errors.append("actions: give at least one action.")
@@ -122,21 +149,25 @@ def validate(
         if missing := spec["required"] - set(action):
             errors.append(f"{where}: {kind} needs {', '.join(sorted(missing))}.")
         if trigger in spec.get("not_on", set()):
-            errors.append(f"{where}: {kind} does not fit a {trigger} trigger (nobody to ask).")
-        if "objects" in spec and obj not in spec["objects"]:
-            errors.append(f"{where}: {kind} does not apply to a {obj}.")
+            errors.append(
+                f"{where}: {kind} does not fit a schedule trigger: nothing was submitted to decide."
+            )
+        elif "objects" in spec and obj not in spec["objects"]:
+            errors.append(f"{where}: {kind} does not apply to a {OBJECT_LABELS[obj]}.")
         if kind == "notify" and not isinstance(action.get("email", False), bool):
             errors.append(f"{where}: 'email' is true or false.")
         if kind == "notify" and action.get("to") not in RECIPIENTS:
             errors.append(f"{where}: notify 'to' must be one of {', '.join(sorted(RECIPIENTS))}.")
-        if kind in {"request_approval", "escalate"}:
-            target = action.get("from" if kind == "request_approval" else "to")
-            if target not in APPROVERS:
-                errors.append(f"{where}: approvers are one of {', '.join(sorted(APPROVERS))}.")
+        if kind == "request_approval":
+            _check_approver(action, where, errors)
+        if kind == "escalate" and action.get("to") not in APPROVERS:
+            errors.append(f"{where}: escalate to one of {', '.join(sorted(APPROVERS))}.")
+        if kind == "wait":
+            _check_wait(action, where, errors)
         if kind == "escalate" and (i == 0 or actions[i - 1].get("type") != "request_approval"):
             errors.append(f"{where}: escalate follows the request_approval it watches.")
-        if kind == "set_field" and action.get("field") not in SETTABLE.get(obj, set()):
-            errors.append(f"{where}: {action.get('field')!r} cannot be set on a {obj}.")
+        if kind == "set_field":
+            _check_set_field(action, obj, where, errors)
         for key in ("hours", "after_hours"):
             if key in action and (not isinstance(action[key], int | float) or action[key] <= 0):
                 errors.append(f"{where}: {key} must be a positive number.")
@@ -155,6 +186,74 @@ def validate(
         raise ValidationError({"definition": errors})
 
 
+def _check_trigger_options(trigger: str, definition: dict, errors: list[str]) -> None:
+    """``schedule``: how often a scheduled workflow runs per partner; ``days_before``: at
+    which distances from expiry certification reminders start."""
+    schedule = definition.get("schedule")
+    if schedule is not None:
+        if trigger != SCHEDULE:
+            errors.append("schedule: only a scheduled workflow has a schedule.")
+        elif not isinstance(schedule, dict) or schedule.get("every") not in PERIODS:
+            errors.append(f"schedule: every is one of {', '.join(PERIODS)}.")
+    days = definition.get("days_before")
+    if days is not None:
+        if trigger != "certification.expiring":
+            errors.append("days_before: only certification.expiring workflows have it.")
+        elif (
+            not isinstance(days, list)
+            or not days
+            or any(_type_of(d) != "int" or not 0 < d <= 365 for d in days)
+        ):
+            errors.append("days_before: a list of whole days between 1 and 365, e.g. [60, 30, 7].")
+
+
+def _check_approver(action: dict, where: str, errors: list[str]) -> None:
+    from partners.models import OrgUnit
+    from prm.users.models import VENDOR_ROLES, User
+
+    who = action.get("from")
+    if who == "user":
+        email = str(action.get("user", ""))
+        if not User.objects.filter(email__iexact=email, role__in=VENDOR_ROLES, is_active=True):
+            errors.append(f"{where}: no active vendor user {email!r} to ask.")
+    elif who == "role":
+        if action.get("role") not in VENDOR_ROLES:
+            errors.append(f"{where}: role is one of {', '.join(sorted(VENDOR_ROLES))}.")
+        unit = action.get("unit")
+        if unit and not OrgUnit.objects.filter(name__iexact=unit).exists():
+            errors.append(f"{where}: no org unit named {unit!r}.")
+    elif who not in APPROVERS:
+        choices = ", ".join(sorted(APPROVERS | NAMED_APPROVERS))
+        errors.append(f"{where}: approvers are one of {choices}.")
+
+
+def _check_wait(action: dict, where: str, errors: list[str]) -> None:
+    if ("hours" in action) == ("until" in action):
+        errors.append(f"{where}: wait needs hours or until (a date), one of them.")
+    elif "until" in action:
+        try:
+            date.fromisoformat(str(action["until"]))
+        except ValueError:
+            errors.append(f"{where}: until is a date like 2026-12-31.")
+
+
+def _check_set_field(action: dict, obj: str, where: str, errors: list[str]) -> None:
+    from partners.models import PartnerStatus, Tier
+
+    field, value = action.get("field"), action.get("value")
+    if field not in SETTABLE.get(obj, set()):
+        errors.append(f"{where}: {field!r} cannot be set on a {OBJECT_LABELS[obj]}.")
+    elif field == "status" and value not in PartnerStatus.values:
+        errors.append(f"{where}: status is one of {', '.join(PartnerStatus.values)}.")
+    elif (
+        field == "tier.name"
+        and value != "{qualified_tier}"
+        and not Tier.objects.filter(name=value).exists()
+    ):
+        names = ", ".join(Tier.objects.values_list("name", flat=True))
+        errors.append(f"{where}: no tier {value!r}; tiers: {names}, or {{qualified_tier}}.")
+
+
 def _check_group(group: Any, obj: str, where: str, errors: list[str]) -> None:
     if not isinstance(group, dict) or len(group) != 1 or next(iter(group)) not in {"all", "any"}:
         errors.append(f'{where}: a group is {{"all": [...]}} or {{"any": [...]}}.')
@@ -167,8 +266,21 @@ def _check_group(group: Any, obj: str, where: str, errors: list[str]) -> None:
         here = f"{where}.{kind}[{i}]"
         if isinstance(item, dict) and set(item) <= {"all", "any"} and item:
             _check_group(item, obj, here, errors)
+        elif isinstance(item, dict) and "not_happened" in item:
+            _check_absence(item, obj, here, errors)
         else:
             _check_condition(item, obj, here, errors)
+
+
+def _check_absence(cond: dict, obj: str, where: str, errors: list[str]) -> None:
+    """``{"not_happened": "partner.contacted", "days": 60}``: no such event about the
+    partner in the last N days (on a partner's workflows, scheduled ones above all)."""
+    if obj != "partner":
+        errors.append(f"{where}: 'has not happened' looks at a partner's events.")
+    elif cond["not_happened"] not in EVENT_TYPES:
+        errors.append(f"{where}: unknown event {cond['not_happened']!r}.")
+    elif _type_of(cond.get("days")) != "int" or cond["days"] <= 0:
+        errors.append(f"{where}: days must be a positive whole number.")
 
 
 def _check_condition(cond: Any, obj: str, where: str, errors: list[str]) -> None:
@@ -260,9 +372,12 @@ class Check:
     matched: bool
 
 
-def evaluate(conditions: dict | None, obj: Any) -> tuple[bool, list[Check]]:
+def evaluate(
+    conditions: dict | None, obj: Any, now: datetime | None = None
+) -> tuple[bool, list[Check]]:
     """Do ``conditions`` hold for ``obj``? Also returns each condition's outcome, which the
-    dry run shows. An empty definition matches."""
+    dry run shows. An empty definition matches. ``now``: the moment "has not happened"
+    looks back from (the simulation evaluates the past)."""
     checks: list[Check] = []
 
     def group(g: dict) -> bool:
@@ -274,12 +389,33 @@ def evaluate(conditions: dict | None, obj: Any) -> tuple[bool, list[Check]]:
         return all(results) if kind == "all" else any(results)
 
     def condition(c: dict) -> bool:
+        if "not_happened" in c:
+            matched = not happened(obj, c["not_happened"], c["days"], now)
+            label = f"{c['not_happened']} in {c['days']} days"
+            checks.append(Check(label, "has not happened", "", not matched, matched))
+            return matched
         actual = resolve(obj, c["field"])
         matched = _compare(actual, c["op"], c.get("value"))
         checks.append(Check(c["field"], c["op"], c.get("value"), actual, matched))
         return matched
 
     return group(conditions or {"all": []}), checks
+
+
+def happened(obj: Any, event_type: str, days: int, now: datetime | None = None) -> bool:
+    """Did an event of ``event_type`` about the partner ``obj`` happen in the ``days``
+    before ``now``?"""
+    from django.utils import timezone
+
+    from workflows.models import Event
+
+    now = now or timezone.now()
+    return Event.objects.filter(
+        partner_id=obj.pk,
+        type=event_type,
+        created_at__gt=now - timedelta(days=days),
+        created_at__lte=now,
+    ).exists()
 
 
 def trigger_choices() -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ import hmac
 import json
 import logging
 import urllib.request
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,19 +24,22 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from partners.models import Agreement, Partner, PartnerStatus, Tier
+from partners.models import Agreement, Partner, PartnerApplication, PartnerStatus, Tier
+from partners.scope import partner_admins
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from workflows import definitions
 from workflows.approvals import approvals_escalate, request_approval
+from workflows.decisions import decide
 from workflows.events import EVENT_TYPES, on_event
 from workflows.models import Event, RunStatus, Workflow, WorkflowRun, WorkflowStep
 from workflows.notifications import notify
 
 logger = logging.getLogger(__name__)
-OBJECT_MODELS: dict[str, type[Partner] | type[Agreement]] = {
+OBJECT_MODELS: dict[str, type[Partner] | type[Agreement] | type[PartnerApplication]] = {
     "partner": Partner,
     "agreement": Agreement,
+    "partnerapplication": PartnerApplication,
 }
 STALE_RUNNING = timedelta(seconds=settings.WORKFLOW_STALE_SECONDS)
 MAX_ATTEMPTS = 8  # of an external call, before the run fails and waits for a retry
@@ -56,6 +59,9 @@ def runs_start(event: Event) -> None:
     ):
         if workflow.current is None or obj is None:
             continue
+        days_before = workflow.current.definition.get("days_before")
+        if days_before and event.payload.get("days") not in days_before:
+            continue  # a reminder threshold this workflow does not use
         matched, _ = definitions.evaluate(workflow.current.definition.get("conditions"), obj)
         if not matched:
             continue
@@ -79,28 +85,50 @@ for _event_type in EVENT_TYPES:
     on_event(_event_type)(runs_start)
 
 
+def period_label(every: str, day: date) -> str:
+    """The schedule period ``day`` falls in: a scheduled workflow runs once per period and
+    partner, at the first sweep of the period (a quarterly tier review at quarter start)."""
+    if every == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if every == "month":
+        return f"{day:%Y-%m}"
+    if every == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return day.isoformat()
+
+
 def schedules_run() -> int:
-    """Start today's runs of the enabled scheduled workflows: one per workflow and partner
-    whose conditions hold ("no profile review in 180 days"), at most once a day."""
+    """Start this period's runs of the enabled scheduled workflows: one per workflow and
+    partner whose conditions hold ("no profile review in 180 days"), once per period (a
+    day unless the definition's ``schedule`` says week, month or quarter)."""
     from workflows.tasks import advance_run
 
-    today = timezone.now().date().isoformat()
+    today = timezone.localdate()
     started = 0
     workflows = Workflow.objects.filter(trigger=definitions.SCHEDULE, enabled=True)
     for workflow in workflows.select_related("current"):
         if workflow.current is None:
             continue
-        conditions = workflow.current.definition.get("conditions")
-        partners = Partner.objects.exclude(status=PartnerStatus.TERMINATED).select_related(
-            "tier", "territory", "channel_manager"
+        definition = workflow.current.definition
+        label = period_label((definition.get("schedule") or {}).get("every", "day"), today)
+        done = set(
+            WorkflowRun.objects.filter(workflow=workflow, key__startswith=f"{label}:").values_list(
+                "object_id", flat=True
+            )
+        )
+        partners = (
+            Partner.objects.exclude(status=PartnerStatus.TERMINATED)
+            .exclude(pk__in=[int(pk) for pk in done])
+            .select_related("tier", "territory", "channel_manager")
         )
         for partner in partners.iterator(chunk_size=500):
-            if not definitions.evaluate(conditions, partner)[0]:
+            if not definitions.evaluate(definition.get("conditions"), partner)[0]:
                 continue
             with transaction.atomic():
                 run, created = WorkflowRun.objects.get_or_create(
                     workflow=workflow,
-                    key=f"{today}:{partner.pk}",
+                    key=f"{label}:{partner.pk}",
                     defaults={
                         "version": workflow.current,
                         "object_type": "partner",
@@ -165,7 +193,9 @@ def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) 
     try:
         with transaction.atomic():
             if action["type"] == "request_approval":
-                result = request_approval(run, action, following)
+                obj = _load(run.object_type, run.object_id)
+                summary = render_text(run, action.get("note", "")) or f"{run.workflow}: {obj}"
+                result = request_approval(run, action, following, summary)
             else:
                 result = ACTIONS[action["type"]](run, action)
             _step(
@@ -190,17 +220,20 @@ def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) 
         run.save(update_fields=["status", "error", "updated_at"])
         return run.status
     run.next_step += 1
+    if action["type"] in {"approve", "reject"}:  # the object is decided: the run ends
+        run.status, run.finished_at = RunStatus.COMPLETED, timezone.now()
+        run.save(update_fields=["next_step", "status", "finished_at", "updated_at"])
+        return run.status
     if action["type"] == "request_approval":  # parked until a decision (or escalation)
         run.status, run.resume_at = RunStatus.WAITING, None
         run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
         return run.status
-    if action["type"] == "wait":
-        run.status = RunStatus.WAITING
-        run.resume_at = timezone.now() + timedelta(hours=float(action["hours"]))
+    if action["type"] == "wait" and (resume_at := wait_until(action)) > timezone.now():
+        run.status, run.resume_at = RunStatus.WAITING, resume_at
         run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
         from workflows.tasks import advance_run
 
-        seconds = float(action["hours"]) * 3600
+        seconds = (resume_at - timezone.now()).total_seconds()
         enqueue_on_commit(advance_run, run.pk, countdown=seconds)  # the sweep also re-drives
         return run.status
     run.status, run.resume_at = RunStatus.RUNNING, None
@@ -221,9 +254,7 @@ def _recipients(run: WorkflowRun, who: str) -> list[User]:
         if who == "channel_manager":
             return [obj.channel_manager] if obj.channel_manager else []
         if who == "partner_admins":
-            return list(
-                User.objects.filter(role=Role.PARTNER_ADMIN, partner_membership__partner=obj)
-            )
+            return list(partner_admins(obj))
     return []
 
 
@@ -240,12 +271,16 @@ def render_text(run: WorkflowRun, text: str) -> str:
     values = _Placeholders(
         {
             run.object_type: str(obj) if obj else "",
+            definitions.OBJECT_LABELS.get(run.object_type, ""): str(obj) if obj else "",
             "days": payload.get("left", payload.get("days", "")),
             "certification": payload.get("certification_name", ""),
             "holder": payload.get("holder", ""),
             "status": payload.get("to", getattr(obj, "status", "")),
         }
     )
+    if isinstance(obj, Partner):
+        qualified = obj.qualified_tier()
+        values.update(tier=str(obj.tier or ""), qualified_tier=str(qualified or ""))
     return text.format_map(values)
 
 
@@ -268,16 +303,30 @@ def _set_field(run: WorkflowRun, action: dict) -> dict:
         before, partner.status = partner.status, action["value"]
         partner._change_reason = f"workflow {run.workflow}"
         partner.save(update_fields=["status", "updated_at"])
-    else:  # tier.name
+    else:  # tier.name, possibly "{qualified_tier}" (the tier review's proposal)
         before = partner.tier.name if partner.tier else None
-        partner.tier = Tier.objects.get(name=action["value"])
+        partner.tier = Tier.objects.get(name=render_text(run, action["value"]))
         partner._change_reason = f"workflow {run.workflow}"
         partner.save(update_fields=["tier", "updated_at"])
-    return {"field": action["field"], "before": before, "after": action["value"]}
+    return {"field": action["field"], "before": before, "after": str(partner.tier or "")}
+
+
+def wait_until(action: dict) -> datetime:
+    """When a ``wait`` ends: after ``hours``, or at the start of the ``until`` date."""
+    if "until" in action:
+        day = date.fromisoformat(action["until"])
+        return timezone.make_aware(datetime.combine(day, time.min))
+    return timezone.now() + timedelta(hours=float(action["hours"]))
 
 
 def _wait(run: WorkflowRun, action: dict) -> dict:
-    return {"hours": action["hours"]}
+    return {"until": wait_until(action).isoformat()}
+
+
+def _decide(run: WorkflowRun, action: dict) -> dict:
+    approved = action["type"] == "approve"
+    reason = render_text(run, action.get("reason", "")) or f"by workflow {run.workflow}"
+    return decide(run, approved=approved, reason=reason)
 
 
 def _start_workflow(run: WorkflowRun, action: dict) -> dict:
@@ -301,6 +350,8 @@ ACTIONS = {
     "set_field": _set_field,
     "wait": _wait,
     "start_workflow": _start_workflow,
+    "approve": _decide,
+    "reject": _decide,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from partners.models import Partner
 from prm.tasks import enqueue_on_commit
 from prm.users.models import User
 from workflows.models import Event
@@ -27,7 +28,10 @@ EVENT_TYPES = {
     "partner.enrolled": "A partner organisation was enrolled or approved.",
     "partner.status_changed": "A partner moved to another status.",
     "agreement.published": "A new version of the program agreement was published.",
-    "certification.expiring": "A certification of a partner's person expires in 60, 30 or 7 days.",
+    "certification.expiring": "A certification of a partner's person expires soon "
+    "(60, 30 and 7 days before, as the reminder workflows say).",
+    "partner.contacted": "The vendor's team recorded a contact with a partner.",
+    "application.submitted": "A prospect applied to the program through the public form.",
 }
 Handler = Callable[[Event], None]
 HANDLERS: dict[str, list[Handler]] = {}
@@ -62,6 +66,8 @@ def event_emit(
         type=event_type,
         object_type=obj._meta.model_name or "",
         object_id=str(obj.pk),
+        # The partner the event concerns, for "has not happened" conditions.
+        partner_id=obj.pk if isinstance(obj, Partner) else getattr(obj, "partner_id", None),
         payload=payload or {},
         actor=actor if actor is not None and actor.pk else None,
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from partners.models import MembershipRole, Partner, ancestor_paths
-from prm.users.models import PARTNER_ROLES, Role, User
+from partners.models import Partner
+from partners.scope import partner_admins
+from prm.users.models import PARTNER_ROLES, User
 from workflows.events import on_event
 from workflows.models import Event
 from workflows.notifications import notify
@@ -14,14 +15,6 @@ from workflows.notifications import notify
 
 def _partner(event: Event) -> Partner | None:
     return Partner.objects.select_related("channel_manager").filter(pk=event.object_id).first()
-
-
-def _partner_admins(partner: Partner):
-    return User.objects.filter(
-        role=Role.PARTNER_ADMIN,
-        partner_membership__partner__path__in=ancestor_paths(partner),
-        partner_membership__role=MembershipRole.ADMINISTRATOR,
-    )
 
 
 @on_event("agreement.published")
@@ -40,7 +33,7 @@ def partner_status_changed(event: Event) -> None:
     partner = _partner(event)
     if partner is None:
         return
-    recipients = list(_partner_admins(partner))
+    recipients = list(partner_admins(partner))
     if partner.channel_manager:
         recipients.append(partner.channel_manager)
     notify(

@@ -20,6 +20,7 @@ class Event(models.Model):
     type = models.CharField(max_length=80)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
+    partner_id = models.IntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -33,6 +34,7 @@ class Event(models.Model):
         ordering = ["created_at"]
         indexes = [
             models.Index(fields=["type", "created_at"], name="event_type_time"),
+            models.Index(fields=["partner_id", "type", "created_at"], name="event_partner"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(processed_at__isnull=True),
@@ -199,6 +201,7 @@ class Approval(models.Model):
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approvals"
     )
+    summary = models.CharField(max_length=300, blank=True, help_text="What is asked.")
     requested_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)
     escalate_to = models.CharField(max_length=40, blank=True)

@@ -42,7 +42,7 @@ def gold(op="=", value="Gold"):
         ),
         (
             "schedule",
-            {"actions": [{"type": "request_approval", "from": "channel_manager"}]},
+            {"actions": [{"type": "approve"}]},
             "does not fit a schedule trigger",
         ),
         ("partner.enrolled", {"actions": [{"type": "teleport"}]}, "unknown action 'teleport'"),
@@ -206,7 +206,7 @@ def test_the_editor_page_shows_json_errors_and_is_for_vendor_admins_only(world):
             "save": "1",
             "name": "Invalid",
             "trigger": "schedule",
-            "definition": '{"actions": [{"type": "request_approval", "from": "vendor_admins"}]}',
+            "definition": '{"actions": [{"type": "reject", "reason": "no"}]}',
         },
     )
     assert "does not fit a schedule trigger" in invalid.content.decode()

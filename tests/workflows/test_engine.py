@@ -11,7 +11,7 @@ from partners import services as partner_services
 from partners.models import Tier
 from tests.partners.conftest import api_as
 from workflows import engine, events
-from workflows.models import Event, Notification, RunStatus, WorkflowRun, WorkflowStep
+from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun, WorkflowStep
 from workflows.services import workflow_save
 
 ACTIVE = {"all": [{"field": "status", "op": "=", "value": "active"}]}
@@ -135,6 +135,7 @@ def test_a_waiting_run_resumes_on_its_own_version(world, gold, django_capture_on
 def test_a_failing_step_fails_the_run_and_leaves_no_half_effects(
     world, django_capture_on_commit_callbacks
 ):
+    gone = Tier.objects.create(name="Unobtainium", rank=8)
     workflow_save(
         actor=world.admin,
         name="Broken",
@@ -148,6 +149,7 @@ def test_a_failing_step_fails_the_run_and_leaves_no_half_effects(
             ],
         },
     )
+    gone.delete()  # removed after the workflow was saved
     run = activate(world, django_capture_on_commit_callbacks)
     assert run.status == RunStatus.FAILED and "Step 2" in run.error
     failed = run.steps.get(index=1)
@@ -160,6 +162,7 @@ def test_a_failing_step_fails_the_run_and_leaves_no_half_effects(
 def test_runs_are_visible_to_vendor_admins_and_a_failed_one_can_be_retried(
     world, django_capture_on_commit_callbacks
 ):
+    diamond = Tier.objects.create(name="Diamond", rank=9)
     workflow = workflow_save(
         actor=world.admin,
         name="Needs Diamond",
@@ -170,6 +173,7 @@ def test_runs_are_visible_to_vendor_admins_and_a_failed_one_can_be_retried(
             "actions": [{"type": "set_field", "field": "tier.name", "value": "Diamond"}],
         },
     )
+    diamond.delete()
     run = activate(world, django_capture_on_commit_callbacks)
     assert run.status == RunStatus.FAILED
     admin = api_as(world.admin)
@@ -203,6 +207,7 @@ def test_a_scheduled_workflow_runs_once_a_day_per_matching_partner(
     Partner.objects.filter(pk=world.munich.pk).update(
         profile_reviewed_at=timezone.now() - timedelta(days=200)
     )
+    Workflow.objects.filter(trigger="schedule").update(enabled=False)  # the defaults
     workflow_save(
         actor=world.admin,
         name="Stale profiles",
