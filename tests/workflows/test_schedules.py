@@ -221,7 +221,7 @@ def test_rejecting_the_approval_of_an_application_rejects_it(
                     "unit": "Europe",
                 }
             ]
-        },  # fmt: skip
+        },
     )
     with django_capture_on_commit_callbacks(execute=True):
         application = apply("another.example")
@@ -247,7 +247,7 @@ def test_wait_until_a_date_parks_the_run_until_then(world, django_capture_on_com
                 {"type": "wait", "until": later},
                 {"type": "notify", "to": "actor", "title": "done"},
             ]
-        },  # fmt: skip
+        },
     )
     with django_capture_on_commit_callbacks(execute=True):
         partner_services.partner_transition(
@@ -297,7 +297,7 @@ def test_reminder_thresholds_come_from_the_enabled_workflows(world):
                         "unit": "Atlantis",
                     }
                 ]
-            },  # fmt: skip
+            },
             "no org unit named 'Atlantis'",
         ),
         (
@@ -307,7 +307,7 @@ def test_reminder_thresholds_come_from_the_enabled_workflows(world):
                 "actions": [{"type": "notify", "to": "channel_manager", "title": "x"}],
             },
             "every is one of",
-        ),  # fmt: skip
+        ),
         ("partner.enrolled", {"actions": [{"type": "wait", "until": "next tuesday"}]}, "a date"),
         ("partner.enrolled", {"actions": [{"type": "wait"}]}, "hours or until"),
         (
@@ -315,7 +315,7 @@ def test_reminder_thresholds_come_from_the_enabled_workflows(world):
             {
                 "conditions": {"all": [{"not_happened": "deal.won", "days": 90}]},
                 "actions": [{"type": "notify", "to": "channel_manager", "title": "x"}],
-            },  # fmt: skip
+            },
             "unknown event 'deal.won'",
         ),
         (
