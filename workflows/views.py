@@ -1,4 +1,6 @@
 import json
+from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -7,18 +9,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from partners import scope
+from partners.models import Agreement, PartnerApplication
 from prm.api import Conflict
 from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, message_service_error
 from prm.users.models import Role
-from workflows import approvals, definitions, engine, services
+from workflows import approvals, builder, definitions, engine, services
 from workflows.models import RunStatus, Workflow, WorkflowRun
 from workflows.notifications import notification_mark_read, notifications_of
+from workflows.simulation import simulate
 
 
 @login_required
@@ -88,14 +94,24 @@ class WorkflowForm(PortalForm):
     trigger = forms.ChoiceField(choices=definitions.trigger_choices())
     enabled = forms.BooleanField(required=False)
     definition = forms.CharField(
+        required=False,
         widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace", "spellcheck": "false"}),
-        help_text="Conditions on the trigger's object and the actions to run, as JSON; "
-        "see the field and action lists beside.",
+        help_text="Conditions on the trigger's object and the actions to run, as JSON.",
     )
 
+    def __init__(self, *args, path: str, json_mode: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A new trigger changes which fields and actions the builder offers.
+        self.fields["trigger"].widget.attrs.update(
+            {"hx-post": path, "hx-trigger": "change", "hx-vals": '{"op": "refresh"}'}
+        )
+        if not json_mode:  # the builder's rows hold the definition
+            del self.fields["definition"]
+
     def clean_definition(self):
+        text = self.cleaned_data["definition"]
         try:
-            return json.loads(self.cleaned_data["definition"])
+            return json.loads(text) if text.strip() else None
         except ValueError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc}") from None
 
@@ -115,71 +131,145 @@ def workflow_list(request: PortalRequest) -> HttpResponse:
     return render(request, "workflows/list.html", {"workflows": workflows})
 
 
+def _record(user, object_type: str, text: str):
+    """The existing record a dry run is tried on, by its name, within the user's scope."""
+    text = text.strip()
+    if object_type == "partner":
+        return scope.partners_visible_to(user).filter(display_name__iexact=text).first()
+    if object_type == "partnerapplication":
+        return PartnerApplication.objects.filter(company_name__iexact=text).first()
+    return Agreement.objects.filter(title__iexact=text).order_by("-version").first()
+
+
+def _last_quarter() -> tuple[date, date]:
+    today = timezone.localdate()
+    start_this = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    end = start_this - timedelta(days=1)
+    return date(end.year, (end.month - 1) // 3 * 3 + 1, 1), end
+
+
+def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> dict:
+    """Save, dry-run or simulate what the form holds (valid or not, nothing else changes)."""
+    op = request.POST["op"]
+    trigger = form.cleaned_data["trigger"]
+    errors: list[str] = []
+    if mode == "json":
+        definition = form.cleaned_data["definition"] or {}
+    else:
+        definition, errors = builder.to_definition(trigger, rows)
+    if errors:
+        form.add_error(None, errors)
+        return {}
+    try:
+        if op == "save":
+            saved = services.workflow_save(
+                actor=request.user,
+                workflow=workflow,
+                **{**form.cleaned_data, "definition": definition},
+            )
+            return {"saved": saved}
+        definitions.validate(trigger, definition)
+    except ValidationError as exc:
+        messages_ = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, texts in messages_.items():
+            target = field if field in {"name", "trigger"} else None
+            form.add_error(target, [builder.readable(t) for t in texts])
+        return {}
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return {}
+    obj_type = definitions.OBJECT_OF[trigger]
+    if op == "dry_run":
+        record = _record(request.user, obj_type, request.POST.get("record", ""))
+        if record is None:
+            label = definitions.OBJECT_LABELS[obj_type]
+            form.add_error(None, f"No {label} with that name to try the workflow on.")
+            return {}
+        matched, checks = definitions.evaluate(definition.get("conditions"), record)
+        actions = definition["actions"] if matched else []
+        return {"dry_run": {"record": record, "matched": matched, "checks": checks,
+                            "actions": [builder.LABELS[a["type"]] for a in actions]}}  # fmt: skip
+    try:
+        start = date.fromisoformat(request.POST.get("sim_from", ""))
+        end = date.fromisoformat(request.POST.get("sim_to", ""))
+    except ValueError:
+        form.add_error(None, "Simulate over a period: give both dates.")
+        return {}
+    if end < start or end > timezone.localdate():
+        form.add_error(
+            None, "Simulate over a past period: the start before the end, not later than today."
+        )
+        return {}
+    result = simulate(trigger=trigger, definition=definition, start=start, end=end)
+    what = "partner checks" if trigger == definitions.SCHEDULE else f"{trigger} events"
+    return {"simulation": result, "sentence": result.sentence(what)}
+
+
 @login_required
 def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> HttpResponse:
-    """Create or edit a workflow; dry-run it against a partner; see its latest runs."""
+    """Create or edit a workflow with the builder (or as JSON); dry-run it on a record and
+    simulate it over a past period before saving or enabling; see its latest runs."""
     _vendor_admin(request)
     workflow = get_object_or_404(Workflow, pk=workflow_id) if workflow_id else None
-    initial = {}
-    if workflow:
-        initial = {
-            "name": workflow.name,
-            "description": workflow.description,
-            "trigger": workflow.trigger,
-            "enabled": workflow.enabled,
-            "definition": json.dumps(
-                workflow.current.definition if workflow.current else {}, indent=2
-            ),
-        }
+    results: dict = {}
+    if request.method != "POST":
+        definition = workflow.current.definition if workflow and workflow.current else EXAMPLE
+        loaded = builder.rows_from_definition(definition)
+        mode = "builder" if loaded is not None else "json"
+        rows = loaded or builder.empty_rows()
+        initial: dict[str, Any] = {"definition": json.dumps(definition, indent=2)}
+        if workflow:
+            initial.update(name=workflow.name, description=workflow.description,
+                           trigger=workflow.trigger, enabled=workflow.enabled)  # fmt: skip
+        form = WorkflowForm(initial=initial, path=request.path, json_mode=mode == "json")
     else:
-        initial["definition"] = json.dumps(EXAMPLE, indent=2)
-    form = WorkflowForm(request.POST if "save" in request.POST else None, initial=initial)
-    dry_run = None
-    if request.method == "POST" and "save" in request.POST and form.is_valid():
-        try:
-            workflow = services.workflow_save(
-                actor=request.user, workflow=workflow, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            version = workflow.current.number if workflow.current else 0
-            messages.success(request, f"{workflow} saved (version {version}).")
-            return redirect("workflow-edit", workflow.pk)
-    if request.method == "POST" and "dry_run" in request.POST and workflow:
-        partner = (
-            scope.partners_visible_to(request.user)
-            .filter(display_name__iexact=request.POST.get("partner", "").strip())
-            .first()
-        )
-        if partner is None:
-            messages.error(request, "No partner with that name.")
-        else:
-            definition = workflow.current.definition if workflow.current else {}
-            matched, checks = definitions.evaluate(definition.get("conditions"), partner)
-            dry_run = {
-                "partner": partner,
-                "matched": matched,
-                "checks": checks,
-                "actions": definition.get("actions", []) if matched else [],
-            }
-    runs = workflow.runs.select_related("version")[:20] if workflow else []
-    return render(
-        request,
-        "workflows/edit.html",
-        {
-            "form": form,
-            "workflow": workflow,
-            "dry_run": dry_run,
-            "runs": runs,
-            "fields": definitions.FIELDS,
-            "actions": definitions.ACTIONS,
-            "operators": sorted(definitions.OPERATORS),
-            "stats": engine.workflow_analytics(workflow) if workflow else None,
-        },
-    )
+        data = request.POST.copy()
+        mode = "json" if data.get("mode") == "json" else "builder"
+        rows = builder.rows_from_post(data)
+        op = data.get("op", "refresh")
+        if op == "json":  # show what the builder holds as JSON
+            trigger = data.get("trigger", "")
+            data["definition"] = json.dumps(builder.to_definition(trigger, rows)[0], indent=2)
+            mode = "json"
+        form = WorkflowForm(data, path=request.path, json_mode=mode == "json")
+        if op not in {"builder", "save", "dry_run", "simulate"}:
+            # Only reshaping the builder: keep what was typed, judge nothing yet.
+            typed: dict[str, Any] = {name: data.get(name, "") for name in form.fields}
+            typed["enabled"] = data.get("enabled") == "on"
+            form = WorkflowForm(initial=typed, path=request.path, json_mode=mode == "json")
+            builder.rows_apply(rows, op)
+        elif op == "builder" and form.is_valid():
+            loaded = builder.rows_from_definition(form.cleaned_data["definition"] or {})
+            if loaded is None:
+                form.add_error("definition", "Nested groups of conditions are edited as JSON.")
+            else:
+                mode, rows = "builder", loaded
+        elif op in {"save", "dry_run", "simulate"} and form.is_valid():
+            results = _try(form, request, workflow, rows, mode)
+        if saved := results.get("saved"):
+            version = saved.current.number if saved.current else 0
+            messages.success(request, f"{saved} saved (version {version}).")
+            url = reverse("workflow-edit", args=[saved.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    trigger = form["trigger"].value() or next(iter(definitions.OBJECT_OF))
+    others = Workflow.objects.exclude(pk=workflow.pk) if workflow else Workflow.objects.all()
+    sim_from, sim_to = _last_quarter()
+    context = {
+        "form": form,
+        "workflow": workflow,
+        "mode": mode,
+        "builder": builder.context(
+            trigger, rows, [(str(w.pk), w.name) for w in others.only("pk", "name")]
+        ),
+        "sim_from": request.POST.get("sim_from", sim_from.isoformat()),
+        "sim_to": request.POST.get("sim_to", sim_to.isoformat()),
+        "record": request.POST.get("record", ""),
+        "runs": workflow.runs.select_related("version")[:20] if workflow else [],
+        "stats": engine.workflow_analytics(workflow) if workflow else None,
+        **results,
+    }
+    template = "workflows/edit.html#editor" if request.htmx else "workflows/edit.html"
+    return render(request, template, context)
 
 
 @require_POST

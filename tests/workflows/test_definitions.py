@@ -7,6 +7,7 @@ from partners import services as partner_services
 from partners.models import Tier
 from tests.partners.conftest import api_as
 from workflows import definitions
+from workflows.models import Workflow
 from workflows.services import workflow_save
 
 NOTIFY = {"type": "notify", "to": "channel_manager", "title": "Hello"}
@@ -193,7 +194,8 @@ def test_the_editor_page_shows_json_errors_and_is_for_vendor_admins_only(world):
     response = client.post(
         "/workflows/new/",
         {
-            "save": "1",
+            "op": "save",
+            "mode": "json",
             "name": "Broken JSON",
             "trigger": "partner.enrolled",
             "definition": "{not json",
@@ -203,11 +205,13 @@ def test_the_editor_page_shows_json_errors_and_is_for_vendor_admins_only(world):
     invalid = client.post(
         "/workflows/new/",
         {
-            "save": "1",
+            "op": "save",
+            "mode": "json",
             "name": "Invalid",
             "trigger": "schedule",
             "definition": '{"actions": [{"type": "reject", "reason": "no"}]}',
         },
     )
-    assert "does not fit a schedule trigger" in invalid.content.decode()
+    assert "Action 1: reject does not fit a schedule trigger" in invalid.content.decode()
+    assert not Workflow.objects.filter(name__in=["Broken JSON", "Invalid"]).exists()
     assert browser_as(world.cam_emea).get("/workflows/").status_code == 404
