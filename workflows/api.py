@@ -1,4 +1,5 @@
-from django.utils.timezone import now
+from django.shortcuts import get_object_or_404
+from django.utils.timezone import localdate, now
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -6,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from partners import scope
+from partners.models import PartnerApplication
 from prm.users.models import Role
 from workflows import approvals, definitions, engine, services
 from workflows.models import (
@@ -17,6 +19,7 @@ from workflows.models import (
     WorkflowStep,
 )
 from workflows.notifications import notification_mark_read, notifications_of
+from workflows.simulation import simulate
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -85,7 +88,29 @@ class DryRunOut(serializers.Serializer):
     actions = serializers.ListField(child=serializers.DictField())
 
 
-DRY_RUN_OBJECTS = {"partner": scope.get_partner_for}
+class SimulateIn(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs):
+        if attrs["start"] > attrs["end"] or attrs["end"] > localdate():
+            raise ValidationError({"end": ["A past period: start before end, end by today."]})
+        return attrs
+
+
+class SimulateOut(serializers.Serializer):
+    sentence = serializers.CharField()
+    considered = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    outcomes = serializers.DictField(child=serializers.IntegerField())
+    examples = serializers.ListField(child=serializers.CharField())
+    truncated = serializers.BooleanField()
+
+
+DRY_RUN_OBJECTS = {
+    "partner": scope.get_partner_for,
+    "partnerapplication": lambda user, pk: get_object_or_404(PartnerApplication, pk=pk),
+}
 
 
 class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -145,6 +170,37 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """Volume, median and p95 cycle time, exception rate, approvals overdue."""
         return Response(engine.workflow_analytics(self.get_object()))
 
+    @extend_schema(
+        request=SimulateIn,
+        responses={200: SimulateOut},
+        examples=[
+            OpenApiExample(
+                "Last quarter",
+                value={"start": "2026-07-01", "end": "2026-09-30"},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def simulate(self, request, pk=None):
+        """What the current version would have done over a past period (nothing is run)."""
+        workflow = self.get_object()
+        data = SimulateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        definition = workflow.current.definition if workflow.current else {"actions": []}
+        result = simulate(trigger=workflow.trigger, definition=definition, **data.validated_data)
+        what = "partner checks" if workflow.trigger == definitions.SCHEDULE else "events"
+        return Response(
+            {
+                "sentence": result.sentence(what),
+                "considered": result.considered,
+                "matched": result.matched,
+                "outcomes": dict(result.outcomes),
+                "examples": result.examples,
+                "truncated": result.truncated,
+            }
+        )
+
     @extend_schema(request=DryRunIn, responses={200: DryRunOut})
     @action(detail=True, methods=["post"], url_path="dry-run")
     def dry_run(self, request, pk=None):
@@ -165,7 +221,9 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                         "field": c.field,
                         "op": c.op,
                         "value": c.value,
-                        "actual": c.actual,
+                        "actual": c.actual
+                        if isinstance(c.actual, int | float | list)
+                        else (None if c.actual is None else str(c.actual)),
                         "matched": c.matched,
                     }
                     for c in checks

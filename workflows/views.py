@@ -187,8 +187,14 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
             return {}
         matched, checks = definitions.evaluate(definition.get("conditions"), record)
         actions = definition["actions"] if matched else []
-        return {"dry_run": {"record": record, "matched": matched, "checks": checks,
-                            "actions": [builder.LABELS[a["type"]] for a in actions]}}  # fmt: skip
+        return {
+            "dry_run": {
+                "record": record,
+                "matched": matched,
+                "checks": checks,
+                "actions": [builder.LABELS[a["type"]] for a in actions],
+            }
+        }
     try:
         start = date.fromisoformat(request.POST.get("sim_from", ""))
         end = date.fromisoformat(request.POST.get("sim_to", ""))
@@ -219,8 +225,12 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
         rows = loaded or builder.empty_rows()
         initial: dict[str, Any] = {"definition": json.dumps(definition, indent=2)}
         if workflow:
-            initial.update(name=workflow.name, description=workflow.description,
-                           trigger=workflow.trigger, enabled=workflow.enabled)  # fmt: skip
+            initial.update(
+                name=workflow.name,
+                description=workflow.description,
+                trigger=workflow.trigger,
+                enabled=workflow.enabled,
+            )
         form = WorkflowForm(initial=initial, path=request.path, json_mode=mode == "json")
     else:
         data = request.POST.copy()

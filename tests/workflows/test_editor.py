@@ -208,3 +208,20 @@ def test_builder_messages_are_readable():
     assert builder.readable("conditions.any[0]: unknown operator 'x'.") == (
         "Condition 1: unknown operator 'x'."
     )
+
+
+def test_the_api_simulates_a_workflow_over_a_past_period(world):
+    from tests.partners.conftest import api_as
+
+    workflow = Workflow.objects.get(name="Applications from enrolled companies")
+    admin = api_as(world.admin)
+    url = f"/api/v1/workflows/{workflow.pk}/simulate/"
+    today = date.today()
+    response = admin.post(url, {"start": today - timedelta(days=90), "end": today}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["sentence"].startswith("Had this been live from")
+    assert body["matched"] <= body["considered"]
+    future = admin.post(url, {"start": today, "end": today + timedelta(days=1)}, format="json")
+    assert future.status_code == 400 and future.json()["fields"]["end"]
+    assert api_as(world.cam_emea).post(url, {}, format="json").status_code == 404
