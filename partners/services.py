@@ -458,8 +458,14 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
         send_welcome=False,
     )
     if invitation.partner_id:
-        PartnerMembership.objects.create(
+        membership = PartnerMembership.objects.create(
             partner_id=invitation.partner_id, user=user, role=invitation.membership_role
+        )
+        event_emit(
+            event_type="partner.user_joined",
+            obj=membership.partner,
+            actor=user,
+            payload={"user": user.email, "role": user.role},
         )
     elif invitation.org_unit_id:
         OrgUnitMembership.objects.create(

@@ -20,28 +20,51 @@ ACTIVE = {"field": "status", "op": "=", "value": "active"}
 DEFAULTS: list[dict[str, Any]] = [
     {
         "name": "Partner onboarding",
-        "description": "Welcome a newly enrolled partner, alert its channel manager and remind "
-        "them three days later to hold the introduction call.",
+        "description": "Alert a newly enrolled partner's channel manager, welcome its admins "
+        "(those invited are welcomed when they join), and remind the channel manager three "
+        "days later to hold the introduction call.",
         "trigger": "partner.enrolled",
         "definition": {
             "actions": [
-                {
-                    "type": "notify",
-                    "to": "partner_admins",
-                    "title": "Welcome to the program, {partner}",
-                    "body": "Complete your profile and accept the program agreement to start.",
-                },
                 {
                     "type": "notify",
                     "to": "channel_manager",
                     "title": "New partner: {partner}",
                     "body": "Plan the introduction call.",
                 },
+                {
+                    "type": "notify",
+                    "to": "partner_admins",
+                    "title": "Welcome to the program, {partner}",
+                    "body": "Complete your profile and accept the program agreement to start.",
+                },
                 {"type": "wait", "hours": 72},
                 {
                     "type": "notify",
                     "to": "channel_manager",
                     "title": "Introduction call with {partner} due",
+                },
+            ]
+        },
+    },
+    {
+        "name": "Welcome new partner users",
+        "description": "Welcome whoever joins a partner's team, with the partner's tier and the "
+        "discount that comes with it.",
+        "trigger": "partner.user_joined",
+        "definition": {
+            "actions": [
+                {
+                    "type": "notify",
+                    "to": "actor",
+                    "title": "Welcome to the program, {partner}",
+                    "body": "Tier: {tier}, with a {discount}% discount. Complete the profile, "
+                    "accept the program agreement and register your first deal.",
+                },
+                {
+                    "type": "notify",
+                    "to": "channel_manager",
+                    "title": "{partner}: a new colleague joined",
                 },
             ]
         },

@@ -28,6 +28,7 @@ OBJECT_OF = {
     "agreement.published": "agreement",
     "certification.expiring": "partner",
     "partner.contacted": "partner",
+    "partner.user_joined": "partner",
     "application.submitted": "partnerapplication",
     SCHEDULE: "partner",  # scheduled workflows look at every partner ("has not happened")
 }

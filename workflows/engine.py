@@ -280,7 +280,11 @@ def render_text(run: WorkflowRun, text: str) -> str:
     )
     if isinstance(obj, Partner):
         qualified = obj.qualified_tier()
-        values.update(tier=str(obj.tier or ""), qualified_tier=str(qualified or ""))
+        values.update(
+            tier=str(obj.tier or "none yet"),
+            qualified_tier=str(qualified or ""),
+            discount=f"{obj.tier.discount_percent:g}" if obj.tier else "0",
+        )
     return text.format_map(values)
 
 

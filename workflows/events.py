@@ -31,6 +31,7 @@ EVENT_TYPES = {
     "certification.expiring": "A certification of a partner's person expires soon "
     "(60, 30 and 7 days before, as the reminder workflows say).",
     "partner.contacted": "The vendor's team recorded a contact with a partner.",
+    "partner.user_joined": "Someone accepted an invitation and joined a partner's team.",
     "application.submitted": "A prospect applied to the program through the public form.",
 }
 Handler = Callable[[Event], None]

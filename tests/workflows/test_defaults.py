@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from partners import services as partner_services
-from partners.models import Certification, PartnerType
+from partners.models import Certification, Partner, PartnerType, Tier
 from tests.partners.conftest import api_as
 from workflows import defaults
 from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
@@ -94,3 +94,26 @@ def test_a_notify_action_with_email_sends_one_copy(world, django_capture_on_comm
     note = Notification.objects.get(title="Northwind is active")
     assert note.emailed_at is not None
     assert notification_email(notification_id=note.pk) is False  # a redelivery sends nothing
+
+
+def test_whoever_joins_a_partner_is_welcomed_with_the_tier_and_discount(
+    world, django_capture_on_commit_callbacks
+):
+    gold = Tier.objects.get(name="Gold")
+    Partner.objects.filter(pk=world.northwind.pk).update(tier=gold, channel_manager=world.cam_emea)
+    _, token = partner_services.invitation_create(
+        actor=world.alice,
+        email="new.rep@world.example",
+        role="partner_user",
+        partner=world.northwind,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        user = partner_services.invitation_accept(
+            token=token, full_name="New Rep", password="Sales-2026-ok"
+        )
+    welcome = Notification.objects.get(user=user)
+    assert welcome.title == "Welcome to the program, Northwind"
+    assert f"Tier: Gold, with a {gold.discount_percent:g}% discount" in welcome.body
+    assert Notification.objects.filter(
+        user=world.cam_emea, title="Northwind: a new colleague joined"
+    ).exists()

@@ -74,3 +74,54 @@ def test_status_change_to_approval_to_notification_through_a_real_worker(
         finally:
             clean_up()
             connection.set_schema_to_public()
+
+
+def test_an_enrolment_runs_the_onboarding_sequence_to_the_end_through_a_real_worker(
+    worker,  # noqa: F811
+    django_db_blocker,
+):
+    from django.utils import timezone
+
+    from workflows.tasks import redrive_runs
+
+    def clean() -> None:
+        partner = Partner.objects.filter(display_name="E2E Onboard").first()
+        if partner:
+            WorkflowRun.objects.filter(object_type="partner", object_id=str(partner.pk)).delete()
+            Event.objects.filter(partner_id=partner.pk).delete()
+            partner.delete()
+        Notification.objects.filter(title__contains="E2E Onboard").delete()
+
+    with django_db_blocker.unblock(), schema_context("acme"):
+        clean()
+        admin = User.objects.get(email="admin@acme.example")
+        cam = User.objects.get(email="cam@acme.example")
+        try:
+            partner = partner_services.partner_create(
+                actor=admin,
+                fields={
+                    "display_name": "E2E Onboard",
+                    "partner_type": "msp",
+                    "territory": OrgUnit.objects.get(name="Germany"),
+                    "channel_manager": cam,
+                },
+            )
+            runs = WorkflowRun.objects.filter(
+                workflow__name="Partner onboarding", object_id=str(partner.pk)
+            )
+            run = wait_for(lambda: runs.filter(status=RunStatus.WAITING).first())
+            assert Notification.objects.filter(user=cam, title="New partner: E2E Onboard").exists()
+            # Three days pass: the sweep finds the run due and the worker finishes it.
+            runs.update(resume_at=timezone.now())
+            redrive_runs.delay()
+            wait_for(lambda: runs.filter(status=RunStatus.COMPLETED).exists())
+            run.refresh_from_db()
+            steps = list(run.steps.values_list("status", flat=True))
+            assert steps == ["done"] * len(run.version.definition["actions"])
+            intro = Notification.objects.filter(
+                user=cam, title="Introduction call with E2E Onboard due"
+            )
+            assert intro.count() == 1
+        finally:
+            clean()
+            connection.set_schema_to_public()
