@@ -39,6 +39,8 @@ from partners.models import (
 )
 from prm.api import Pagination
 from prm.users.models import VENDOR_ROLES, Role, User
+from workflows.approvals import get_approval_for
+from workflows.models import Approval
 
 PARENT_ID = {
     model: Subquery(
@@ -666,6 +668,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 AUDITED = {
     "partner": (scope.get_partner_for, Partner),
     "org_unit": (scope.get_org_unit_for, OrgUnit),
+    "approval": (get_approval_for, Approval),
 }
 
 

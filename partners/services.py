@@ -36,18 +36,13 @@ from partners.models import (
 )
 from partners.scope import partners_editable_by, partners_visible_to, users_editable_by
 from prm.api import Conflict
+from prm.audit import audit_note
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 from prm.users.services import user_create
 from workflows.events import event_emit
 
 INVITATION_DAYS = 7
-
-
-def _audit(instance: Any, actor: User | None, reason: str) -> None:
-    """Who and why for the history row the next save writes."""
-    instance._history_user = actor
-    instance._change_reason = reason
 
 
 def _lock_tree(name: str) -> None:
@@ -87,7 +82,7 @@ def org_unit_create(*, actor: User, name: str, parent: OrgUnit | None = None) ->
     name = _clean_unit_name(name)
     _lock_tree("org_unit")
     unit = OrgUnit(name=name)
-    _audit(unit, actor, "created")
+    audit_note(unit, actor, "created")
     try:
         with transaction.atomic():
             if parent is None:
@@ -102,7 +97,7 @@ def org_unit_create(*, actor: User, name: str, parent: OrgUnit | None = None) ->
 def org_unit_rename(*, actor: User, unit: OrgUnit, name: str) -> OrgUnit:
     _require_vendor_admin(actor)
     unit.name = _clean_unit_name(name)
-    _audit(unit, actor, "renamed")
+    audit_note(unit, actor, "renamed")
     try:
         with transaction.atomic():
             unit.save(update_fields=["name"])
@@ -138,7 +133,7 @@ def org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> OrgU
     except IntegrityError:
         raise _sibling_clash() from None
     unit.refresh_from_db()
-    _audit(unit, actor, f"moved under {parent.name if parent else 'the top level'}")
+    audit_note(unit, actor, f"moved under {parent.name if parent else 'the top level'}")
     unit.save()  # records the move in the audit trail
     return unit
 
@@ -158,7 +153,7 @@ def org_unit_delete(*, actor: User, unit: OrgUnit) -> None:
         blockers.append(f"{partners} partner(s)")
     if blockers:
         raise Conflict(f"{unit.name} still has {', '.join(blockers)}: move them first.")
-    _audit(unit, actor, "deleted")
+    audit_note(unit, actor, "deleted")
     unit.delete()
 
 
@@ -205,7 +200,7 @@ def partner_create(
     partner = Partner(**data)
     partner.full_clean(exclude=["path", "depth", "numchild"])
     _lock_tree("partner")
-    _audit(partner, actor, "enrolled" if parent is None else f"added under {parent}")
+    audit_note(partner, actor, "enrolled" if parent is None else f"added under {parent}")
     try:
         with transaction.atomic():
             if parent is None:
@@ -241,7 +236,7 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
     if actor.role in PARTNER_ROLES:
         partner.profile_reviewed_at = timezone.now()  # the partner has reviewed its profile
     partner.full_clean(exclude=["path", "depth", "numchild"])
-    _audit(partner, actor, "profile updated")
+    audit_note(partner, actor, "profile updated")
     try:
         with transaction.atomic():
             partner.save()
@@ -270,7 +265,7 @@ def partner_transition(*, actor: User, partner: Partner, status: str, reason: st
         )
     before = partner.status
     partner.status = status
-    _audit(partner, actor, f"status {before} → {status}" + (f": {reason}" if reason else ""))
+    audit_note(partner, actor, f"status {before} → {status}" + (f": {reason}" if reason else ""))
     partner.save(update_fields=["status", "updated_at"])
     event_emit(
         event_type="partner.status_changed",
@@ -326,7 +321,7 @@ def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
         published_at=timezone.now(),
         created_by=actor,
     )
-    _audit(agreement, actor, f"version {version} published")
+    audit_note(agreement, actor, f"version {version} published")
     agreement.save()
     event_emit(
         event_type="agreement.published", obj=agreement, actor=actor, payload={"version": version}
@@ -484,7 +479,7 @@ def application_submit(*, fields: dict[str, Any], ip_address: str | None) -> Par
     it at once (e.g. reject a domain already enrolled) or route it for review."""
     application = PartnerApplication(**fields, submitted_ip=ip_address)
     application.full_clean()
-    _audit(application, None, "submitted")
+    audit_note(application, None, "submitted")
     application.save()
     event_emit(event_type="application.submitted", obj=application)
     return application
@@ -535,7 +530,7 @@ def application_approve(
     application.decided_by = actor
     application.decided_at = timezone.now()
     application.decision_reason = note
-    _audit(application, actor, f"approved: {note}" if note else "approved")
+    audit_note(application, actor, f"approved: {note}" if note else "approved")
     application.save()
     invitation_create(
         actor=actor,
@@ -558,7 +553,7 @@ def application_reject(*, actor: User, application: PartnerApplication, reason: 
     application.decision_reason = reason.strip()
     application.decided_by = actor
     application.decided_at = timezone.now()
-    _audit(application, actor, "rejected")
+    audit_note(application, actor, "rejected")
     application.save()
 
 
@@ -626,7 +621,7 @@ def _profile_detail(actor: User, partner: Partner, instance: Any, reason: str) -
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     instance.partner = partner
     instance.full_clean()
-    _audit(instance, actor, reason)
+    audit_note(instance, actor, reason)
     instance.save()
     return instance
 
@@ -642,7 +637,7 @@ def location_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Lo
 @transaction.atomic
 def location_remove(*, actor: User, location: Location) -> None:
     _require(partners_editable_by(actor), location.partner, "You cannot change this partner.")
-    _audit(location, actor, "location removed")
+    audit_note(location, actor, "location removed")
     location.delete()
 
 

@@ -9,10 +9,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from partners.models import MembershipRole, OrgUnit, Partner, ancestor_paths
 from partners.scope import partner_admins
 from prm.api import Conflict
+from prm.audit import audit_note
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from workflows.decisions import decide
@@ -89,7 +91,7 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
         escalate_to = following["to"]
     elif action.get("sla_hours"):
         due = timezone.now() + timedelta(hours=float(action["sla_hours"]))
-    Approval.objects.bulk_create(
+    bulk_create_with_history(
         [
             Approval(
                 run=run,
@@ -101,7 +103,9 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
             )
             for u in approvers
         ],
+        Approval,
         ignore_conflicts=True,
+        default_change_reason="requested",
     )
     notify(
         users=approvers,
@@ -110,6 +114,15 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
         url="/approvals/",
     )
     return {"asked": [u.email for u in approvers], "due_at": due.isoformat() if due else None}
+
+
+def get_approval_for(user: User, approval_id: int | str) -> Approval:
+    """An approval the user may read the trail of: their own, or any for vendor admins."""
+    rows = Approval.objects.all() if user.role == Role.VENDOR_ADMIN else approvals_of(user)
+    approval = rows.filter(pk=approval_id).first()
+    if approval is None:
+        raise Http404("No such approval.")
+    return approval
 
 
 def approvals_of(user: User) -> QuerySet[Approval]:
@@ -140,6 +153,7 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
         raise Conflict("This approval is already decided.", code="already_decided")
     now = timezone.now()
     approval.decision, approval.decided_at, approval.comment = decision, now, comment
+    audit_note(approval, actor, f"{decision}: {comment}" if comment else decision)
     approval.save(update_fields=["decision", "decided_at", "comment"])
     Approval.objects.filter(run=run, step=approval.step, decided_at__isnull=True).exclude(
         pk=approval.pk
@@ -188,6 +202,7 @@ def approval_request_info(*, actor: User, approval_id: int, comment: str) -> App
     if approval.decided_at or approval.superseded:
         raise Conflict("This approval is already decided.", code="already_decided")
     approval.info_requested_at, approval.comment = timezone.now(), comment.strip()
+    audit_note(approval, actor, f"information requested: {comment.strip()}")
     approval.save(update_fields=["info_requested_at", "comment"])
     run = approval.run
     askees = [run.event.actor] if run.event and run.event.actor else []
@@ -218,14 +233,16 @@ def approvals_escalate() -> int:
             if not claimed:
                 continue
             targets = approvers_for(approval.run, approval.escalate_to)
-            Approval.objects.bulk_create(
+            bulk_create_with_history(
                 [
                     Approval(
                         run=approval.run, step=approval.step, approver=u, summary=approval.summary
                     )
                     for u in targets
                 ],
+                Approval,
                 ignore_conflicts=True,
+                default_change_reason="escalated",
             )
             notify(
                 users=targets,

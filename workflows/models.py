@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Event(models.Model):
@@ -211,6 +212,7 @@ class Approval(models.Model):
     comment = models.TextField(blank=True)
     superseded = models.BooleanField(default=False)
     info_requested_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()  # decisions and questions, in the audit trail
 
     class Meta:
         ordering = ["due_at", "requested_at"]

@@ -157,3 +157,19 @@ def test_an_approver_asks_for_information_and_the_approval_stays_open(
     question = Notification.objects.get(user=w.alice, title="Question about Activation review")
     assert "Which vertical" in question.body
     assert client.post(f"/api/v1/approvals/{approval.pk}/approve/").status_code == 200
+
+
+def test_decisions_are_in_the_audit_trail(approval_flow, django_capture_on_commit_callbacks):
+    w = approval_flow
+    activate(w, django_capture_on_commit_callbacks)
+    approval = Approval.objects.get(approver=w.cam_emea)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(w.cam_emea).post(f"/api/v1/approvals/{approval.pk}/approve/", {"comment": "Fine"})
+    query = {"object_type": "approval", "object_id": approval.pk}
+    trail = api_as(w.admin).get("/api/v1/audit/", query).json()["results"]
+    assert trail[0]["by"] == w.cam_emea.email and trail[0]["reason"] == "approved: Fine"
+    assert {"field": "decision", "before": "", "after": "approved"} in [
+        {k: c[k] for k in ("field", "before", "after")} for c in trail[0]["changes"]
+    ]
+    assert api_as(w.cam_emea).get("/api/v1/audit/", query).status_code == 200  # their own
+    assert api_as(w.cam_us).get("/api/v1/audit/", query).status_code == 404
