@@ -48,6 +48,7 @@ class RenameForm(PortalForm):
 
 
 class UnitMemberForm(PortalForm):
+    unit = UnitChoice(queryset=OrgUnit.objects.all(), required=False)
     user = forms.ModelChoiceField(queryset=User.objects.filter(role__in=VENDOR_ROLES))
     role = forms.ChoiceField(choices=MembershipRole.choices)
 

@@ -341,6 +341,10 @@ def unit_action(request: PortalRequest, action: str, unit_id: int | None = None)
         message_form_errors(request, form)
         return redirect("organisation")
     data = form.cleaned_data
+    unit = unit or data.get("unit")  # the assign form names its unit in a field
+    if unit is None and action != "create":
+        messages.error(request, "Choose the unit.")
+        return redirect("organisation")
     try:
         if action == "create":
             unit = services.org_unit_create(actor=actor, name=data["name"], parent=data["parent"])

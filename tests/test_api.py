@@ -162,3 +162,10 @@ def test_lists_are_paginated_with_a_bounded_page_size(acme_admin_api):
     assert len(first["results"]) == 2
     assert first["next"].endswith("page=2&page_size=2")
     assert acme_admin_api.get("/api/v1/users-page/?page=99").status_code == 404
+
+
+def test_api_docs_start_without_inline_script(db):
+    page = Client(HTTP_HOST=ACME_HOST).get("/api/docs/").content.decode()
+    assert "<script>" not in page.replace(" ", "")
+    script = Client(HTTP_HOST=ACME_HOST).get("/api/docs/?script=")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()

@@ -44,3 +44,21 @@ def test_every_asset_of_the_page_is_served_by_the_app_not_a_cdn(db):
         assert response.status_code == 200, asset
         b"".join(response.streaming_content)
         response.close()
+
+
+def test_pages_send_a_content_security_policy_and_templates_hold_no_inline_script(db):
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    response = Client(HTTP_HOST="acme.localhost").get("/login/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    inline = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+=", re.IGNORECASE)
+    offenders = [
+        str(path)
+        for path in (Path(settings.BASE_DIR) / "portal_templates").rglob("*.html")
+        if inline.search(path.read_text())
+    ]
+    assert offenders == []

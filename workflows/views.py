@@ -191,7 +191,16 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
             "dry_run": {
                 "record": record,
                 "matched": matched,
-                "checks": checks,
+                "checks": [
+                    {
+                        "field": c.field.replace("_", " "),
+                        "op": builder.OPERATOR_LABELS.get(c.op, c.op),
+                        "value": c.value,
+                        "actual": c.actual,
+                        "matched": c.matched,
+                    }
+                    for c in checks
+                ],
                 "actions": [builder.LABELS[a["type"]] for a in actions],
             }
         }

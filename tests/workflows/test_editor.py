@@ -135,7 +135,7 @@ def test_a_dry_run_tries_the_unsaved_definition_on_a_record(world):
         "/workflows/new/", {**ROWS, "op": "dry_run", "record": "Northwind"}
     ).content.decode()
     assert 'data-testid="dry-run"' in page and "conditions not met" in page
-    assert "tier.rank &gt;= 3 — actual <code>none</code>: no" in page
+    assert "tier.rank is at least 3 — actual <code>none</code>: no" in page
     missing = client.post("/workflows/new/", {**ROWS, "op": "dry_run", "record": "Nobody"})
     assert "No partner with that name" in missing.content.decode()
     assert not Workflow.objects.filter(name="Gold goes live").exists()
