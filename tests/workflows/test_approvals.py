@@ -173,3 +173,35 @@ def test_decisions_are_in_the_audit_trail(approval_flow, django_capture_on_commi
     ]
     assert api_as(w.cam_emea).get("/api/v1/audit/", query).status_code == 200  # their own
     assert api_as(w.cam_us).get("/api/v1/audit/", query).status_code == 404
+
+
+def test_a_two_level_chain_asks_the_unit_manager_then_the_one_above(
+    approval_flow, django_capture_on_commit_callbacks
+):
+    w = approval_flow
+    workflow_save(
+        actor=w.admin,
+        name="Two levels",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [
+                {"type": "request_approval", "from": "unit_manager"},
+                {"type": "request_approval", "from": "parent_unit_manager"},
+                {"type": "notify", "to": "vendor_admins", "title": "Both approved"},
+            ],
+        },
+    )
+    activate(w, django_capture_on_commit_callbacks)
+    chain = Approval.objects.filter(run__workflow__name="Two levels")
+    first = chain.get()
+    assert first.approver == w.cam_emea
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(w.cam_emea).post(f"/api/v1/approvals/{first.pk}/approve/", {})
+    second = chain.exclude(pk=first.pk).get()
+    assert second.approver == w.boss and second.decided_at is None
+    assert not Notification.objects.filter(title="Both approved").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(w.boss).post(f"/api/v1/approvals/{second.pk}/approve/", {})
+    assert Notification.objects.filter(user=w.admin, title="Both approved").count() == 1
