@@ -233,6 +233,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # rather than holding a web request for the default ~20 seconds of retries.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Sending a task first subscribes to its result in Redis with the backend's own retries
+# (20 x 1 s): as short as publishing's, so a commit is not held while Redis is down.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # A run still "running" this long after its last change is presumed orphaned (worker killed)
 # and re-driven by the sweep.
@@ -240,29 +250,30 @@ WORKFLOW_STALE_SECONDS = env.int("WORKFLOW_STALE_SECONDS", default=120)
 # How often beat runs the outbox and workflow-run sweeps (the latter also escalates
 # overdue approvals); the end-to-end tests run beat with 1.
 WORKFLOW_SWEEP_SECONDS = env.int("WORKFLOW_SWEEP_SECONDS", default=60)
+# An event still unprocessed this long after it was written is sent again by the sweep.
+WORKFLOW_OUTBOX_RESEND_SECONDS = env.int("WORKFLOW_OUTBOX_RESEND_SECONDS", default=60)
+# A wait shorter than this is resumed by a delayed task; longer ones by the sweep, so that
+# no worker holds a message for hours (Redis redelivers those after its visibility timeout).
+WORKFLOW_COUNTDOWN_MAX_SECONDS = env.int("WORKFLOW_COUNTDOWN_MAX_SECONDS", default=300)
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
-# Per-tenant schedules fan out from public through one dispatcher task (workflows.fan_out).
+# Per-tenant schedules fan out from public through one dispatcher task (workflows.fan_out):
+# each entry is sent once, in public ("tenant_schemas"); without it the scheduler would send
+# it into every schema and each fan_out again into every tenant.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {
+    name: {
         "task": "workflows.fan_out",
-        "schedule": float(WORKFLOW_SWEEP_SECONDS),
-        "args": ["workflows.redispatch_events"],
-    },
-    "workflow-runs-sweep": {
-        "task": "workflows.fan_out",
-        "schedule": float(WORKFLOW_SWEEP_SECONDS),
-        "args": ["workflows.redrive_runs"],
-    },
-    "certification-reminders": {
-        "task": "workflows.fan_out",
-        "schedule": 6 * 3600.0,  # idempotent per certification and threshold
-        "args": ["workflows.certifications_expiring"],
-    },
-    "workflow-schedules": {  # scheduled workflows start at most once a day per object
-        "task": "workflows.fan_out",
-        "schedule": 3600.0,
-        "args": ["workflows.run_schedules"],
-    },
+        "schedule": seconds,
+        "args": [task],
+        "tenant_schemas": ["public"],
+    }
+    for name, task, seconds in [
+        ("outbox-sweep", "workflows.redispatch_events", float(WORKFLOW_SWEEP_SECONDS)),
+        ("workflow-runs-sweep", "workflows.redrive_runs", float(WORKFLOW_SWEEP_SECONDS)),
+        # idempotent per certification and threshold
+        ("certification-reminders", "workflows.certifications_expiring", 6 * 3600.0),
+        # scheduled workflows start at most once per period and partner
+        ("workflow-schedules", "workflows.run_schedules", 3600.0),
+    ]
 }
 
 # --- API ---

@@ -109,3 +109,52 @@ def test_provisioning_a_tenant_sends_the_welcome_email_after_commit(
         finally:
             connection.set_schema_to_public()
             Vendor.objects.get(pk=vendor.pk).delete(force_drop=True)
+
+
+# --- shared helpers for tests that run beat, or a worker on a Redis of their own ---------
+
+
+def celery_env(extra_env: dict[str, str]) -> dict[str, str]:
+    """``start_worker``'s environment, where ``extra_env`` may also replace ``REDIS_URL``."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings_test",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        **extra_env,
+    }
+
+
+def start_celery(
+    command: str, extra_env: dict[str, str], *args: str, log: Path | None = None
+) -> subprocess.Popen:
+    """A real ``celery -A prm worker`` (on this test process's queue, like ``start_worker``)
+    or ``celery -A prm beat``, with ``celery_env(extra_env)``; output to ``log`` if given."""
+    cmd = [sys.executable, "-m", "celery", "-A", "prm", command, "-l", "warning"]
+    if command == "worker":
+        cmd += ["--without-mingle", "--without-gossip", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE]
+    out = log.open("ab") if log else None
+    try:
+        return subprocess.Popen(
+            [*cmd, *args],
+            env=celery_env(extra_env),
+            cwd=settings.BASE_DIR,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )
+    finally:
+        if out:
+            out.close()  # the child has its own copy
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 20) -> None:
+    """Stop a child cleanly (SIGTERM: a worker's warm shutdown), killing it if it hangs."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

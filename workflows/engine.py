@@ -234,7 +234,8 @@ def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) 
         from workflows.tasks import advance_run
 
         seconds = (resume_at - timezone.now()).total_seconds()
-        enqueue_on_commit(advance_run, run.pk, countdown=seconds)  # the sweep also re-drives
+        if seconds <= settings.WORKFLOW_COUNTDOWN_MAX_SECONDS:  # longer: the sweep resumes it
+            enqueue_on_commit(advance_run, run.pk, countdown=seconds)
         return run.status
     run.status, run.resume_at = RunStatus.RUNNING, None
     run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -36,7 +37,8 @@ EVENT_TYPES = {
 }
 Handler = Callable[[Event], None]
 HANDLERS: dict[str, list[Handler]] = {}
-SWEEP_AFTER = timedelta(seconds=60)  # events older than this and unprocessed are re-sent
+# Events older than this and unprocessed are re-sent.
+SWEEP_AFTER = timedelta(seconds=settings.WORKFLOW_OUTBOX_RESEND_SECONDS)
 MAX_ATTEMPTS = 10
 
 
