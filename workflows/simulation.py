@@ -41,7 +41,11 @@ class Simulation:
             f"Had this been live from {self.start:%-d %b %Y} to {self.end:%-d %b %Y}, it would "
             f"have matched {self.matched} of {self.considered} {what}"
         )
-        parts = [f"{verb} {n}" for verb, n in sorted(self.outcomes.items()) if n]
+        parts = [
+            f"routed {n} for approval" if verb == "routed for approval" else f"{verb} {n}"
+            for verb, n in sorted(self.outcomes.items())
+            if n
+        ]
         return head + (f" and {', '.join(parts)}." if parts else ".")
 
 
