@@ -24,7 +24,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from partners.models import Agreement, Partner, PartnerApplication, PartnerStatus, Tier
+from partners.models import (
+    PARTNER_TRANSITIONS,
+    Agreement,
+    Partner,
+    PartnerApplication,
+    PartnerStatus,
+    Tier,
+)
 from partners.scope import partner_admins
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
@@ -33,7 +40,7 @@ from workflows.approvals import approvals_escalate, request_approval
 from workflows.decisions import decide
 from workflows.events import EVENT_TYPES, on_event
 from workflows.models import Event, RunStatus, Workflow, WorkflowRun, WorkflowStep
-from workflows.notifications import notify
+from workflows.notifications import notification_emails_redrive, notify
 
 logger = logging.getLogger(__name__)
 OBJECT_MODELS: dict[str, type[Partner] | type[Agreement] | type[PartnerApplication]] = {
@@ -303,8 +310,11 @@ def _notify(run: WorkflowRun, action: dict) -> dict:
 def _set_field(run: WorkflowRun, action: dict) -> dict:
     partner = Partner.objects.select_for_update().get(pk=run.object_id)
     if action["field"] == "status":
-        if action["value"] not in PartnerStatus.values:
-            raise ValueError(f"Unknown status {action['value']!r}")
+        if action["value"] == partner.status:
+            return {"field": "status", "before": partner.status, "after": partner.status}
+        if action["value"] not in PARTNER_TRANSITIONS[partner.status]:
+            raise ValueError(f"A partner cannot go from {partner.status} to {action['value']}.")
+        # Not partner_transition: a workflow's own change starts no workflows (no loops).
         before, partner.status = partner.status, action["value"]
         partner._change_reason = f"workflow {run.workflow}"
         partner.save(update_fields=["status", "updated_at"])
@@ -421,12 +431,13 @@ def _webhook_step(run_id: int, action: dict) -> str:
 
 
 def runs_redrive() -> int:
-    """The sweep: escalate overdue approvals, advance runs that are due after a wait or
-    were left running by a dead worker."""
+    """The sweep: escalate overdue approvals, send e-mail copies still due, advance runs
+    that are due after a wait or were left running by a dead worker."""
     from workflows.tasks import advance_run
 
     now = timezone.now()
     approvals_escalate()
+    notification_emails_redrive(older_than=STALE_RUNNING)
     due = WorkflowRun.objects.filter(status=RunStatus.WAITING, resume_at__lte=now)
     stuck = WorkflowRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=now - STALE_RUNNING)
     ids = list(due.values_list("pk", flat=True)[:500]) + list(

@@ -60,6 +60,7 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=False, help_text="An e-mail copy is due.")
     emailed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the e-mail copy went out (sent once)."
     )

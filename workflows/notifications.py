@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,7 +27,7 @@ def notify(
     """Create in-app notifications (and, with ``email``, an e-mail copy sent after commit,
     once); with an ``event``, each user is notified once however often it is processed."""
     rows = [
-        Notification(user=u, title=title, body=body, url=url, event=event)
+        Notification(user=u, title=title, body=body, url=url, event=event, email_wanted=email)
         for u in {u.pk: u for u in users if u.is_active}.values()
     ]
     if event is None:
@@ -40,6 +41,19 @@ def notify(
         for row in created:
             enqueue_on_commit(send_notification_email, row.pk)
     return len(rows)
+
+
+def notification_emails_redrive(older_than: timedelta) -> int:
+    """The sweep: send again the e-mail copies still due (their task was lost with a broker
+    outage or a killed worker)."""
+    from workflows.tasks import send_notification_email
+
+    due = Notification.objects.filter(
+        email_wanted=True, emailed_at__isnull=True, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)[:500]
+    for pk in due:
+        send_notification_email.delay(pk)
+    return len(due)
 
 
 def notification_email(*, notification_id: int) -> bool:

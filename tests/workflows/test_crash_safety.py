@@ -48,12 +48,20 @@ def clean_up() -> None:
     Partner.objects.filter(display_name="Crash Partner").delete()
 
 
-def test_a_killed_worker_loses_nothing_and_repeats_nothing(django_db_setup, django_db_blocker):
+def test_a_killed_worker_loses_nothing_and_repeats_nothing(
+    django_db_setup, django_db_blocker, tmp_path
+):
+    """Notifications (in-app and e-mail), the webhook call and the status change each
+    happen once, though the worker running the run is killed in the middle of it."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{server.server_port}/hook"
     celery_app.conf.task_always_eager = False
-    first = start_worker({}, "-P", "solo")
+    mail = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path),
+    }
+    first = start_worker(mail, "-P", "solo")
     second = None
     try:
         with django_db_blocker.unblock(), schema_context("acme"):
@@ -69,9 +77,20 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(django_db_setup, djan
                         "all": [{"field": "display_name", "op": "=", "value": "Crash Partner"}]
                     },
                     "actions": [
-                        {"type": "notify", "to": "vendor_admins", "title": f"{NAME}: before"},
+                        {
+                            "type": "notify",
+                            "to": "vendor_admins",
+                            "title": f"{NAME}: before",
+                            "email": True,
+                        },
                         {"type": "webhook", "url": hook},
-                        {"type": "notify", "to": "vendor_admins", "title": f"{NAME}: after"},
+                        {"type": "set_field", "field": "status", "value": "suspended"},
+                        {
+                            "type": "notify",
+                            "to": "vendor_admins",
+                            "title": f"{NAME}: after",
+                            "email": True,
+                        },
                     ],
                 },
             )
@@ -91,7 +110,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(django_db_setup, djan
             run = WorkflowRun.objects.get(workflow=workflow)
             assert run.status == RunStatus.RUNNING and run.next_step == 1
 
-            second = start_worker({"WORKFLOW_STALE_SECONDS": "1"}, "-P", "solo")
+            second = start_worker({**mail, "WORKFLOW_STALE_SECONDS": "1"}, "-P", "solo")
             time.sleep(1.5)
             celery_app.send_task("workflows.redrive_runs")  # what beat's sweep sends
             wait_for(
@@ -101,6 +120,20 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(django_db_setup, djan
             before = Notification.objects.filter(user=admin, title=f"{NAME}: before").count()
             after = Notification.objects.filter(user=admin, title=f"{NAME}: after").count()
             assert (before, after) == (1, 1)
+            admins = User.objects.filter(role="vendor_admin", is_active=True).count()
+            wait_for(
+                lambda: (
+                    not Notification.objects.filter(
+                        title__startswith=NAME, emailed_at__isnull=True
+                    ).exists()
+                )
+            )
+            sent = [p.read_text() for p in tmp_path.iterdir()]
+            for title in (f"{NAME}: before", f"{NAME}: after"):
+                assert sum(title in m for m in sent) == admins  # one e-mail each
+            partner.refresh_from_db()
+            suspended = partner.history.filter(status="suspended", history_type="~")
+            assert partner.status == "suspended" and suspended.count() == 1
             assert (
                 Event.objects.filter(
                     type="partner.status_changed", object_id=str(partner.pk)

@@ -331,3 +331,39 @@ def test_advancing_a_run_locks_only_the_run_row(world, django_capture_on_commit_
         engine.run_advance(run_id=run.pk)
     locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
     assert locks and all('FOR UPDATE OF "workflows_workflowrun"' in sql for sql in locks[:1])
+
+
+def test_an_illegal_status_change_by_a_workflow_fails_its_step(
+    world, django_capture_on_commit_callbacks
+):
+    workflow_save(
+        actor=world.admin,
+        name="Back to applied",
+        trigger="partner.status_changed",
+        enabled=True,
+        definition={
+            "conditions": ACTIVE,
+            "actions": [{"type": "set_field", "field": "status", "value": "applied"}],
+        },
+    )
+    activate(world, django_capture_on_commit_callbacks)
+    run = WorkflowRun.objects.get(workflow__name="Back to applied")
+    assert run.status == RunStatus.FAILED and "cannot go from active to applied" in run.error
+    world.northwind.refresh_from_db()
+    assert world.northwind.status == "active"
+
+
+def test_the_sweep_sends_an_email_copy_whose_task_was_lost(world, mailoutbox):
+    from workflows.notifications import notify
+
+    with mock.patch("workflows.notifications.enqueue_on_commit"):  # the task never left
+        notify(users=[world.alice], title="Lost copy", email=True)
+    note = Notification.objects.get(title="Lost copy")
+    assert note.email_wanted and note.emailed_at is None
+    Notification.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    engine.runs_redrive()
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    assert [m.subject for m in mailoutbox if "Lost copy" in m.subject]
+    engine.runs_redrive()
+    assert len([m for m in mailoutbox if "Lost copy" in m.subject]) == 1
