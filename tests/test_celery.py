@@ -158,3 +158,19 @@ def stop_process(proc: subprocess.Popen | None, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def new_partner(admin: User, name: str, cam: User | None = None, kind: str = "reseller"):
+    """A partner in the demo's Germany, committed for the worker processes to see."""
+    from partners import services as partner_services
+    from partners.models import OrgUnit
+
+    return partner_services.partner_create(
+        actor=admin,
+        fields={
+            "display_name": name,
+            "partner_type": kind,
+            "territory": OrgUnit.objects.get(name="Germany"),
+            "channel_manager": cam,
+        },
+    )

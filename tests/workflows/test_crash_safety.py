@@ -12,10 +12,10 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from partners import services as partner_services
-from partners.models import OrgUnit, Partner
+from partners.models import Partner
 from prm.celery import app as celery_app
 from prm.users.models import User
-from tests.test_celery import start_worker, wait_for
+from tests.test_celery import new_partner, start_worker, wait_for
 from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
@@ -94,14 +94,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
                     ],
                 },
             )
-            partner = partner_services.partner_create(
-                actor=admin,
-                fields={
-                    "display_name": "Crash Partner",
-                    "partner_type": "reseller",
-                    "territory": OrgUnit.objects.get(name="Germany"),
-                },
-            )
+            partner = new_partner(admin, "Crash Partner")
             partner_services.partner_transition(actor=admin, partner=partner, status="active")
 
             assert SlowReceiver.first_call.wait(60), "the webhook was never called"

@@ -21,11 +21,11 @@ from django_celery_beat.models import PeriodicTask
 from django_tenants.utils import schema_context
 
 from partners import services as partner_services
-from partners.models import OrgUnit, Partner
+from partners.models import Partner
 from prm.celery import app as celery_app
 from prm.tenancy.tasks import ping
 from prm.users.models import Role, User
-from tests.test_celery import start_celery, stop_process, wait_for
+from tests.test_celery import new_partner, start_celery, stop_process, wait_for
 from workflows.approvals import approval_decide
 from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
@@ -63,18 +63,6 @@ def only_the_sweeps_due() -> None:
         others |= Q(name__startswith=f"{name}@")  # tenant-schemas-celery's entry names
     with schema_context("public"):
         PeriodicTask.objects.filter(others).update(last_run_at=timezone.now())
-
-
-def new_partner(admin: User, name: str, cam: User) -> Partner:
-    return partner_services.partner_create(
-        actor=admin,
-        fields={
-            "display_name": name,
-            "partner_type": "reseller",
-            "territory": OrgUnit.objects.get(name="Germany"),
-            "channel_manager": cam,
-        },
-    )
 
 
 # --- an SLA escalation fired by beat ---------------------------------------------------

@@ -7,9 +7,9 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from partners import services as partner_services
-from partners.models import OrgUnit, Partner
+from partners.models import Partner
 from prm.users.models import User
-from tests.test_celery import wait_for, worker  # noqa: F401 - worker is a fixture
+from tests.test_celery import new_partner, wait_for, worker  # noqa: F401 - worker is a fixture
 from workflows.approvals import approval_decide
 from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
@@ -50,15 +50,7 @@ def test_status_change_to_approval_to_notification_through_a_real_worker(
                 ],
             },
         )
-        partner = partner_services.partner_create(
-            actor=admin,
-            fields={
-                "display_name": "E2E Partner",
-                "partner_type": "reseller",
-                "territory": OrgUnit.objects.get(name="Germany"),
-                "channel_manager": cam,
-            },
-        )
+        partner = new_partner(admin, "E2E Partner", cam)
         try:
             partner_services.partner_transition(actor=admin, partner=partner, status="active")
             approval = wait_for(
@@ -97,15 +89,7 @@ def test_an_enrolment_runs_the_onboarding_sequence_to_the_end_through_a_real_wor
         admin = User.objects.get(email="admin@acme.example")
         cam = User.objects.get(email="cam@acme.example")
         try:
-            partner = partner_services.partner_create(
-                actor=admin,
-                fields={
-                    "display_name": "E2E Onboard",
-                    "partner_type": "msp",
-                    "territory": OrgUnit.objects.get(name="Germany"),
-                    "channel_manager": cam,
-                },
-            )
+            partner = new_partner(admin, "E2E Onboard", cam, kind="msp")
             runs = WorkflowRun.objects.filter(
                 workflow__name="Partner onboarding", object_id=str(partner.pk)
             )
