@@ -8,7 +8,6 @@ from datetime import date
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -38,7 +37,7 @@ from partners.models import (
     Tier,
 )
 from prm.api import Pagination
-from prm.users.models import VENDOR_ROLES, Role, User
+from prm.users.models import Role, User
 from workflows.approvals import get_approval_for
 from workflows.models import Approval
 
@@ -304,9 +303,9 @@ class PartnerDetailsMixin(viewsets.GenericViewSet):
     def contacts(self, request, pk=None):
         """The vendor team's contacts with the partner (calls, meetings, e-mails, visits);
         not part of what partner users see."""
-        if request.user.role not in VENDOR_ROLES:
-            raise Http404
-        rows = self.get_object().contacts.select_related("user")
+        partner = self.get_object()
+        rows = scope.contacts_visible_to(request.user).filter(partner=partner)
+        rows = rows.select_related("user")
         return self._details(request, ContactIO, rows, services.partner_contact_log)
 
     @extend_schema(request=PlanIO, responses={200: PlanIO(many=True)})

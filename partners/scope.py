@@ -30,6 +30,7 @@ from partners.models import (
     OrgUnit,
     OrgUnitMembership,
     Partner,
+    PartnerContact,
     PartnerMembership,
     PartnerUserObjectPermission,
     ancestor_paths,
@@ -207,3 +208,11 @@ def partner_admins(partner: Partner) -> QuerySet[User]:
         partner_membership__partner__path__in=ancestor_paths(partner),
         partner_membership__role=MembershipRole.ADMINISTRATOR,
     )
+
+
+def contacts_visible_to(user: User) -> QuerySet[PartnerContact]:
+    """The vendor team's record of contacts: its staff see those with the partners in
+    their scope; partner users see none (it is the vendor's own notes)."""
+    if user.role not in VENDOR_ROLES:
+        return PartnerContact.objects.none()
+    return PartnerContact.objects.filter(partner__in=partners_visible_to(user))

@@ -186,8 +186,11 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
             for name, form in forms.DETAIL_FORMS.items()
             if (name == "contact" and vendor_side) or (name != "contact" and editable)
         },
-        # Contacts are the vendor team's own record of the relationship.
-        "contacts": partner.contacts.select_related("user")[:10] if vendor_side else None,
+        "contacts": scope.contacts_visible_to(request.user)
+        .filter(partner=partner)
+        .select_related("user")[:10]
+        if vendor_side
+        else None,
     }
     return render(request, "partners/detail.html", context)
 

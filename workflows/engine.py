@@ -106,9 +106,11 @@ def period_label(every: str, day: date) -> str:
 
 
 def schedules_run() -> int:
-    """Start this period's runs of the enabled scheduled workflows: one per workflow and
-    partner whose conditions hold ("no profile review in 180 days"), once per period (a
-    day unless the definition's ``schedule`` says week, month or quarter)."""
+    """Start this period's runs of the enabled scheduled workflows: the first sweep of a
+    period (a day unless the definition's ``schedule`` says week, month or quarter) checks
+    every partner and starts one run per partner whose conditions hold ("no profile review
+    in 180 days"); later sweeps of the period leave the workflow alone. A sweep that dies
+    half-way is finished by the next one: the runs it started are skipped."""
     from workflows.tasks import advance_run
 
     today = timezone.localdate()
@@ -119,6 +121,9 @@ def schedules_run() -> int:
             continue
         definition = workflow.current.definition
         label = period_label((definition.get("schedule") or {}).get("every", "day"), today)
+        checked = f"{label}:v{workflow.current.number}"  # a new version is checked anew
+        if workflow.checked_period == checked:
+            continue
         done = set(
             WorkflowRun.objects.filter(workflow=workflow, key__startswith=f"{label}:").values_list(
                 "object_id", flat=True
@@ -145,6 +150,7 @@ def schedules_run() -> int:
                 if created:
                     enqueue_on_commit(advance_run, run.pk)
                     started += 1
+        Workflow.objects.filter(pk=workflow.pk).update(checked_period=checked)
     return started
 
 
@@ -267,19 +273,29 @@ def _recipients(run: WorkflowRun, who: str) -> list[User]:
 
 
 class _Placeholders(dict):
+    """Placeholder values, computed only when a text uses them (some cost queries)."""
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        return str(value() if callable(value) else value)
+
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"  # unknown placeholders stay visible instead of failing
 
 
 def render_text(run: WorkflowRun, text: str) -> str:
-    """Fill ``{partner}``, ``{days}``, ``{certification}``, ``{holder}``, ``{status}`` in an
+    """Fill ``{partner}`` (or ``{application}``), ``{status}``, ``{tier}``,
+    ``{qualified_tier}``, ``{discount}``, ``{days}``, ``{certification}``, ``{holder}`` in an
     admin-written text from the run's object and event."""
+    if "{" not in text:
+        return text
     obj = _load(run.object_type, run.object_id)
     payload = run.event.payload if run.event else {}
+    name = str(obj) if obj else ""
     values = _Placeholders(
         {
-            run.object_type: str(obj) if obj else "",
-            definitions.OBJECT_LABELS.get(run.object_type, ""): str(obj) if obj else "",
+            run.object_type: name,
+            definitions.OBJECT_LABELS.get(run.object_type, ""): name,
             "days": payload.get("left", payload.get("days", "")),
             "certification": payload.get("certification_name", ""),
             "holder": payload.get("holder", ""),
@@ -287,11 +303,10 @@ def render_text(run: WorkflowRun, text: str) -> str:
         }
     )
     if isinstance(obj, Partner):
-        qualified = obj.qualified_tier()
         values.update(
-            tier=str(obj.tier or "none yet"),
-            qualified_tier=str(qualified or ""),
-            discount=f"{obj.tier.discount_percent:g}" if obj.tier else "0",
+            tier=lambda: obj.tier or "none yet",
+            qualified_tier=lambda: obj.qualified_tier() or "",
+            discount=lambda: f"{obj.tier.discount_percent:g}" if obj.tier else "0",
         )
     return text.format_map(values)
 

@@ -88,6 +88,9 @@ class Workflow(models.Model):
     description = models.TextField(blank=True)
     trigger = models.CharField(max_length=80)
     enabled = models.BooleanField(default=False)
+    checked_period = models.CharField(
+        max_length=40, blank=True, help_text="Scheduled workflows: the period last checked."
+    )
     current = models.ForeignKey(
         "WorkflowVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -21,8 +21,7 @@ from workflows import definitions
 from workflows.engine import OBJECT_MODELS, period_label
 from workflows.models import Event
 
-MAX_EVENTS = 20_000  # a simulation answers within a page load
-MAX_PERIODS = 120
+MAX_EVENTS = 20_000  # events or partner checks: a simulation answers within a page load
 STEP = {"day": 1, "week": 7, "month": 28, "quarter": 84}  # then deduplicated by label
 
 
@@ -87,7 +86,7 @@ def simulate(*, trigger: str, definition: dict, start: date, end: date) -> Simul
         )
         seen: set[str] = set()
         day = start
-        while day <= end and len(seen) < MAX_PERIODS:
+        while day <= end and result.considered + len(partners) <= MAX_EVENTS:
             label = period_label(every, day)
             if label not in seen:
                 seen.add(label)

@@ -346,7 +346,9 @@ def test_contacts_are_the_vendor_teams_record(world):
     created = api_as(world.cam_emea).post(url, {"kind": "visit", "note": "QBR"}, format="json")
     assert created.status_code == 201 and created.json()["user"] == world.cam_emea.email
     assert [c["note"] for c in api_as(world.admin).get(url).json()] == ["QBR"]
-    assert api_as(world.alice).get(url).status_code == 404  # partner side: not theirs to see
+    assert api_as(world.alice).get(url).json() == []  # the vendor's own notes
+    refused = api_as(world.alice).post(url, {"kind": "call"}, format="json")
+    assert refused.status_code == 403
     assert api_as(world.cam_us).get(url).status_code == 404  # another region's partner
     bad = api_as(world.cam_emea).post(url, {"kind": "telepathy"}, format="json")
     assert bad.status_code == 400 and "kind" in bad.json()["fields"]
