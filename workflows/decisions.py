@@ -7,18 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import models
-
 from partners import services as partner_services
-from partners.models import PartnerApplication
 from prm.api import Conflict
 from prm.users.models import User
 from workflows.models import WorkflowRun
+from workflows.objects import load_object
 
 Decide = Callable[[Any, User, str], object]
-DECISIONS: dict[str, tuple[type[models.Model], Decide, Decide]] = {
+DECISIONS: dict[str, tuple[Decide, Decide]] = {  # object type -> approve, reject
     "partnerapplication": (
-        PartnerApplication,
         lambda obj, actor, reason: partner_services.application_approve(
             actor=actor, application=obj, note=reason
         ),
@@ -36,8 +33,8 @@ def decide(run: WorkflowRun, *, approved: bool, reason: str, actor: User | None 
     spec = DECISIONS.get(run.object_type)
     if spec is None:
         return {}
-    model, approve, reject = spec
-    obj = model._default_manager.filter(pk=run.object_id).first()
+    approve, reject = spec
+    obj = load_object(run.object_type, run.object_id)
     actor = actor or run.version.created_by
     if obj is None or actor is None:
         raise ValueError("Nothing to decide, or nobody to decide it in the name of.")

@@ -26,9 +26,7 @@ from django.utils import timezone
 
 from partners.models import (
     PARTNER_TRANSITIONS,
-    Agreement,
     Partner,
-    PartnerApplication,
     PartnerStatus,
     Tier,
 )
@@ -41,26 +39,17 @@ from workflows.decisions import decide
 from workflows.events import EVENT_TYPES, on_event
 from workflows.models import Event, RunStatus, Workflow, WorkflowRun, WorkflowStep
 from workflows.notifications import notification_emails_redrive, notify
+from workflows.objects import load_object
 
 logger = logging.getLogger(__name__)
-OBJECT_MODELS: dict[str, type[Partner] | type[Agreement] | type[PartnerApplication]] = {
-    "partner": Partner,
-    "agreement": Agreement,
-    "partnerapplication": PartnerApplication,
-}
 STALE_RUNNING = timedelta(seconds=settings.WORKFLOW_STALE_SECONDS)
 MAX_ATTEMPTS = 8  # of an external call, before the run fails and waits for a retry
-
-
-def _load(object_type: str, object_id: str):
-    model = OBJECT_MODELS.get(object_type)
-    return model.objects.filter(pk=object_id).first() if model else None
 
 
 def runs_start(event: Event) -> None:
     """Start the matching workflows of ``event`` (inside the event's processing transaction:
     a redelivered event finds its runs already there)."""
-    obj = _load(event.object_type, event.object_id)
+    obj = load_object(event.object_type, event.object_id)
     for workflow in Workflow.objects.filter(trigger=event.type, enabled=True).select_related(
         "current"
     ):
@@ -206,8 +195,8 @@ def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) 
     try:
         with transaction.atomic():
             if action["type"] == "request_approval":
-                obj = _load(run.object_type, run.object_id)
-                summary = render_text(run, action.get("note", "")) or f"{run.workflow}: {obj}"
+                obj = load_object(run.object_type, run.object_id)
+                summary = render_text(run, action.get("note", ""), obj) or f"{run.workflow}: {obj}"
                 result = request_approval(run, action, following, summary)
             else:
                 result = ACTIONS[action["type"]](run, action)
@@ -258,8 +247,7 @@ def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) 
 # --- actions (database) ----------------------------------------------------------------
 
 
-def _recipients(run: WorkflowRun, who: str) -> list[User]:
-    obj = _load(run.object_type, run.object_id)
+def _recipients(run: WorkflowRun, who: str, obj) -> list[User]:
     if who == "vendor_admins":
         return list(User.objects.filter(role=Role.VENDOR_ADMIN, is_active=True))
     if who == "actor":
@@ -283,13 +271,13 @@ class _Placeholders(dict):
         return "{" + key + "}"  # unknown placeholders stay visible instead of failing
 
 
-def render_text(run: WorkflowRun, text: str) -> str:
+def render_text(run: WorkflowRun, text: str, obj=None) -> str:
     """Fill ``{partner}`` (or ``{application}``), ``{status}``, ``{tier}``,
     ``{qualified_tier}``, ``{discount}``, ``{days}``, ``{certification}``, ``{holder}`` in an
     admin-written text from the run's object and event."""
     if "{" not in text:
         return text
-    obj = _load(run.object_type, run.object_id)
+    obj = obj or load_object(run.object_type, run.object_id)
     payload = run.event.payload if run.event else {}
     name = str(obj) if obj else ""
     values = _Placeholders(
@@ -312,11 +300,12 @@ def render_text(run: WorkflowRun, text: str) -> str:
 
 
 def _notify(run: WorkflowRun, action: dict) -> dict:
-    users = _recipients(run, action["to"])
+    obj = load_object(run.object_type, run.object_id)
+    users = _recipients(run, action["to"], obj)
     notify(
         users=users,
-        title=render_text(run, action["title"]),
-        body=render_text(run, action.get("body", "")),
+        title=render_text(run, action["title"], obj),
+        body=render_text(run, action.get("body", ""), obj),
         email=bool(action.get("email")),
     )
     return {"notified": [u.email for u in users]}
@@ -335,7 +324,7 @@ def _set_field(run: WorkflowRun, action: dict) -> dict:
         partner.save(update_fields=["status", "updated_at"])
     else:  # tier.name, possibly "{qualified_tier}" (the tier review's proposal)
         before = partner.tier.name if partner.tier else None
-        partner.tier = Tier.objects.get(name=render_text(run, action["value"]))
+        partner.tier = Tier.objects.get(name=render_text(run, action["value"], partner))
         partner._change_reason = f"workflow {run.workflow}"
         partner.save(update_fields=["tier", "updated_at"])
     return {"field": action["field"], "before": before, "after": str(partner.tier or "")}

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from partners.models import Partner, PartnerStatus
 from workflows import definitions
-from workflows.engine import OBJECT_MODELS, period_label
+from workflows.engine import period_label
 from workflows.models import Event
+from workflows.objects import OBJECT_MODELS, load_object
 
 MAX_EVENTS = 20_000  # events or partner checks: a simulation answers within a page load
 STEP = {"day": 1, "week": 7, "month": 28, "quarter": 84}  # then deduplicated by label
@@ -61,15 +62,13 @@ def outcome(actions: list[dict]) -> str:
     return "acted on"
 
 
-def _as_of(model: Any, object_id: str, moment: datetime) -> Any:
-    obj = model.objects.filter(pk=object_id).first()
-    history = getattr(obj, "history", None)
-    if obj is None or history is None:
-        return obj
-    try:
-        return history.as_of(moment)
-    except model.DoesNotExist:  # created after the moment
-        return None
+def _as_of(object_type: str, object_id: str, moment: datetime) -> Any:
+    """The object as it was at ``moment`` (its last history row by then), in one query."""
+    history = getattr(OBJECT_MODELS.get(object_type), "history", None)
+    if history is None:
+        return load_object(object_type, object_id)
+    row = history.filter(id=object_id, history_date__lte=moment).order_by("-history_date").first()
+    return row.instance if row is not None and row.history_type != "-" else None
 
 
 def simulate(*, trigger: str, definition: dict, start: date, end: date) -> Simulation:
@@ -106,8 +105,7 @@ def simulate(*, trigger: str, definition: dict, start: date, end: date) -> Simul
         if days_before and event.payload.get("days") not in days_before:
             continue
         result.considered += 1
-        model = OBJECT_MODELS.get(event.object_type)
-        obj = _as_of(model, event.object_id, event.created_at) if model else None
+        obj = _as_of(event.object_type, event.object_id, event.created_at)
         if obj is not None and definitions.evaluate(conditions, obj, now=event.created_at)[0]:
             _count(result, verdict, f"{event.created_at:%-d %b}: {obj}")
     result.truncated = events.count() > MAX_EVENTS

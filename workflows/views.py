@@ -170,10 +170,7 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
             return {"saved": saved}
         definitions.validate(trigger, definition)
     except ValidationError as exc:
-        messages_ = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, texts in messages_.items():
-            target = field if field in {"name", "trigger"} else None
-            form.add_error(target, [builder.readable(t) for t in texts])
+        form.add_service_errors(exc, translate=builder.readable)
         return {}
     except PermissionDenied as exc:
         form.add_error(None, str(exc))

@@ -20,8 +20,10 @@ class PortalForm(forms.Form):
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
-    def add_service_errors(self, exc) -> None:
-        """Show a service's ValidationError on the matching fields (or the whole form)."""
+    def add_service_errors(self, exc, translate=str) -> None:
+        """Show a service's ValidationError on the matching fields (or the whole form),
+        each message passed through ``translate``."""
         errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
         for field, messages in errors.items():
-            self.add_error(field if field in self.fields else None, messages)
+            target = field if field in self.fields else None
+            self.add_error(target, [translate(m) for m in messages])

@@ -355,3 +355,9 @@ def test_contacts_are_the_vendor_teams_record(world):
     assert (
         Event.objects.filter(type="partner.contacted", partner_id=world.northwind.pk).count() == 1
     )
+
+
+def test_every_decided_object_type_is_one_the_definitions_accept():
+    from workflows.decisions import DECISIONS
+
+    assert set(DECISIONS) == definitions.DECIDED
