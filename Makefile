@@ -38,9 +38,10 @@ chromium: ## Debian's chromium for the browser tests (apt, as root)
 test: install chromium ## Run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check, mypy
+lint: install ## ruff lint and format check, the import contracts (layers), mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	# mypy's Django plugin imports the settings; dummy URLs keep it from starting servers.
 	DATABASE_URL=postgres://mypy@localhost/none REDIS_URL=redis://localhost:1/0 \
 		$(VENV)/bin/mypy prm partners deals incentives workflows bench

@@ -38,8 +38,8 @@ from partners.models import (
 )
 from prm.api import Pagination
 from prm.users.models import Role, User
-from workflows.approvals import get_approval_for
 from workflows.models import Approval
+from workflows.selectors import get_approval_for
 
 PARENT_ID = {
     model: Subquery(

@@ -5,12 +5,10 @@ idempotent: a tenant that already has org units is left alone."""
 
 from __future__ import annotations
 
-import functools
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,9 +27,8 @@ from partners.models import (
     PartnerType,
     Tier,
 )
-from prm.demo import PASSWORD
+from prm.seeding import demo_user
 from prm.users.models import Role, User
-from prm.users.services import user_create
 
 TIERS = [
     ("Registered", 1, 0, 0, 0),
@@ -103,19 +100,6 @@ SUBSIDIARIES = {
     "Fabrikam": ["Fabrikam Services"],
     "Adventure Works": ["Adventure Works Outdoor"],
 }
-
-
-@functools.cache
-def _password_hash() -> str:
-    return make_password(PASSWORD)
-
-
-def demo_user(email: str, role: str, full_name: str) -> User:
-    """A demo login with the demo password, hashed once for all (hashing is the slow part)."""
-    user = user_create(email=email, role=role, full_name=full_name, send_welcome=False)
-    user.password = _password_hash()
-    user.save(update_fields=["password"])
-    return user
 
 
 def seed_program(schema: str, admin_email: str) -> None:

@@ -15,6 +15,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from prm.lifecycle import Lifecycle, status_constraint
+from prm.users.models import Role
+
 STEPLEN = MP_Node.steplen
 
 
@@ -130,13 +133,20 @@ class PartnerStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
-PARTNER_TRANSITIONS: dict[str, frozenset[str]] = {
-    PartnerStatus.APPLIED: frozenset({PartnerStatus.ONBOARDING, PartnerStatus.TERMINATED}),
-    PartnerStatus.ONBOARDING: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
-    PartnerStatus.ACTIVE: frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED}),
-    PartnerStatus.SUSPENDED: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
-    PartnerStatus.TERMINATED: frozenset(),
-}
+PARTNER_LIFECYCLE = Lifecycle(
+    "partner",
+    {
+        PartnerStatus.APPLIED: frozenset({PartnerStatus.ONBOARDING, PartnerStatus.TERMINATED}),
+        PartnerStatus.ONBOARDING: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
+        PartnerStatus.ACTIVE: frozenset({PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED}),
+        PartnerStatus.SUSPENDED: frozenset({PartnerStatus.ACTIVE, PartnerStatus.TERMINATED}),
+        PartnerStatus.TERMINATED: frozenset(),
+    },
+    labels=dict(PartnerStatus.choices),
+)
+PARTNER_TRANSITIONS = PARTNER_LIFECYCLE.moves  # the table, for readers of the old name
+# A profile not reviewed for this many days is stale (lists, the partner page, reminders).
+PROFILE_STALE_DAYS = 180
 
 
 # The fields a profile form, an import row or the API may set (status has its own service).
@@ -187,7 +197,10 @@ class Partner(MP_Node):
     history = HistoricalRecords(excluded_fields=["numchild"], m2m_fields=[competencies, industries])
 
     class Meta:
-        constraints = [sibling_unique("display_name", "partner_sibling_name_unique")]
+        constraints = [
+            sibling_unique("display_name", "partner_sibling_name_unique"),
+            PARTNER_LIFECYCLE.constraint("status", "partner_status_known"),
+        ]
         indexes = [
             path_prefix_index("partner_path_prefix"),
             models.Index(fields=["status", "tier"], name="partner_status_tier"),
@@ -199,6 +212,9 @@ class Partner(MP_Node):
 
     def days_since_review(self) -> int:
         return (timezone.now() - self.profile_reviewed_at).days
+
+    def profile_is_stale(self) -> bool:
+        return self.days_since_review() > PROFILE_STALE_DAYS
 
     def certified_people(self) -> int:
         """People of this partner unit holding a certification that has not expired."""
@@ -249,6 +265,14 @@ class Location(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["country"], name="location_country")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=Q(is_headquarters=True),
+                name="one_headquarters_per_partner",
+                violation_error_message="This partner already has a headquarters.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.city}, {self.get_country_display()}"
@@ -397,6 +421,9 @@ class PartnerApplication(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
+        constraints = [
+            status_constraint("status", ApplicationStatus.values, "application_status_known")
+        ]
 
     def __str__(self) -> str:
         return self.company_name
@@ -414,7 +441,7 @@ class Invitation(models.Model):
     of the token is stored."""
 
     email = models.EmailField()
-    role = models.CharField(max_length=32)
+    role = models.CharField(max_length=32, choices=Role.choices)
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.CASCADE)
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.CASCADE)
     membership_role = models.CharField(

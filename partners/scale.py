@@ -155,8 +155,10 @@ def add_partners(count: int, copy_rows) -> None:
 
 
 def attach_users(user_ids: list[int], copy_rows) -> None:
-    """Spread partner users over the partners (membership rows)."""
+    """Spread partner users over the partners (membership rows), when there are any."""
     partners = list(Partner.objects.values_list("id", flat=True))
+    if not partners:
+        return
     copy_rows(
         "partners_partnermembership",
         ["partner_id", "user_id", "role"],

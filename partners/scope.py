@@ -30,11 +30,13 @@ from partners.models import (
     OrgUnit,
     OrgUnitMembership,
     Partner,
+    PartnerApplication,
     PartnerContact,
     PartnerMembership,
     PartnerUserObjectPermission,
     ancestor_paths,
 )
+from prm.permissions import can
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 SUBTREE_ROLES = {MembershipRole.MANAGER, MembershipRole.ADMINISTRATOR}
@@ -216,3 +218,10 @@ def contacts_visible_to(user: User) -> QuerySet[PartnerContact]:
     if user.role not in VENDOR_ROLES:
         return PartnerContact.objects.none()
     return PartnerContact.objects.filter(partner__in=partners_visible_to(user))
+
+
+def applications_visible_to(user: User) -> QuerySet[PartnerApplication]:
+    """Applications to the program: the vendor's decision makers see them all."""
+    if can(user, "applications.decide"):
+        return PartnerApplication.objects.all()
+    return PartnerApplication.objects.none()

@@ -10,14 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from partners.models import (
+    PARTNER_LIFECYCLE,
     PARTNER_M2M_FIELDS,
-    PARTNER_TRANSITIONS,
     Agreement,
     AgreementAcceptance,
     ApplicationStatus,
@@ -35,20 +35,20 @@ from partners.models import (
     PartnerStatus,
 )
 from partners.scope import partners_editable_by, partners_visible_to, users_editable_by
-from prm.api import Conflict
 from prm.audit import audit_note
+from prm.errors import Conflict
+from prm.locking import advisory_lock
+from prm.outbox.events import event_emit
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 from prm.users.services import user_create
-from workflows.events import event_emit
 
 INVITATION_DAYS = 7
 
 
 def _lock_tree(name: str) -> None:
     """Serialise changes to one tree (treebeard rewrites paths in several statements)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"tree:{name}"])
+    advisory_lock(f"tree:{name}")
 
 
 def _require(queryset, obj, message: str) -> None:
@@ -213,7 +213,7 @@ def partner_create(
     for key, values in m2m.items():
         getattr(partner, key).set(values)
     if parent is None:
-        event_emit(event_type="partner.enrolled", obj=partner, actor=actor)
+        event_emit(event_type="partner.enrolled", obj=partner, actor=actor, partner_id=partner.pk)
     return partner
 
 
@@ -248,31 +248,43 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
 
 
 @transaction.atomic
-def partner_transition(*, actor: User, partner: Partner, status: str, reason: str = "") -> Partner:
+def partner_transition(
+    *, actor: User, partner: Partner, status: str, reason: str = "", emit: bool = True
+) -> Partner:
     """Move a partner along applied → onboarding → active ⇄ suspended → terminated.
-    Illegal transitions are a 409 and change nothing."""
+    Illegal transitions are a 409 and change nothing. ``emit=False``: no
+    ``partner.status_changed`` event (a workflow's own change starts no workflows)."""
     if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
         raise PermissionDenied("Only the vendor changes a partner's status.")
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in PartnerStatus.values:
         raise ValidationError({"status": [f"Unknown status {status!r}."]})
-    if status not in PARTNER_TRANSITIONS[partner.status]:
-        raise Conflict(
-            f"A partner cannot go from {partner.get_status_display()} to "
-            f"{PartnerStatus(status).label}.",
-            code="illegal_transition",
-        )
+    PARTNER_LIFECYCLE.check(partner.status, status)
     before = partner.status
     partner.status = status
     audit_note(partner, actor, f"status {before} → {status}" + (f": {reason}" if reason else ""))
     partner.save(update_fields=["status", "updated_at"])
-    event_emit(
-        event_type="partner.status_changed",
-        obj=partner,
-        actor=actor,
-        payload={"from": before, "to": status, "reason": reason},
-    )
+    if emit:
+        event_emit(
+            event_type="partner.status_changed",
+            obj=partner,
+            actor=actor,
+            payload={"from": before, "to": status, "reason": reason},
+            partner_id=partner.pk,
+        )
+    return partner
+
+
+@transaction.atomic
+def partner_tier_set(*, actor: User | None, partner: Partner, tier: Any, reason: str) -> Partner:
+    """Set a partner's tier (the tier review's decision, a workflow's ``set_field``)."""
+    if actor is not None:
+        _require(partners_editable_by(actor), partner, "You cannot change this partner.")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    partner.tier = tier
+    audit_note(partner, actor, reason)
+    partner.save(update_fields=["tier", "updated_at"])
     return partner
 
 
@@ -311,8 +323,7 @@ def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
         errors["body"] = ["The agreement needs its text."]
     if errors:
         raise ValidationError(errors)
-    with connection.cursor() as cursor:  # one publisher at a time: versions stay gapless
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('agreement:publish'))")
+    advisory_lock("agreement:publish")  # one publisher at a time: versions stay gapless
     version = (Agreement.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     agreement = Agreement(
         version=version,
@@ -461,6 +472,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
             obj=membership.partner,
             actor=user,
             payload={"user": user.email, "role": user.role},
+            partner_id=membership.partner_id,
         )
     elif invitation.org_unit_id:
         OrgUnitMembership.objects.create(
@@ -629,9 +641,13 @@ def _profile_detail(actor: User, partner: Partner, instance: Any, reason: str) -
 @transaction.atomic
 def location_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Location:
     location = Location(**fields)
-    if location.is_headquarters:  # one headquarters per partner unit
+    if location.is_headquarters:  # the new one replaces the partner unit's headquarters
         Location.objects.filter(partner=partner, is_headquarters=True).update(is_headquarters=False)
-    return _profile_detail(actor, partner, location, "location added")
+    try:
+        with transaction.atomic():
+            return _profile_detail(actor, partner, location, "location added")
+    except IntegrityError:  # a concurrent headquarters won (one_headquarters_per_partner)
+        raise Conflict("Another headquarters was just added; reload and try again.") from None
 
 
 @transaction.atomic
@@ -671,5 +687,6 @@ def partner_contact_log(*, actor: User, partner: Partner, fields: dict[str, Any]
         obj=partner,
         actor=actor,
         payload={"kind": contact.kind, "on": contact.happened_on.isoformat()},
+        partner_id=partner.pk,
     )
     return contact

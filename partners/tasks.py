@@ -27,3 +27,10 @@ def send_invitation_email(invitation_id: int, token: str) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )
+
+
+@app.task(name="partners.certifications_expiring")
+def certifications_expiring() -> int:
+    from partners.reminders import certifications_expiring
+
+    return certifications_expiring()

@@ -1,5 +1,5 @@
-"""API conventions shared by every app: the JSON error shape of PRODUCT.md §9,
-pagination, and the 409 exception for conflicts and illegal transitions."""
+"""API conventions shared by every app: the JSON error shape of PRODUCT.md §9 and
+pagination. Services raise ``prm.errors``; this module is where they become HTTP."""
 
 from __future__ import annotations
 
@@ -9,21 +9,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from prm.errors import Conflict, Invalid, ServiceError
+
+# Conflict is re-exported for the services that still import it from here.
+__all__ = ["Conflict", "Pagination", "error_body", "exception_handler"]
+
 logger = logging.getLogger(__name__)
-
-
-class Conflict(exceptions.APIException):
-    """409: the request is valid but clashes with the current state (a reservation held by
-    someone else, an illegal transition)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
 
 
 class Pagination(PageNumberPagination):
@@ -45,7 +41,10 @@ def _first_message(data: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error as ``{"code", "detail", "fields"}``. Django's ValidationError (raised
-    by services) becomes a 400 with the same field map as a serializer's."""
+    by services) becomes a 400 with the same field map as a serializer's; a service's
+    ``prm.errors`` refusal its own status and code."""
+    if isinstance(exc, ServiceError) and not isinstance(exc, Invalid | Http404 | PermissionDenied):
+        return Response(error_body(exc.error_code, exc.detail), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -88,6 +88,7 @@ TENANT_APPS = [
     "rest_framework.authtoken",
     "guardian",
     "django_celery_beat",
+    "prm.outbox",
     "partners",
     "deals",
     "incentives",
@@ -256,23 +257,23 @@ WORKFLOW_OUTBOX_RESEND_SECONDS = env.int("WORKFLOW_OUTBOX_RESEND_SECONDS", defau
 # no worker holds a message for hours (Redis redelivers those after its visibility timeout).
 WORKFLOW_COUNTDOWN_MAX_SECONDS = env.int("WORKFLOW_COUNTDOWN_MAX_SECONDS", default=300)
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
-# Per-tenant schedules fan out from public through one dispatcher task (workflows.fan_out):
+# Per-tenant schedules fan out from public through one dispatcher task (tenancy.fan_out):
 # each entry is sent once, in public ("tenant_schemas"); without it the scheduler would send
 # it into every schema and each fan_out again into every tenant.
 CELERY_BEAT_SCHEDULE = {
     name: {
-        "task": "workflows.fan_out",
+        "task": "tenancy.fan_out",
         "schedule": seconds,
         "args": [task],
         "tenant_schemas": ["public"],
     }
     for name, task, seconds in [
-        ("outbox-sweep", "workflows.redispatch_events", float(WORKFLOW_SWEEP_SECONDS)),
-        ("workflow-runs-sweep", "workflows.redrive_runs", float(WORKFLOW_SWEEP_SECONDS)),
+        ("outbox-sweep", "outbox.events_redispatch", float(WORKFLOW_SWEEP_SECONDS)),
+        ("workflow-runs-sweep", "workflows.runs_redrive", float(WORKFLOW_SWEEP_SECONDS)),
         # idempotent per certification and threshold
-        ("certification-reminders", "workflows.certifications_expiring", 6 * 3600.0),
+        ("certification-reminders", "partners.certifications_expiring", 6 * 3600.0),
         # scheduled workflows start at most once per period and partner
-        ("workflow-schedules", "workflows.run_schedules", 3600.0),
+        ("workflow-schedules", "workflows.schedules_run", 3600.0),
     ]
 }
 

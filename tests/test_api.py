@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 from rest_framework.generics import ListAPIView
 
 from partners.api import UserOut
-from prm.api import Conflict
+from prm.errors import Conflict
 from prm.users.models import User
 from tests.conftest import ACME_HOST, GLOBEX_HOST
 

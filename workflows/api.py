@@ -1,15 +1,11 @@
-from django.shortcuts import get_object_or_404
-from django.utils.timezone import localdate, now
+from django.utils.timezone import now
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from partners import scope
-from partners.models import PartnerApplication
-from prm.users.models import Role
-from workflows import approvals, definitions, engine, services
+from workflows import approvals, definitions, engine, services, subjects
 from workflows.models import (
     Approval,
     Decision,
@@ -19,7 +15,13 @@ from workflows.models import (
     WorkflowStep,
 )
 from workflows.notifications import notification_mark_read, notifications_of
-from workflows.simulation import simulate
+from workflows.selectors import (
+    approvals_of,
+    runs_visible_to,
+    workflow_analytics,
+    workflows_visible_to,
+)
+from workflows.simulation import period_problem, simulate
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -73,9 +75,14 @@ class WorkflowOut(serializers.ModelSerializer):
 class WorkflowIn(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     description = serializers.CharField(allow_blank=True, required=False)
-    trigger = serializers.ChoiceField(choices=definitions.trigger_choices(), required=False)
+    trigger = serializers.ChoiceField(choices=[], required=False)
     enabled = serializers.BooleanField(required=False)
     definition = serializers.JSONField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The triggers the subjects declared (known once every app is ready).
+        self.fields["trigger"].choices = definitions.trigger_choices()  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class DryRunIn(serializers.Serializer):
@@ -93,8 +100,8 @@ class SimulateIn(serializers.Serializer):
     end = serializers.DateField()
 
     def validate(self, attrs):
-        if attrs["start"] > attrs["end"] or attrs["end"] > localdate():
-            raise ValidationError({"end": ["A past period: start before end, end by today."]})
+        if problem := period_problem(attrs["start"], attrs["end"]):
+            raise ValidationError({"end": [problem]})
         return attrs
 
 
@@ -107,12 +114,6 @@ class SimulateOut(serializers.Serializer):
     truncated = serializers.BooleanField()
 
 
-DRY_RUN_OBJECTS = {
-    "partner": scope.get_partner_for,
-    "partnerapplication": lambda user, pk: get_object_or_404(PartnerApplication, pk=pk),
-}
-
-
 class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Workflow definitions (vendor admins). Changing the definition or trigger makes a new
     version; ``dry-run/`` shows which conditions an existing record meets and which actions
@@ -121,9 +122,7 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = WorkflowOut
 
     def get_queryset(self):
-        if self.request.user.role != Role.VENDOR_ADMIN:
-            return Workflow.objects.none()
-        return Workflow.objects.select_related("current")
+        return workflows_visible_to(self.request.user)
 
     @extend_schema(
         request=WorkflowIn,
@@ -168,7 +167,7 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"])
     def analytics(self, request, pk=None):
         """Volume, median and p95 cycle time, exception rate, approvals overdue."""
-        return Response(engine.workflow_analytics(self.get_object()))
+        return Response(workflow_analytics(self.get_object()))
 
     @extend_schema(
         request=SimulateIn,
@@ -189,7 +188,7 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         definition = workflow.current.definition if workflow.current else {"actions": []}
         result = simulate(trigger=workflow.trigger, definition=definition, **data.validated_data)
-        what = "partner checks" if workflow.trigger == definitions.SCHEDULE else "events"
+        what = definitions.considered_what(workflow.trigger, events="events")
         return Response(
             {
                 "sentence": result.sentence(what),
@@ -207,10 +206,11 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         workflow = self.get_object()
         data = DryRunIn(data=request.data)
         data.is_valid(raise_exception=True)
-        kind = definitions.OBJECT_OF[workflow.trigger]
-        if kind not in DRY_RUN_OBJECTS:
-            raise ValidationError({"object_id": [f"Dry runs on a {kind} are not available."]})
-        obj = DRY_RUN_OBJECTS[kind](request.user, data.validated_data["object_id"])
+        subject = subjects.subject_of(workflow.trigger)
+        if subject is None or subject.visible_to is None:
+            label = subject.label if subject else workflow.trigger
+            raise ValidationError({"object_id": [f"Dry runs on a {label} are not available."]})
+        obj = subject.get_for(request.user, data.validated_data["object_id"])
         definition = workflow.current.definition if workflow.current else {}
         matched, checks = definitions.evaluate(definition.get("conditions"), obj)
         return Response(
@@ -272,7 +272,7 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = ApprovalOut
 
     def get_queryset(self):
-        rows = approvals.approvals_of(self.request.user)
+        rows = approvals_of(self.request.user)
         if self.request.query_params.get("all") not in {"1", "true"}:
             rows = rows.filter(decided_at__isnull=True, superseded=False)
         return rows
@@ -352,9 +352,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     serializer_class = RunOut
 
     def get_queryset(self):
-        if self.request.user.role != Role.VENDOR_ADMIN:
-            return WorkflowRun.objects.none()
-        runs = WorkflowRun.objects.select_related("workflow", "version").prefetch_related("steps")
+        runs = runs_visible_to(self.request.user).prefetch_related("steps")
         params = self.request.query_params
         if value := params.get("workflow"):
             runs = runs.filter(workflow_id=value) if value.isdigit() else runs.none()

@@ -4,78 +4,45 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from partners.models import MembershipRole, OrgUnit, Partner, ancestor_paths
-from partners.scope import partner_admins
-from prm.api import Conflict
 from prm.audit import audit_note
+from prm.errors import Conflict, Invalid, NotFound
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
-from workflows.decisions import decide
+from workflows import subjects
 from workflows.models import Approval, Decision, RunStatus, WorkflowRun, WorkflowStep
 from workflows.notifications import notify
-
-MANAGERS = [MembershipRole.MANAGER, MembershipRole.ADMINISTRATOR]
-
-
-def _unit_managers(unit: OrgUnit | None, levels_up: int = 0) -> list[User]:
-    """Managers of ``unit`` (or of the unit ``levels_up`` above the first one that has
-    managers), walking up the tree while a unit has none."""
-    ancestors = (
-        list(OrgUnit.objects.filter(path__in=ancestor_paths(unit)).order_by("-depth"))
-        if unit
-        else []
-    )
-    found = 0
-    for candidate in ancestors:
-        users = list(
-            User.objects.filter(
-                unit_memberships__unit=candidate,
-                unit_memberships__role__in=MANAGERS,
-                is_active=True,
-            )
-        )
-        if users:
-            if found == levels_up:
-                return users
-            found += 1
-    return []
+from workflows.objects import object_decide, recipients
+from workflows.selectors import approvals_of
+from workflows.subjects import DIRECTORY, load_object, subject_of
+from workflows.tasks import run_advance as run_advance_task
 
 
 def approvers_for(run: WorkflowRun, who: str, action: dict | None = None) -> list[User]:
     """Who decides: a role of the vendor (optionally only its members of a named org unit),
-    a named user, the partner's channel manager, or the manager of the partner's territory
-    or of the unit above it."""
+    a named user, the vendor admins, or an approver the run's subject declares (the
+    partner's channel manager, the manager of its territory or of the unit above it)."""
     action = action or {}
     if who == "user":
         return list(User.objects.filter(email__iexact=action.get("user", ""), is_active=True))
     if who == "role":
         users = User.objects.filter(role=action.get("role"), is_active=True)
         if action.get("unit"):
-            users = users.filter(unit_memberships__unit__name__iexact=action["unit"])
+            users = DIRECTORY.in_unit(users, action["unit"])
         return list(users.distinct())
-    partner = (
-        Partner.objects.select_related("territory", "channel_manager")
-        .filter(pk=run.object_id)
-        .first()
-        if run.object_type == "partner"
-        else None
-    )
     if who == "vendor_admins":
         return list(User.objects.filter(role=Role.VENDOR_ADMIN, is_active=True))
     if who in {Role.FINANCE_APPROVER, Role.LEGAL_APPROVER}:
         return list(User.objects.filter(role=who, is_active=True))
-    if partner is None:
+    subject = subject_of(run.object_type)
+    obj = load_object(run.object_type, run.object_id) if subject else None
+    if subject is None or obj is None:
         return []
-    if who == "channel_manager":
-        return [partner.channel_manager] if partner.channel_manager else []
-    return _unit_managers(partner.territory, levels_up=1 if who == "parent_unit_manager" else 0)
+    return subjects.people(subject, "approvers", who, obj) or []
 
 
 def request_approval(run: WorkflowRun, action: dict, following: dict | None, summary: str) -> dict:
@@ -116,29 +83,16 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
     return {"asked": [u.email for u in approvers], "due_at": due.isoformat() if due else None}
 
 
-def get_approval_for(user: User, approval_id: int | str) -> Approval:
-    """An approval the user may read the trail of: their own, or any for vendor admins."""
-    rows = Approval.objects.all() if user.role == Role.VENDOR_ADMIN else approvals_of(user)
-    approval = rows.filter(pk=approval_id).first()
-    if approval is None:
-        raise Http404("No such approval.")
-    return approval
-
-
-def approvals_of(user: User) -> QuerySet[Approval]:
-    return Approval.objects.filter(approver=user).select_related("run__workflow")
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def approval_decide(*, actor: User, approval_id: int, decision: str, comment: str = "") -> Approval:
     """Record the decision and resume the run: approved goes on with the next action,
     rejected ends the run. Deciding twice, or after someone else decided, is a 409."""
     # of=("self",): lock the approval row only, not the joined run and workflow rows.
     approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
     if approval is None:
-        raise Http404("No such approval.")
+        raise NotFound("No such approval.")
     if decision not in Decision.values:
-        raise PermissionDenied("Decide approved or rejected.")
+        raise Invalid({"decision": ["Decide approved or rejected."]})
     run = (
         WorkflowRun.objects.select_for_update(of=("self",))
         .select_related("version")
@@ -180,37 +134,31 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
         run.next_step += 1
     if decision == Decision.REJECTED:  # the run ends, and a decided object is rejected
         run.status, run.finished_at = RunStatus.COMPLETED, now
-        decide(run, approved=False, reason=f"{comment or 'Rejected'} ({actor.email})")
+        object_decide(run, approved=False, reason=f"{comment or 'Rejected'} ({actor.email})")
     else:
         run.status = RunStatus.RUNNING
-        from workflows.tasks import advance_run
-
-        enqueue_on_commit(advance_run, run.pk)
+        enqueue_on_commit(run_advance_task, run.pk)
     run.save(update_fields=["status", "next_step", "finished_at", "updated_at"])
     return approval
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def approval_request_info(*, actor: User, approval_id: int, comment: str) -> Approval:
     """Ask for more information before deciding: the question goes to whoever caused the
     run and to the partner's admins; the approval stays open (its SLA keeps running)."""
     if not comment.strip():
-        raise ValidationError({"comment": ["Say what you need to know."]})
+        raise Invalid({"comment": ["Say what you need to know."]})
     approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
     if approval is None:
-        raise Http404("No such approval.")
+        raise NotFound("No such approval.")
     if approval.decided_at or approval.superseded:
         raise Conflict("This approval is already decided.", code="already_decided")
     approval.info_requested_at, approval.comment = timezone.now(), comment.strip()
     audit_note(approval, actor, f"information requested: {comment.strip()}")
     approval.save(update_fields=["info_requested_at", "comment"])
     run = approval.run
-    askees = [run.event.actor] if run.event and run.event.actor else []
-    partner = (
-        Partner.objects.filter(pk=run.object_id).first() if run.object_type == "partner" else None
-    )
-    if partner is not None:
-        askees += list(partner_admins(partner))
+    obj = load_object(run.object_type, run.object_id)
+    askees = recipients(run, "actor", obj) + recipients(run, "partner_admins", obj)
     notify(users=askees, title=f"Question about {run.workflow}", body=f"{actor}: {comment}")
     return approval
 

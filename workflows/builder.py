@@ -14,9 +14,10 @@ from typing import Any
 
 from django.http import QueryDict
 
+from prm.outbox.events import EVENT_TYPES
 from prm.users.models import VENDOR_ROLES, Role
-from workflows import definitions
-from workflows.events import EVENT_TYPES
+from workflows import definitions, subjects
+from workflows.subjects import Subject, subject_of
 
 ABSENCE = "not_happened:"  # a condition row's field for "has not happened"
 MAX_ROWS = 40
@@ -69,19 +70,23 @@ def _choices(values) -> list[tuple[str, str]]:
     return [(v, v.replace("_", " ")) for v in sorted(values)]
 
 
-def param(kind: str, name: str, value: str, obj: str, workflows: list[tuple[str, str]]) -> Param:
+def param(
+    kind: str, name: str, value: str, obj: Subject | None, workflows: list[tuple[str, str]]
+) -> Param:
     """How one parameter of an action is asked for."""
     if name == "to":
-        targets = definitions.RECIPIENTS if kind == "notify" else definitions.APPROVERS
+        targets = definitions.recipients(obj) if kind == "notify" else definitions.approvers(obj)
         return Param(name, "To", "select", value, _choices(targets))
     if name == "from":
-        approvers = definitions.APPROVERS | definitions.NAMED_APPROVERS
+        approvers = definitions.approvers(obj) | definitions.NAMED_APPROVERS
         return Param(name, "Ask", "select", value, _choices(approvers))
     if name == "role":
         roles = [("", "—")] + [(r, Role(r).label) for r in sorted(VENDOR_ROLES)]
         return Param(name, "Role (when asking a role)", "select", value, roles)
     if name == "field":
-        return Param(name, "Field", "select", value, _choices(definitions.SETTABLE.get(obj, ())))
+        settable = obj.settable if obj else {}
+        choices = [(f, str(spec.label)) for f, spec in settable.items()]
+        return Param(name, "Field", "select", value, choices)
     if name == "workflow":
         return Param(name, "Workflow", "select", value, workflows)
     simple = {
@@ -190,8 +195,7 @@ def _typed(text: str, kind: str) -> Any:
 
 def to_definition(trigger: str, rows: dict[str, Any]) -> tuple[dict, list[str]]:
     """Type the rows into a definition; the errors name the row ("Condition 2: …")."""
-    obj = definitions.OBJECT_OF.get(trigger, "partner")
-    fields = definitions.FIELDS.get(obj, {})
+    fields = definitions.fields_of(subject_of(trigger))
     errors: list[str] = []
     items: list[dict] = []
     for n, row in enumerate(rows["conditions"], 1):
@@ -234,9 +238,9 @@ def to_definition(trigger: str, rows: dict[str, Any]) -> tuple[dict, list[str]]:
                 action[name] = value
         actions.append(action)
     definition: dict[str, Any] = {"conditions": {rows["match"]: items}, "actions": actions}
-    if trigger == definitions.SCHEDULE:
+    if subjects.is_schedule(trigger):
         definition["schedule"] = {"every": rows.get("every") or "day"}
-    if trigger == "certification.expiring" and rows.get("days_before", "").strip():
+    if trigger in definitions.threshold_events() and rows.get("days_before", "").strip():
         try:
             definition["days_before"] = [int(d) for d in rows["days_before"].split(",")]
         except ValueError:
@@ -260,13 +264,13 @@ def readable(message: str) -> str:
 
 def context(trigger: str, rows: dict[str, Any], workflows: list[tuple[str, str]]) -> dict:
     """What the builder template shows for ``rows`` under ``trigger``."""
-    obj = definitions.OBJECT_OF.get(trigger, "partner")
-    field_choices = [(f, f"{f.replace('_', ' ')}") for f in definitions.FIELDS.get(obj, {})]
-    if obj == "partner":  # events about a partner, for "has not happened"
+    obj = subject_of(trigger)
+    field_choices = [(f.path, str(f.label)) for f in obj.fields] if obj else []
+    if obj is not None and obj.partner_of is not None:  # a partner's events: "has not happened"
         field_choices += [
             (ABSENCE + e, f"has not happened: {e}")
-            for e, about in definitions.OBJECT_OF.items()
-            if about == "partner" and e in EVENT_TYPES
+            for e in EVENT_TYPES
+            if (about := subject_of(e)) is not None and about.partner_of is not None
         ]
     conditions = [
         {**row, "absence": row["field"].startswith(ABSENCE), "index": i}
@@ -292,12 +296,14 @@ def context(trigger: str, rows: dict[str, Any], workflows: list[tuple[str, str]]
         "operators": list(OPERATOR_LABELS.items()),
         "action_kinds": kinds,
         "periods": definitions.PERIODS,
-        "is_schedule": trigger == definitions.SCHEDULE,
-        "is_reminder": trigger == "certification.expiring",
-        "object_label": definitions.OBJECT_LABELS.get(obj, obj),
+        "is_schedule": subjects.is_schedule(trigger),
+        "is_reminder": trigger in definitions.threshold_events(),
+        "object_label": obj.label if obj else "",
     }
 
 
-def _fits(kind: str, trigger: str, obj: str) -> bool:
+def _fits(kind: str, trigger: str, obj: Subject | None) -> bool:
     spec = definitions.ACTIONS[kind]
-    return trigger not in spec.get("not_on", set()) and obj in spec.get("objects", {obj})
+    if spec.get("not_on_schedule") and subjects.is_schedule(trigger):
+        return False
+    return "needs" not in spec or bool(obj is not None and getattr(obj, spec["needs"]))

@@ -7,8 +7,9 @@ A definition is JSON::
                             {"any": [...]}]},
      "actions": [{"type": "notify", "to": "channel_manager", "title": "…"}, …]}
 
-Fields are paths on the trigger's object (``tier.rank`` on a partner). A path through a
-missing related object yields no value, and every comparison with no value is false.
+Fields are paths on the trigger's object (``tier.rank`` on a partner), as its subject
+declares them (workflows.subjects). A path through a missing related object yields no
+value, and every comparison with no value is false.
 """
 
 from __future__ import annotations
@@ -17,83 +18,44 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from prm.errors import Invalid
+from prm.outbox.events import EVENT_TYPES
+from prm.users.models import VENDOR_ROLES, User
+from workflows import subjects
+from workflows.subjects import DIRECTORY, Subject, subject_of
 
-from workflows.events import EVENT_TYPES
-
-SCHEDULE = "schedule"
-OBJECT_OF = {
-    "partner.enrolled": "partner",
-    "partner.status_changed": "partner",
-    "agreement.published": "agreement",
-    "certification.expiring": "partner",
-    "partner.contacted": "partner",
-    "partner.user_joined": "partner",
-    "application.submitted": "partnerapplication",
-    SCHEDULE: "partner",  # scheduled workflows look at every partner ("has not happened")
-}
-# field path -> type, per object type; "list" fields hold names (competencies).
-FIELDS: dict[str, dict[str, str]] = {
-    "partner": {
-        "display_name": "str",
-        "status": "str",
-        "partner_type": "str",
-        "email_domain": "str",
-        "tier.name": "str",
-        "tier.rank": "int",
-        "territory.name": "str",
-        "channel_manager.email": "str",
-        "days_since_review": "int",
-        "certified_people": "int",
-        "qualified_tier.name": "str",
-        "tier_review": "str",
-        "competencies": "list",
-        "industries": "list",
-    },
-    "agreement": {"version": "int", "title": "str"},
-    "partnerapplication": {
-        "company_name": "str",
-        "partner_type": "str",
-        "country.code": "str",
-        "email_domain": "str",
-        "domain_enrolled": "bool",
-        "website": "str",
-        "message": "str",
-    },
-}
-OBJECT_LABELS = {
-    "partner": "partner",
-    "agreement": "agreement",
-    "partnerapplication": "application",
-}
-# Objects with a decision the approve / reject actions take (later: deals, claims).
-DECIDED = {"partnerapplication"}
 PERIODS = ("day", "week", "month", "quarter")
 OPERATORS = {"=", "!=", "<", "<=", ">", ">=", "in", "contains", "is empty"}
 NUMERIC_OPS = {"<", "<=", ">", ">="}
-RECIPIENTS = {"channel_manager", "partner_admins", "vendor_admins", "actor"}
-APPROVERS = {
-    "channel_manager",
-    "unit_manager",
-    "parent_unit_manager",
-    "vendor_admins",
-    "finance_approver",
-    "legal_approver",
-}
+# Recipients and approvers every subject has; subjects add theirs (``subjects.keys_of``).
+GENERIC_RECIPIENTS = {"vendor_admins", "actor"}
+GENERIC_APPROVERS = {"vendor_admins", "finance_approver", "legal_approver"}
 NAMED_APPROVERS = {"user", "role"}  # a named user; a role, optionally within an org unit
 ACTIONS: dict[str, dict[str, Any]] = {
-    # type -> required keys and the triggers it does not fit
+    # type -> required keys, what the subject must offer, the triggers it does not fit
     "notify": {"required": {"to", "title"}},
-    "set_field": {"required": {"field", "value"}, "objects": {"partner"}},
+    "set_field": {"required": {"field", "value"}, "needs": "settable"},
     "request_approval": {"required": {"from"}},
-    "approve": {"required": set(), "objects": DECIDED, "not_on": {SCHEDULE}},
-    "reject": {"required": {"reason"}, "objects": DECIDED, "not_on": {SCHEDULE}},
+    "approve": {"required": set(), "needs": "decide", "not_on_schedule": True},
+    "reject": {"required": {"reason"}, "needs": "decide", "not_on_schedule": True},
     "wait": {"required": set()},
     "escalate": {"required": {"after_hours", "to"}},
     "webhook": {"required": {"url"}},
     "start_workflow": {"required": {"workflow"}},
 }
-SETTABLE = {"partner": {"status", "tier.name"}}
+
+
+def recipients(subject: Subject | None) -> set[str]:
+    return GENERIC_RECIPIENTS | subjects.keys_of(subject, "recipients")
+
+
+def approvers(subject: Subject | None) -> set[str]:
+    return GENERIC_APPROVERS | subjects.keys_of(subject, "approvers")
+
+
+def fields_of(subject: Subject | None) -> dict[str, str]:
+    """Condition field path -> type."""
+    return {f.path: f.kind for f in subject.fields} if subject else {}
 
 
 def _type_of(value: Any) -> str:
@@ -119,22 +81,16 @@ def validate(
     the wrong type, an action that does not fit the trigger, or a cycle of workflows
     starting each other (``starts``: workflow id -> ids it starts, for the others)."""
     errors: list[str] = []
-    if trigger not in OBJECT_OF:
-        raise ValidationError(
-            {
-                "trigger": [
-                    f"Unknown trigger {trigger!r}; choose one of {', '.join(sorted(OBJECT_OF))}."
-                ]
-            }
-        )
-    obj = OBJECT_OF[trigger]
+    subject = subject_of(trigger) if trigger in subjects.TRIGGERS else None
+    if subject is None:
+        known = ", ".join(sorted(subjects.TRIGGERS))
+        raise Invalid({"trigger": [f"Unknown trigger {trigger!r}; choose one of {known}."]})
+    schedule = subjects.is_schedule(trigger)
     if not isinstance(definition, dict):
-        raise ValidationError(
-            {"definition": ["A definition is an object with conditions and actions."]}
-        )
+        raise Invalid({"definition": ["A definition is an object with conditions and actions."]})
     conditions = definition.get("conditions") or {"all": []}
-    _check_group(conditions, obj, "conditions", errors)
-    _check_trigger_options(trigger, definition, errors)
+    _check_group(conditions, subject, "conditions", errors)
+    _check_trigger_options(trigger, subject, definition, errors)
     actions = definition.get("actions")
     if not isinstance(actions, list) or not actions:
         errors.append("actions: give at least one action.")
@@ -149,26 +105,26 @@ def validate(
             continue
         if missing := spec["required"] - set(action):
             errors.append(f"{where}: {kind} needs {', '.join(sorted(missing))}.")
-        if trigger in spec.get("not_on", set()):
+        if spec.get("not_on_schedule") and schedule:
             errors.append(
                 f"{where}: {kind} does not fit a schedule trigger: nothing was submitted to decide."
             )
-        elif "objects" in spec and obj not in spec["objects"]:
-            errors.append(f"{where}: {kind} does not apply to a {OBJECT_LABELS[obj]}.")
+        elif "needs" in spec and not getattr(subject, spec["needs"]):
+            errors.append(f"{where}: {kind} does not apply to a {subject.label}.")
         if kind == "notify" and not isinstance(action.get("email", False), bool):
             errors.append(f"{where}: 'email' is true or false.")
-        if kind == "notify" and action.get("to") not in RECIPIENTS:
-            errors.append(f"{where}: notify 'to' must be one of {', '.join(sorted(RECIPIENTS))}.")
+        if kind == "notify" and action.get("to") not in (to := recipients(subject)):
+            errors.append(f"{where}: notify 'to' must be one of {', '.join(sorted(to))}.")
         if kind == "request_approval":
-            _check_approver(action, where, errors)
-        if kind == "escalate" and action.get("to") not in APPROVERS:
-            errors.append(f"{where}: escalate to one of {', '.join(sorted(APPROVERS))}.")
+            _check_approver(action, subject, where, errors)
+        if kind == "escalate" and action.get("to") not in (up := approvers(subject)):
+            errors.append(f"{where}: escalate to one of {', '.join(sorted(up))}.")
         if kind == "wait":
             _check_wait(action, where, errors)
         if kind == "escalate" and (i == 0 or actions[i - 1].get("type") != "request_approval"):
             errors.append(f"{where}: escalate follows the request_approval it watches.")
-        if kind == "set_field":
-            _check_set_field(action, obj, where, errors)
+        if kind == "set_field" and subject.settable:
+            _check_set_field(action, subject, where, errors)
         for key in ("hours", "after_hours"):
             if key in action and (not isinstance(action[key], int | float) or action[key] <= 0):
                 errors.append(f"{where}: {key} must be a positive number.")
@@ -184,22 +140,25 @@ def validate(
         if _reaches(graph, workflow_id):
             errors.append("actions: these workflows would start each other in a cycle.")
     if errors:
-        raise ValidationError({"definition": errors})
+        raise Invalid({"definition": errors})
 
 
-def _check_trigger_options(trigger: str, definition: dict, errors: list[str]) -> None:
-    """``schedule``: how often a scheduled workflow runs per partner; ``days_before``: at
-    which distances from expiry certification reminders start."""
+def _check_trigger_options(
+    trigger: str, subject: Subject, definition: dict, errors: list[str]
+) -> None:
+    """``schedule``: how often a scheduled workflow runs per object; ``days_before``: at
+    which distances from a date the subject's threshold events (certification reminders)
+    start the workflow."""
     schedule = definition.get("schedule")
     if schedule is not None:
-        if trigger != SCHEDULE:
+        if not subjects.is_schedule(trigger):
             errors.append("schedule: only a scheduled workflow has a schedule.")
         elif not isinstance(schedule, dict) or schedule.get("every") not in PERIODS:
             errors.append(f"schedule: every is one of {', '.join(PERIODS)}.")
     days = definition.get("days_before")
     if days is not None:
-        if trigger != "certification.expiring":
-            errors.append("days_before: only certification.expiring workflows have it.")
+        if trigger not in (with_days := threshold_events()):
+            errors.append(f"days_before: only {', '.join(sorted(with_days))} workflows have it.")
         elif (
             not isinstance(days, list)
             or not days
@@ -208,10 +167,12 @@ def _check_trigger_options(trigger: str, definition: dict, errors: list[str]) ->
             errors.append("days_before: a list of whole days between 1 and 365, e.g. [60, 30, 7].")
 
 
-def _check_approver(action: dict, where: str, errors: list[str]) -> None:
-    from partners.models import OrgUnit
-    from prm.users.models import VENDOR_ROLES, User
+def threshold_events() -> set[str]:
+    """Events whose payload says how many ``days`` before a date they come (reminders)."""
+    return {e for s in subjects.SUBJECTS.values() for e in s.threshold_events}
 
+
+def _check_approver(action: dict, subject: Subject, where: str, errors: list[str]) -> None:
     who = action.get("from")
     if who == "user":
         email = str(action.get("user", ""))
@@ -221,10 +182,10 @@ def _check_approver(action: dict, where: str, errors: list[str]) -> None:
         if action.get("role") not in VENDOR_ROLES:
             errors.append(f"{where}: role is one of {', '.join(sorted(VENDOR_ROLES))}.")
         unit = action.get("unit")
-        if unit and not OrgUnit.objects.filter(name__iexact=unit).exists():
+        if unit and not DIRECTORY.unit_exists(unit):
             errors.append(f"{where}: no org unit named {unit!r}.")
-    elif who not in APPROVERS:
-        choices = ", ".join(sorted(APPROVERS | NAMED_APPROVERS))
+    elif who not in approvers(subject):
+        choices = ", ".join(sorted(approvers(subject) | NAMED_APPROVERS))
         errors.append(f"{where}: approvers are one of {choices}.")
 
 
@@ -238,24 +199,16 @@ def _check_wait(action: dict, where: str, errors: list[str]) -> None:
             errors.append(f"{where}: until is a date like 2026-12-31.")
 
 
-def _check_set_field(action: dict, obj: str, where: str, errors: list[str]) -> None:
-    from partners.models import PartnerStatus, Tier
-
+def _check_set_field(action: dict, subject: Subject, where: str, errors: list[str]) -> None:
     field, value = action.get("field"), action.get("value")
-    if field not in SETTABLE.get(obj, set()):
-        errors.append(f"{where}: {field!r} cannot be set on a {OBJECT_LABELS[obj]}.")
-    elif field == "status" and value not in PartnerStatus.values:
-        errors.append(f"{where}: status is one of {', '.join(PartnerStatus.values)}.")
-    elif (
-        field == "tier.name"
-        and value != "{qualified_tier}"
-        and not Tier.objects.filter(name=value).exists()
-    ):
-        names = ", ".join(Tier.objects.values_list("name", flat=True))
-        errors.append(f"{where}: no tier {value!r}; tiers: {names}, or {{qualified_tier}}.")
+    settable = subject.settable.get(str(field))
+    if settable is None:
+        errors.append(f"{where}: {field!r} cannot be set on a {subject.label}.")
+    elif (problem := settable.validate(value)) is not None:
+        errors.append(f"{where}: {problem}")
 
 
-def _check_group(group: Any, obj: str, where: str, errors: list[str]) -> None:
+def _check_group(group: Any, obj: Subject, where: str, errors: list[str]) -> None:
     if not isinstance(group, dict) or len(group) != 1 or next(iter(group)) not in {"all", "any"}:
         errors.append(f'{where}: a group is {{"all": [...]}} or {{"any": [...]}}.')
         return
@@ -273,10 +226,10 @@ def _check_group(group: Any, obj: str, where: str, errors: list[str]) -> None:
             _check_condition(item, obj, here, errors)
 
 
-def _check_absence(cond: dict, obj: str, where: str, errors: list[str]) -> None:
+def _check_absence(cond: dict, obj: Subject, where: str, errors: list[str]) -> None:
     """``{"not_happened": "partner.contacted", "days": 60}``: no such event about the
-    partner in the last N days (on a partner's workflows, scheduled ones above all)."""
-    if obj != "partner":
+    partner in the last N days (on the workflows of subjects that concern a partner)."""
+    if obj.partner_of is None:
         errors.append(f"{where}: 'has not happened' looks at a partner's events.")
     elif cond["not_happened"] not in EVENT_TYPES:
         errors.append(f"{where}: unknown event {cond['not_happened']!r}.")
@@ -284,15 +237,16 @@ def _check_absence(cond: dict, obj: str, where: str, errors: list[str]) -> None:
         errors.append(f"{where}: days must be a positive whole number.")
 
 
-def _check_condition(cond: Any, obj: str, where: str, errors: list[str]) -> None:
+def _check_condition(cond: Any, obj: Subject, where: str, errors: list[str]) -> None:
     if not isinstance(cond, dict):
         errors.append(f"{where}: a condition is {{field, op, value}}.")
         return
     field, op = cond.get("field"), cond.get("op")
-    kind = FIELDS[obj].get(field or "")
+    known = fields_of(obj)
+    kind = known.get(field or "")
     if kind is None:
         errors.append(
-            f"{where}: unknown field {field!r} of a {obj}; known: {', '.join(sorted(FIELDS[obj]))}."
+            f"{where}: unknown field {field!r} of a {obj.name}; known: {', '.join(sorted(known))}."
         )
         return
     if op not in OPERATORS:
@@ -331,7 +285,12 @@ def _reaches(graph: dict[int, set[int]], start: int) -> bool:
 
 
 def resolve(obj: Any, path: str) -> Any:
-    """The value at ``path`` on ``obj``; None when any step is missing."""
+    """The value at ``path`` on ``obj`` (the subject's reader when it declares one); None
+    when any step is missing."""
+    subject = subjects.SUBJECTS.get(getattr(obj._meta, "model_name", "")) if obj else None
+    declared = subject.field_named(path) if subject else None
+    if declared is not None and declared.read is not None:
+        return declared.read(obj)
     value = obj
     for part in path.split("."):
         if value is None:
@@ -404,20 +363,30 @@ def evaluate(
 
 
 def happened(obj: Any, event_type: str, days: int, now: datetime | None = None) -> bool:
-    """Did an event of ``event_type`` about the partner ``obj`` happen in the ``days``
-    before ``now``?"""
+    """Did an event of ``event_type`` about the partner ``obj`` concerns happen in the
+    ``days`` before ``now``?"""
     from django.utils import timezone
 
-    from workflows.models import Event
+    from prm.outbox.models import Event
 
     now = now or timezone.now()
+    partner_id = subjects.partner_id_of(subjects.SUBJECTS.get(obj._meta.model_name or ""), obj)
     return Event.objects.filter(
-        partner_id=obj.pk,
+        partner_id=partner_id,
         type=event_type,
         created_at__gt=now - timedelta(days=days),
         created_at__lte=now,
     ).exists()
 
 
+def considered_what(trigger: str, *, events: str) -> str:
+    """What a simulation of ``trigger`` counts: "partner checks" for a schedule, else
+    ``events``."""
+    subject = subject_of(trigger)
+    if subjects.is_schedule(trigger) and subject is not None:
+        return f"{subject.label} checks"
+    return events
+
+
 def trigger_choices() -> list[tuple[str, str]]:
-    return [(t, EVENT_TYPES.get(t, "On a schedule")) for t in OBJECT_OF]
+    return [(t, EVENT_TYPES.get(t, "On a schedule")) for t in subjects.TRIGGERS]

@@ -1,9 +1,7 @@
-"""The event outbox and in-app notifications (PRODUCT.md §7-§8). Workflow definitions, runs
-and approvals build on these."""
+"""In-app notifications, workflow definitions, runs, steps and approvals (PRODUCT.md §7-§8).
+The events that start runs are the platform's outbox (prm.outbox)."""
 
 from __future__ import annotations
-
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -11,40 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-
-class Event(models.Model):
-    """A domain event, written in the same transaction as the change that caused it and
-    processed after commit. ``processed_at`` stays empty until every handler has run; a
-    beat sweep re-dispatches events left unprocessed (broker down, worker killed)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    type = models.CharField(max_length=80)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
-    partner_id = models.IntegerField(null=True, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [
-            models.Index(fields=["type", "created_at"], name="event_type_time"),
-            models.Index(fields=["partner_id", "type", "created_at"], name="event_partner"),
-            models.Index(
-                fields=["created_at"],
-                condition=Q(processed_at__isnull=True),
-                name="event_pending",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.type} {self.object_type}#{self.object_id}"
+from prm.lifecycle import status_constraint
 
 
 class Notification(models.Model):
@@ -54,7 +19,7 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+    event = models.ForeignKey("outbox.Event", null=True, blank=True, on_delete=models.SET_NULL)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
@@ -137,7 +102,7 @@ class WorkflowRun(models.Model):
 
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
     version = models.ForeignKey(WorkflowVersion, on_delete=models.PROTECT, related_name="runs")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+    event = models.ForeignKey("outbox.Event", null=True, blank=True, on_delete=models.SET_NULL)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
@@ -165,10 +130,14 @@ class WorkflowRun(models.Model):
                 condition=Q(event__isnull=False),
                 name="one_run_per_workflow_and_event",
             ),
+            status_constraint("status", RunStatus.values, "run_status_known"),
         ]
 
     def __str__(self) -> str:
         return f"{self.workflow} on {self.object_type}#{self.object_id}"
+
+
+STEP_STATUSES = ("started", "done", "failed", "retrying")
 
 
 class WorkflowStep(models.Model):
@@ -186,7 +155,10 @@ class WorkflowStep(models.Model):
 
     class Meta:
         ordering = ["index"]
-        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_record_per_step")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="one_record_per_step"),
+            status_constraint("status", STEP_STATUSES, "step_status_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.run} step {self.index}"
@@ -224,7 +196,8 @@ class Approval(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["run", "step", "approver"], name="one_approval_per_approver_and_step"
-            )
+            ),
+            status_constraint("decision", ["", *Decision.values], "approval_decision_known"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,5 @@
+"""In-app notifications and their e-mail copies."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,11 +10,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from prm.outbox.models import Event
 from prm.tasks import enqueue_on_commit
 from prm.tenancy.context import current_tenant
 from prm.tenancy.urls_util import tenant_url
 from prm.users.models import User
-from workflows.models import Event, Notification
+from workflows.models import Notification
+from workflows.tasks import notification_email as notification_email_task
 
 
 def notify(
@@ -36,23 +40,19 @@ def notify(
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         created = list(Notification.objects.filter(event=event, emailed_at__isnull=True))
     if email:
-        from workflows.tasks import send_notification_email
-
         for row in created:
-            enqueue_on_commit(send_notification_email, row.pk)
+            enqueue_on_commit(notification_email_task, row.pk)
     return len(rows)
 
 
 def notification_emails_redrive(older_than: timedelta) -> int:
     """The sweep: send again the e-mail copies still due (their task was lost with a broker
     outage or a killed worker)."""
-    from workflows.tasks import send_notification_email
-
     due = Notification.objects.filter(
         email_wanted=True, emailed_at__isnull=True, created_at__lt=timezone.now() - older_than
     ).values_list("pk", flat=True)[:500]
     for pk in due:
-        send_notification_email.delay(pk)
+        notification_email_task.delay(pk)
     return len(due)
 
 
@@ -84,7 +84,7 @@ def notifications_of(user: User):
     return Notification.objects.filter(user=user)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
     """Mark one (or, without an id, every) notification of ``user`` read."""
     unread = notifications_of(user).filter(read_at__isnull=True)

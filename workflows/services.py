@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from prm.users.models import Role, User
-from workflows import definitions
+from prm.errors import Invalid
+from prm.permissions import require
+from prm.users.models import User
+from workflows import definitions, subjects
 from workflows.models import Workflow, WorkflowVersion
 
 
@@ -26,8 +27,7 @@ def _start_graph(exclude: int | None) -> dict[int, set[int]]:
     return graph
 
 
-@transaction.atomic
-def workflow_save(
+def _workflow_save(
     *,
     actor: User,
     workflow: Workflow | None = None,
@@ -40,13 +40,12 @@ def workflow_save(
     """Create a workflow or change it. A changed definition or trigger is validated and
     becomes a new version; runs already started keep theirs. Vendor admins only. (A new
     workflow cannot close a start cycle: no other workflow can name it yet.)"""
-    if actor.role != Role.VENDOR_ADMIN:
-        raise PermissionDenied("Only vendor admins configure workflows.")
+    require(actor, "workflows.configure", "Only vendor admins configure workflows.")
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk) if workflow else Workflow()
     if name is not None:
         workflow.name = name.strip()
     if not workflow.name:
-        raise ValidationError({"name": ["A workflow needs a name."]})
+        raise Invalid({"name": ["A workflow needs a name."]})
     if description is not None:
         workflow.description = description
     unchanged = workflow.current is not None and definition == workflow.current.definition
@@ -63,14 +62,14 @@ def workflow_save(
             workflow.trigger, definition, starts=_start_graph(workflow.pk), workflow_id=workflow.pk
         )
     elif workflow.pk is None:
-        raise ValidationError({"definition": ["A new workflow needs its definition."]})
+        raise Invalid({"definition": ["A new workflow needs its definition."]})
     if enabled is not None:
         workflow.enabled = enabled
     try:
         with transaction.atomic():
             workflow.save()
     except IntegrityError:
-        raise ValidationError({"name": ["A workflow with this name exists."]}) from None
+        raise Invalid({"name": ["A workflow with this name exists."]}) from None
     if new_definition:
         number = (workflow.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         workflow.current = WorkflowVersion.objects.create(
@@ -78,3 +77,21 @@ def workflow_save(
         )
         workflow.save(update_fields=["current"])
     return workflow
+
+
+# The entry point (pages, API, tests): its own transaction, never nested in another.
+workflow_save = transaction.atomic(durable=True)(_workflow_save)
+
+
+@transaction.atomic
+def defaults_install(*, actor: User) -> int:
+    """Create the default workflows every subject declares that the tenant does not have
+    yet (enabled, editable). Called when a vendor is provisioned and by ``seed_demo``, inside
+    their transactions."""
+    created = 0
+    for spec in subjects.all_defaults():
+        if Workflow.objects.filter(name=spec["name"]).exists():
+            continue
+        _workflow_save(actor=actor, enabled=True, **spec)
+        created += 1
+    return created

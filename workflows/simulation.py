@@ -3,7 +3,7 @@ quarter, it would have matched 37 events and auto-approved 21".
 
 Event-triggered definitions are evaluated against each event of the period, on its object as
 it was at the event (django-simple-history; related records as they are now). Scheduled ones
-are evaluated at the start of each period of their schedule, on today's partners, with "has
+are evaluated at the start of each period of their schedule, on today's objects, with "has
 not happened" looking back from that day. Nothing is written.
 """
 
@@ -16,11 +16,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from partners.models import Partner, PartnerStatus
-from workflows import definitions
-from workflows.engine import period_label
-from workflows.models import Event
-from workflows.objects import OBJECT_MODELS, load_object
+from prm.outbox.models import Event
+from workflows import definitions, subjects
+from workflows.engine.schedules import period_label
+from workflows.subjects import subject_of
 
 MAX_EVENTS = 20_000  # events or partner checks: a simulation answers within a page load
 STEP = {"day": 1, "week": 7, "month": 28, "quarter": 84}  # then deduplicated by label
@@ -49,6 +48,13 @@ class Simulation:
         return head + (f" and {', '.join(parts)}." if parts else ".")
 
 
+def period_problem(start: date, end: date) -> str | None:
+    """Why ``start``..``end`` cannot be simulated (pages and API say the same)."""
+    if end < start or end > timezone.localdate():
+        return "Simulate over a past period: the start before the end, not later than today."
+    return None
+
+
 def outcome(actions: list[dict]) -> str:
     """What a matching run would do first that matters: decide, route, or just act."""
     for action in actions:
@@ -63,12 +69,8 @@ def outcome(actions: list[dict]) -> str:
 
 
 def _as_of(object_type: str, object_id: str, moment: datetime) -> Any:
-    """The object as it was at ``moment`` (its last history row by then), in one query."""
-    history = getattr(OBJECT_MODELS.get(object_type), "history", None)
-    if history is None:
-        return load_object(object_type, object_id)
-    row = history.filter(id=object_id, history_date__lte=moment).order_by("-history_date").first()
-    return row.instance if row is not None and row.history_type != "-" else None
+    subject = subjects.SUBJECTS.get(object_type)
+    return subject.as_of(object_id, moment) if subject else None
 
 
 def simulate(*, trigger: str, definition: dict, start: date, end: date) -> Simulation:
@@ -76,13 +78,10 @@ def simulate(*, trigger: str, definition: dict, start: date, end: date) -> Simul
     result = Simulation(start, end)
     conditions = definition.get("conditions")
     verdict = outcome(definition.get("actions", []))
-    if trigger == definitions.SCHEDULE:
+    subject = subject_of(trigger)
+    if subjects.is_schedule(trigger) and subject is not None and subject.schedule is not None:
         every = (definition.get("schedule") or {}).get("every", "day")
-        partners = list(
-            Partner.objects.exclude(status=PartnerStatus.TERMINATED).select_related(
-                "tier", "territory", "channel_manager"
-            )
-        )
+        partners = list(subject.schedule())
         seen: set[str] = set()
         day = start
         while day <= end and result.considered + len(partners) <= MAX_EVENTS:

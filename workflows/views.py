@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,16 +14,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from partners import scope
-from partners.models import Agreement, PartnerApplication
-from prm.api import Conflict
+from prm.permissions import can
 from prm.portal.forms import PortalForm
-from prm.portal.views import PortalRequest, message_service_error
-from prm.users.models import Role
-from workflows import approvals, builder, definitions, engine, services
-from workflows.models import RunStatus, Workflow, WorkflowRun
+from prm.portal.views import PortalRequest, service_errors
+from workflows import approvals, builder, definitions, engine, services, subjects
+from workflows.models import RunStatus
 from workflows.notifications import notification_mark_read, notifications_of
-from workflows.simulation import simulate
+from workflows.selectors import (
+    approvals_of,
+    runs_visible_to,
+    workflow_analytics,
+    workflows_visible_to,
+)
+from workflows.simulation import period_problem, simulate
 
 
 @login_required
@@ -60,19 +62,21 @@ def approval_inbox(request: PortalRequest) -> HttpResponse:
     """What the user has to decide, soonest due first; decide with a comment."""
     if request.method == "POST":
         decision = request.POST.get("decision", "")
-        try:
+        approval_id = request.POST.get("approval", "")
+        if not approval_id.isdigit():
+            raise Http404("No such approval.")
+        with service_errors(request) as outcome:
             approvals.approval_decide(
                 actor=request.user,
-                approval_id=int(request.POST.get("approval", 0)),
+                approval_id=int(approval_id),
                 decision=decision,
                 comment=request.POST.get("comment", ""),
             )
+        if not outcome.failed:
             messages.success(request, f"Decision recorded: {decision}.")
-        except (PermissionDenied, Conflict) as exc:
-            message_service_error(request, exc)
         return redirect("approvals")
-    pending = approvals.approvals_of(request.user).filter(decided_at__isnull=True, superseded=False)
-    decided = approvals.approvals_of(request.user).filter(decided_at__isnull=False)[:20]
+    pending = approvals_of(request.user).filter(decided_at__isnull=True, superseded=False)
+    decided = approvals_of(request.user).filter(decided_at__isnull=False)[:20]
     return render(
         request,
         "workflows/approvals.html",
@@ -91,7 +95,7 @@ def unread_count(request) -> dict:
 class WorkflowForm(PortalForm):
     name = forms.CharField(max_length=120)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    trigger = forms.ChoiceField(choices=definitions.trigger_choices())
+    trigger = forms.ChoiceField(choices=definitions.trigger_choices)
     enabled = forms.BooleanField(required=False)
     definition = forms.CharField(
         required=False,
@@ -116,29 +120,20 @@ class WorkflowForm(PortalForm):
             raise forms.ValidationError(f"Not valid JSON: {exc}") from None
 
 
-def _vendor_admin(request: PortalRequest) -> None:
-    if request.user.role != Role.VENDOR_ADMIN:
+def _configurable(request: PortalRequest) -> None:
+    """Workflows are the vendor admins' configuration: for anyone else the pages are 404."""
+    if not can(request.user, "workflows.configure"):
         raise Http404
 
 
 @login_required
 def workflow_list(request: PortalRequest) -> HttpResponse:
-    _vendor_admin(request)
-    workflows = Workflow.objects.select_related("current").annotate(
+    _configurable(request)
+    workflows = workflows_visible_to(request.user).annotate(
         run_count=Count("runs"),
         failed=Count("runs", filter=Q(runs__status=RunStatus.FAILED)),
     )
     return render(request, "workflows/list.html", {"workflows": workflows})
-
-
-def _record(user, object_type: str, text: str):
-    """The existing record a dry run is tried on, by its name, within the user's scope."""
-    text = text.strip()
-    if object_type == "partner":
-        return scope.partners_visible_to(user).filter(display_name__iexact=text).first()
-    if object_type == "partnerapplication":
-        return PartnerApplication.objects.filter(company_name__iexact=text).first()
-    return Agreement.objects.filter(title__iexact=text).order_by("-version").first()
 
 
 def _last_quarter() -> tuple[date, date]:
@@ -160,26 +155,26 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
     if errors:
         form.add_error(None, errors)
         return {}
-    try:
+    saved = None
+    with service_errors(request, form, translate=builder.readable) as outcome:
         if op == "save":
             saved = services.workflow_save(
                 actor=request.user,
                 workflow=workflow,
                 **{**form.cleaned_data, "definition": definition},
             )
-            return {"saved": saved}
-        definitions.validate(trigger, definition)
-    except ValidationError as exc:
-        form.add_service_errors(exc, translate=builder.readable)
+        else:
+            definitions.validate(trigger, definition)
+    if outcome.failed:
         return {}
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-        return {}
-    obj_type = definitions.OBJECT_OF[trigger]
+    if saved is not None:
+        return {"saved": saved}
+    subject = subjects.subject_of(trigger)
     if op == "dry_run":
-        record = _record(request.user, obj_type, request.POST.get("record", ""))
+        text = request.POST.get("record", "").strip()
+        record = subject.find(request.user, text) if subject and subject.find else None
         if record is None:
-            label = definitions.OBJECT_LABELS[obj_type]
+            label = subject.label if subject else "record"
             form.add_error(None, f"No {label} with that name to try the workflow on.")
             return {}
         matched, checks = definitions.evaluate(definition.get("conditions"), record)
@@ -207,13 +202,11 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
     except ValueError:
         form.add_error(None, "Simulate over a period: give both dates.")
         return {}
-    if end < start or end > timezone.localdate():
-        form.add_error(
-            None, "Simulate over a past period: the start before the end, not later than today."
-        )
+    if problem := period_problem(start, end):
+        form.add_error(None, problem)
         return {}
     result = simulate(trigger=trigger, definition=definition, start=start, end=end)
-    what = "partner checks" if trigger == definitions.SCHEDULE else f"{trigger} events"
+    what = definitions.considered_what(trigger, events=f"{trigger} events")
     return {"simulation": result, "sentence": result.sentence(what)}
 
 
@@ -221,8 +214,12 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
 def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> HttpResponse:
     """Create or edit a workflow with the builder (or as JSON); dry-run it on a record and
     simulate it over a past period before saving or enabling; see its latest runs."""
-    _vendor_admin(request)
-    workflow = get_object_or_404(Workflow, pk=workflow_id) if workflow_id else None
+    _configurable(request)
+    workflow = (
+        get_object_or_404(workflows_visible_to(request.user), pk=workflow_id)
+        if workflow_id
+        else None
+    )
     results: dict = {}
     if request.method != "POST":
         definition = workflow.current.definition if workflow and workflow.current else EXAMPLE
@@ -267,8 +264,9 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
             messages.success(request, f"{saved} saved (version {version}).")
             url = reverse("workflow-edit", args=[saved.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    trigger = form["trigger"].value() or next(iter(definitions.OBJECT_OF))
-    others = Workflow.objects.exclude(pk=workflow.pk) if workflow else Workflow.objects.all()
+    trigger = form["trigger"].value() or next(iter(subjects.TRIGGERS))
+    visible = workflows_visible_to(request.user).select_related(None)
+    others = visible.exclude(pk=workflow.pk) if workflow else visible
     sim_from, sim_to = _last_quarter()
     context = {
         "form": form,
@@ -281,7 +279,7 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
         "sim_to": request.POST.get("sim_to", sim_to.isoformat()),
         "record": request.POST.get("record", ""),
         "runs": workflow.runs.select_related("version")[:20] if workflow else [],
-        "stats": engine.workflow_analytics(workflow) if workflow else None,
+        "stats": workflow_analytics(workflow) if workflow else None,
         **results,
     }
     template = "workflows/edit.html#editor" if request.htmx else "workflows/edit.html"
@@ -291,13 +289,12 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
 @require_POST
 @login_required
 def run_retry(request: PortalRequest, run_id: int) -> HttpResponse:
-    _vendor_admin(request)
-    run = get_object_or_404(WorkflowRun, pk=run_id)
-    try:
+    _configurable(request)
+    run = get_object_or_404(runs_visible_to(request.user), pk=run_id)
+    with service_errors(request) as outcome:
         engine.run_retry(actor=request.user, run=run)
+    if not outcome.failed:
         messages.success(request, "Run restarted from its failed step.")
-    except (PermissionDenied, Conflict) as exc:
-        message_service_error(request, exc)
     return redirect("workflow-edit", run.workflow_id)
 
 

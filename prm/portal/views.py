@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
@@ -15,15 +19,51 @@ from django_htmx.middleware import HtmxDetails
 from django_ratelimit.decorators import ratelimit
 from rest_framework.authtoken.models import Token
 
+from prm.errors import ServiceError
 from prm.users.models import Role, User
+
+# What a service raises when it refuses (prm.errors, and Django's own from full_clean).
+REFUSALS = (ServiceError, ValidationError, PermissionDenied)
 
 
 def message_service_error(request: HttpRequest, exc: Exception) -> None:
-    """Show a service's refusal (ValidationError, PermissionDenied, Conflict) as a message."""
+    """Show a service's refusal as a page message."""
     if isinstance(exc, ValidationError):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.error(request, str(getattr(exc, "detail", exc)) or "Not allowed.")
+
+
+@dataclass
+class Outcome:
+    failed: bool = False
+
+
+@contextmanager
+def service_errors(
+    request: HttpRequest, form: forms.Form | None = None, translate: Callable = str
+) -> Iterator[Outcome]:
+    """The one place pages turn a service's refusal into what the user sees: input errors
+    beside their fields when there is a ``form`` (else a message), anything else a message.
+    A 404 (missing or out of scope) is not a refusal and goes on to the 404 page::
+
+        with service_errors(request, form) as outcome:
+            partner_update(actor=request.user, partner=partner, fields=form.cleaned_data)
+        if not outcome.failed:
+            return redirect(...)
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except Http404:
+        raise
+    except REFUSALS as exc:
+        outcome.failed = True
+        add = getattr(form, "add_service_errors", None)
+        if add is not None and isinstance(exc, ValidationError):
+            add(exc, translate=translate)
+        else:
+            message_service_error(request, exc)
 
 
 class PortalRequest(HttpRequest):

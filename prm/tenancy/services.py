@@ -4,6 +4,7 @@ Django admin and ``seed_demo`` all go through ``vendor_provision``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 
 from prm.tenancy import middleware
 from prm.tenancy.models import Domain, Vendor
-from prm.users.models import Role
+from prm.users.models import Role, User
 from prm.users.services import user_create
 
 SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -82,7 +83,15 @@ def vendor_provision(
             role=Role.VENDOR_ADMIN,
             full_name=admin_name,
         )
-        from workflows.defaults import defaults_install
-
-        defaults_install(actor=admin)  # editable default workflows
+        for hook in PROVISIONED:  # e.g. the editable default workflows
+            hook(admin)
     return vendor
+
+
+PROVISIONED: list[Callable[[User], object]] = []
+
+
+def on_vendor_provisioned(hook: Callable[[User], object]) -> None:
+    """Run ``hook(first_admin)`` in every new vendor's schema, in the provisioning
+    transaction (apps register theirs from ``AppConfig.ready``)."""
+    PROVISIONED.append(hook)

@@ -12,9 +12,10 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
 from partners.models import Partner
+from prm.outbox.models import Event
 from tests.browser.conftest import screenshot
 from tests.browser.test_login import sign_in
-from workflows.models import Event, Notification, Workflow, WorkflowRun
+from workflows.models import Notification, Workflow, WorkflowRun
 
 pytestmark = pytest.mark.browser
 

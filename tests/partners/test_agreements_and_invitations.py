@@ -14,7 +14,7 @@ from partners.models import (
     PartnerApplication,
     PartnerStatus,
 )
-from prm.api import Conflict
+from prm.errors import Conflict
 from prm.users.models import Role, User
 from tests.partners.conftest import api_as
 

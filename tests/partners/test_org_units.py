@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from partners import services
 from partners.scope import partners_visible_to
-from prm.api import Conflict
+from prm.errors import Conflict
 from tests.partners.conftest import api_as
 
 

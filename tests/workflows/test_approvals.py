@@ -86,7 +86,7 @@ def test_an_overdue_approval_is_escalated_by_the_sweep_once(
     w = approval_flow
     run = activate(w, django_capture_on_commit_callbacks)
     Approval.objects.filter(run=run).update(due_at=timezone.now() - timedelta(minutes=1))
-    with mock.patch("workflows.tasks.advance_run.delay"):
+    with mock.patch("workflows.tasks.run_advance.delay"):
         engine.runs_redrive()
         engine.runs_redrive()
     boss_approvals = Approval.objects.filter(run=run, approver=w.boss)

@@ -14,9 +14,10 @@ from django_tenants.utils import schema_context
 from partners import services as partner_services
 from partners.models import Partner
 from prm.celery import app as celery_app
+from prm.outbox.models import Event
 from prm.users.models import User
 from tests.test_celery import new_partner, start_worker, wait_for
-from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows.models import Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
 pytestmark = pytest.mark.worker
@@ -105,7 +106,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
 
             second = start_worker({**mail, "WORKFLOW_STALE_SECONDS": "1"}, "-P", "solo")
             time.sleep(1.5)
-            celery_app.send_task("workflows.redrive_runs")  # what beat's sweep sends
+            celery_app.send_task("workflows.runs_redrive")  # what beat's sweep sends
             wait_for(
                 lambda: WorkflowRun.objects.filter(pk=run.pk, status=RunStatus.COMPLETED).exists()
             )

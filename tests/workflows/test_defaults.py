@@ -4,15 +4,17 @@ from datetime import date, timedelta
 
 from partners import services as partner_services
 from partners.models import Certification, Partner, PartnerType, Tier
+from partners.reminders import certifications_expiring
+from prm.outbox.models import Event
 from tests.partners.conftest import api_as
-from workflows import defaults
-from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows import services
+from workflows.models import Notification, RunStatus, Workflow, WorkflowRun
 
 
 def test_every_tenant_starts_with_the_defaults_enabled(world):
     names = set(Workflow.objects.filter(enabled=True).values_list("name", flat=True))
     assert {"Partner onboarding", "Certification renewal reminders"} <= names
-    assert defaults.defaults_install(actor=world.admin) == 0  # idempotent
+    assert services.defaults_install(actor=world.admin) == 0  # idempotent
 
 
 def test_enrolling_a_partner_runs_the_onboarding_sequence(
@@ -43,15 +45,15 @@ def test_certification_reminders_come_once_per_threshold(world, django_capture_o
         expires_on=today + timedelta(days=20),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert defaults.certifications_expiring(today) >= 1  # the demo's are due too
-        assert defaults.certifications_expiring(today) == 0  # each reminder once
+        assert certifications_expiring(today) >= 1  # the demo's are due too
+        assert certifications_expiring(today) == 0  # each reminder once
     ours = Event.objects.filter(type="certification.expiring", payload__certification=cert.pk)
     assert [(e.payload["days"], e.payload["left"]) for e in ours] == [(30, 20)]
     reminders = Notification.objects.filter(
         user=world.alice, title="Cloud Pro of Ana expires in 20 days"
     )
     assert reminders.count() == 1
-    defaults.certifications_expiring(today + timedelta(days=14))  # 6 days left: the 7-day one
+    certifications_expiring(today + timedelta(days=14))  # 6 days left: the 7-day one
     assert ours.all().count() == 2  # a fresh query: `ours` was evaluated above
 
 

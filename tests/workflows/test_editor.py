@@ -6,9 +6,10 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from partners import services as partner_services
+from prm.outbox.models import Event
 from tests.partners.test_pages import browser_as
 from workflows import builder
-from workflows.models import Event, Workflow
+from workflows.models import Workflow
 from workflows.services import workflow_save
 from workflows.simulation import simulate
 

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from partners import services as partner_services
 from partners.models import Tier
+from prm.outbox import events
+from prm.outbox.models import Event
 from tests.partners.conftest import api_as
-from workflows import engine, events
-from workflows.models import Event, Notification, RunStatus, Workflow, WorkflowRun, WorkflowStep
+from workflows import engine
+from workflows.models import Notification, RunStatus, Workflow, WorkflowRun, WorkflowStep
 from workflows.services import workflow_save
 
 ACTIVE = {"all": [{"field": "status", "op": "=", "value": "active"}]}
@@ -124,7 +126,7 @@ def test_a_waiting_run_resumes_on_its_own_version(world, gold, django_capture_on
     )
     assert engine.run_advance(run_id=run.pk) == RunStatus.WAITING  # not due yet
     WorkflowRun.objects.filter(pk=run.pk).update(resume_at=timezone.now() - timedelta(minutes=1))
-    with mock.patch("workflows.tasks.advance_run.delay") as delay:
+    with mock.patch("workflows.tasks.run_advance.delay") as delay:
         assert engine.runs_redrive() == 1
     delay.assert_called_once_with(run.pk)
     assert engine.run_advance(run_id=run.pk) == RunStatus.COMPLETED

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners import services
+from prm.outbox import events
+from prm.outbox.models import Event
+from prm.tenancy.tasks import fan_out
 from tests.partners.conftest import api_as
-from workflows import events
-from workflows.models import Event, Notification
-from workflows.tasks import fan_out
+from workflows.models import Notification
 
 
 def test_an_event_commits_with_its_change_and_is_processed_after_commit(
@@ -74,15 +75,15 @@ def test_a_failing_handler_rolls_back_its_writes_and_records_the_error(world):
     assert not Notification.objects.filter(title="half done").exists()
     # The sweep sends it again once it is old enough; then it goes through.
     Event.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    with mock.patch("workflows.tasks.process_event.delay") as delay:
+    with mock.patch("prm.outbox.tasks.event_process.delay") as delay:
         assert events.events_redispatch() >= 1
     delay.assert_any_call(str(event.pk))
     assert events.event_process(event_id=str(event.pk)) is True
 
 
 def test_the_beat_dispatcher_fans_out_to_every_tenant(db):
-    with mock.patch("workflows.tasks.app.send_task") as send:
-        count = fan_out("workflows.redispatch_events")
+    with mock.patch("prm.tenancy.tasks.app.send_task") as send:
+        count = fan_out("outbox.events_redispatch")
     assert count >= 2  # acme and globex, never the template or public
     assert send.call_count == count
 
@@ -125,7 +126,7 @@ def test_a_broker_outage_does_not_fail_the_change_and_the_sweep_sends_later(
 
     with (
         mock.patch(
-            "workflows.tasks.process_event.apply_async",
+            "prm.outbox.tasks.event_process.apply_async",
             side_effect=OperationalError("Redis is down"),
         ),
         django_capture_on_commit_callbacks(execute=True),
@@ -137,6 +138,6 @@ def test_a_broker_outage_does_not_fail_the_change_and_the_sweep_sends_later(
     event = Event.objects.get(type="partner.status_changed", object_id=str(world.northwind.pk))
     assert event.processed_at is None  # nothing lost: the row waits for the sweep
     Event.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    with mock.patch("workflows.tasks.process_event.delay") as delay:
+    with mock.patch("prm.outbox.tasks.event_process.delay") as delay:
         events.events_redispatch()
     delay.assert_any_call(str(event.pk))

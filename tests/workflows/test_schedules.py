@@ -9,12 +9,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from partners import reminders
 from partners import services as partner_services
 from partners.models import ApplicationStatus, Certification, Partner, PartnerApplication, Tier
+from prm.outbox.models import Event
 from tests.partners.conftest import api_as
-from workflows import defaults, definitions, engine
+from workflows import definitions, engine
 from workflows.approvals import approval_decide
-from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows.models import Approval, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
 REACH_OUT = {"not_happened": "partner.contacted", "days": 60}
@@ -264,7 +266,7 @@ def test_reminder_thresholds_come_from_the_enabled_workflows(world):
     defaults_wf = Workflow.objects.get(name="Certification renewal reminders")
     definition = {**defaults_wf.current.definition, "days_before": [14]}
     workflow_save(actor=world.admin, workflow=defaults_wf, definition=definition)
-    assert 14 in defaults.reminder_days() and 60 not in defaults.reminder_days()
+    assert 14 in reminders.reminder_days() and 60 not in reminders.reminder_days()
     today = date.today()
     Certification.objects.create(
         partner=world.northwind,
@@ -273,7 +275,7 @@ def test_reminder_thresholds_come_from_the_enabled_workflows(world):
         issued_on=today - timedelta(days=300),
         expires_on=today + timedelta(days=12),
     )
-    defaults.certifications_expiring(today)
+    reminders.certifications_expiring(today)
     event = Event.objects.get(type="certification.expiring", payload__certification_name="Security")
     assert event.payload["days"] == 14 and event.partner_id == world.northwind.pk
 
@@ -357,7 +359,17 @@ def test_contacts_are_the_vendor_teams_record(world):
     )
 
 
-def test_every_decided_object_type_is_one_the_definitions_accept():
-    from workflows.decisions import DECISIONS
+def test_approve_and_reject_are_accepted_exactly_on_subjects_that_declare_a_decision(world):
+    from workflows import subjects
 
-    assert set(DECISIONS) == definitions.DECIDED
+    decided = set()
+    for trigger in subjects.TRIGGERS:
+        if subjects.is_schedule(trigger):
+            continue
+        try:
+            definitions.validate(trigger, {"actions": [{"type": "reject", "reason": "no"}]})
+            decided.add(subjects.subject_of(trigger).name)
+        except ValidationError:
+            pass
+    assert decided == {name for name, s in subjects.SUBJECTS.items() if s.decide is not None}
+    assert decided == {"partnerapplication"}

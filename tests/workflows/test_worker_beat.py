@@ -23,11 +23,12 @@ from django_tenants.utils import schema_context
 from partners import services as partner_services
 from partners.models import Partner
 from prm.celery import app as celery_app
+from prm.outbox.models import Event
 from prm.tenancy.tasks import ping
 from prm.users.models import Role, User
 from tests.test_celery import new_partner, start_celery, stop_process, wait_for
 from workflows.approvals import approval_decide
-from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows.models import Approval, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
 pytestmark = pytest.mark.worker

@@ -8,10 +8,11 @@ from django_tenants.utils import schema_context
 
 from partners import services as partner_services
 from partners.models import Partner
+from prm.outbox.models import Event
 from prm.users.models import User
 from tests.test_celery import new_partner, wait_for, worker  # noqa: F401 - worker is a fixture
 from workflows.approvals import approval_decide
-from workflows.models import Approval, Event, Notification, RunStatus, Workflow, WorkflowRun
+from workflows.models import Approval, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
 pytestmark = pytest.mark.worker
@@ -74,7 +75,7 @@ def test_an_enrolment_runs_the_onboarding_sequence_to_the_end_through_a_real_wor
 ):
     from django.utils import timezone
 
-    from workflows.tasks import redrive_runs
+    from workflows.tasks import runs_redrive
 
     def clean() -> None:
         partner = Partner.objects.filter(display_name="E2E Onboard").first()
@@ -97,7 +98,7 @@ def test_an_enrolment_runs_the_onboarding_sequence_to_the_end_through_a_real_wor
             assert Notification.objects.filter(user=cam, title="New partner: E2E Onboard").exists()
             # Three days pass: the sweep finds the run due and the worker finishes it.
             runs.update(resume_at=timezone.now())
-            redrive_runs.delay()
+            runs_redrive.delay()
             wait_for(lambda: runs.filter(status=RunStatus.COMPLETED).exists())
             run.refresh_from_db()
             steps = list(run.steps.values_list("status", flat=True))

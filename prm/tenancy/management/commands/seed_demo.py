@@ -4,12 +4,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from partners.demo import demo_user, seed_program
 from prm.demo import OPERATOR, PASSWORD, TENANTS
+from prm.seeding import DEMO_SEEDERS, demo_user
 from prm.tenancy.models import Vendor
 from prm.tenancy.services import template_ensure, vendor_provision
 from prm.users.models import User
-from workflows.defaults import defaults_install
 
 
 class Command(BaseCommand):
@@ -35,6 +34,6 @@ class Command(BaseCommand):
                 for email, full_name, role in spec["users"]:
                     if not User.objects.filter(email=email).exists():
                         demo_user(email, role, full_name)
-                seed_program(schema, spec["admin"][0])
-                defaults_install(actor=User.objects.get(email=spec["admin"][0]))
+                for _name, seeder in DEMO_SEEDERS:  # each app's own demo data, in app order
+                    seeder(schema, spec["admin"][0])
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))

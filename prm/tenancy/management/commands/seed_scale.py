@@ -20,9 +20,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from tqdm import tqdm
 
-from partners import scale
-from partners.models import Partner
 from prm.demo import PASSWORD
+from prm.seeding import SCALE_OPTIONS, USERS_ADDED
 from prm.tenancy.models import Vendor
 from prm.tenancy.services import template_ensure, vendor_provision
 from prm.users.models import Role
@@ -55,7 +54,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", help="Schema of the tenant to fill (created if missing)")
-        parser.add_argument("--partners", type=int, default=0, help="Partners to add to --tenant")
+        for option in SCALE_OPTIONS:  # each app's entities (partners, ...)
+            parser.add_argument(f"--{option.name}", type=int, default=0, help=option.help)
         parser.add_argument("--users", type=int, default=0, help="Users to add to --tenant")
         parser.add_argument("--tenants", type=int, default=0, help="Empty tenants to create")
         parser.add_argument("--prefix", default="load", help="Schema prefix for --tenants")
@@ -68,12 +68,13 @@ class Command(BaseCommand):
         if opts["tenant"]:
             vendor = self.ensure_tenant(opts["tenant"])
             with schema_context(vendor.schema_name), transaction.atomic():
-                if opts["partners"]:
-                    scale.add_partners(opts["partners"], copy_rows)
+                for option in SCALE_OPTIONS:
+                    if opts[option.name]:
+                        option.add(opts[option.name], copy_rows)
                 if opts["users"]:
                     user_ids = self.add_users(vendor.schema_name, opts["users"])
-                    if Partner.objects.exists():
-                        scale.attach_users(user_ids, copy_rows)
+                    for hook in USERS_ADDED:
+                        hook(user_ids, copy_rows)
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f}s")
 
     def ensure_tenant(self, schema: str) -> Vendor:

@@ -1,23 +1,16 @@
-"""What a new tenant starts with: editable default workflows, and the sweep that turns
-certification expiry dates into ``certification.expiring`` events."""
+"""The default workflows a new tenant starts with, on the partners app's subjects (editable
+by its vendor admins; workflows.services.defaults_install creates them)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
-
-from partners.models import Certification
-from prm.users.models import User
-from workflows.events import event_emit
-from workflows.models import Event, Workflow
-from workflows.services import workflow_save
+from partners.models import PROFILE_STALE_DAYS
 
 REMINDER_DAYS = (60, 30, 7)
 ACTIVE = {"field": "status", "op": "=", "value": "active"}
 
-DEFAULTS: list[dict[str, Any]] = [
+PARTNER_DEFAULTS: list[dict[str, Any]] = [
     {
         "name": "Partner onboarding",
         "description": "Alert a newly enrolled partner's channel manager, welcome its admins "
@@ -106,12 +99,15 @@ DEFAULTS: list[dict[str, Any]] = [
     {
         "name": "Stale profile reminder",
         "description": "Once a week, ask the admins of an active partner whose profile has not "
-        "been reviewed for 180 days to review it.",
+        f"been reviewed for {PROFILE_STALE_DAYS} days to review it.",
         "trigger": "schedule",
         "definition": {
             "schedule": {"every": "week"},
             "conditions": {
-                "all": [ACTIVE, {"field": "days_since_review", "op": ">", "value": 180}]
+                "all": [
+                    ACTIVE,
+                    {"field": "days_since_review", "op": ">", "value": PROFILE_STALE_DAYS},
+                ]
             },
             "actions": [
                 {
@@ -192,59 +188,3 @@ DEFAULTS: list[dict[str, Any]] = [
         },
     },
 ]
-
-
-@transaction.atomic
-def defaults_install(*, actor: User) -> int:
-    """Create the default workflows that the tenant does not have yet (enabled, editable)."""
-    created = 0
-    for spec in DEFAULTS:
-        if Workflow.objects.filter(name=spec["name"]).exists():
-            continue
-        workflow_save(actor=actor, enabled=True, **spec)
-        created += 1
-    return created
-
-
-def reminder_days() -> list[int]:
-    """The thresholds the enabled reminder workflows use (``days_before``, 60/30/7 when a
-    workflow does not say)."""
-    found: set[int] = set()
-    for definition in Workflow.objects.filter(
-        trigger="certification.expiring", enabled=True
-    ).values_list("current__definition", flat=True):
-        found.update((definition or {}).get("days_before") or REMINDER_DAYS)
-    return sorted(found, reverse=True)
-
-
-def certifications_expiring(today: date | None = None) -> int:
-    """Emit ``certification.expiring`` once per certification and threshold; run by beat.
-    A missed day is caught up: the window is "at most N days left"."""
-    today = today or date.today()
-    emitted = 0
-    thresholds = reminder_days()
-    for days in thresholds:
-        due = Certification.objects.filter(
-            expires_on__gte=today, expires_on__lte=today + timedelta(days=days)
-        ).select_related("partner")
-        for cert in due.iterator():
-            assert cert.expires_on is not None  # filtered above
-            left = (cert.expires_on - today).days
-            if any(left <= d < days for d in thresholds):
-                continue  # a tighter threshold applies
-            key = {"certification": cert.pk, "days": days}
-            if Event.objects.filter(type="certification.expiring", payload__contains=key).exists():
-                continue
-            with transaction.atomic():
-                event_emit(
-                    event_type="certification.expiring",
-                    obj=cert.partner,
-                    payload={
-                        **key,
-                        "left": left,
-                        "certification_name": cert.name,
-                        "holder": cert.holder_name,
-                    },
-                )
-            emitted += 1
-    return emitted

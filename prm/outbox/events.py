@@ -1,10 +1,11 @@
-"""Emitting and processing domain events (the outbox).
+"""Emitting and processing domain events.
 
-Domain services call ``event_emit`` inside their transaction; the event row commits with the
-change or not at all, and is handed to Celery only after commit. ``event_process`` runs the
-handlers of the event's type and marks it processed in one transaction, so a worker killed
-mid-way leaves it unprocessed (and the sweep sends it again) and a redelivered task finds it
-processed and does nothing.
+Apps declare their event types (``events_declare``) and register handlers (``on_event``,
+``on_any_event``) from their ``AppConfig.ready``. A service calls ``event_emit`` inside its
+transaction: the event row commits with the change or not at all, and is handed to Celery
+only after commit. ``event_process`` runs the handlers and marks the event processed in one
+transaction, so a worker killed mid-way leaves it unprocessed (the sweep sends it again) and
+a redelivered task finds it processed and does nothing. This module imports no domain app.
 """
 
 from __future__ import annotations
@@ -15,37 +16,40 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from partners.models import Partner
+from prm.outbox.models import Event
+from prm.outbox.tasks import event_process as event_process_task
 from prm.tasks import enqueue_on_commit
-from prm.users.models import User
-from workflows.models import Event
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPES = {
-    "partner.enrolled": "A partner organisation was enrolled or approved.",
-    "partner.status_changed": "A partner moved to another status.",
-    "agreement.published": "A new version of the program agreement was published.",
-    "certification.expiring": "A certification of a partner's person expires soon "
-    "(60, 30 and 7 days before, as the reminder workflows say).",
-    "partner.contacted": "The vendor's team recorded a contact with a partner.",
-    "partner.user_joined": "Someone accepted an invitation and joined a partner's team.",
-    "application.submitted": "A prospect applied to the program through the public form.",
-}
+EVENT_TYPES: dict[str, str] = {}  # type -> what happened, in the users' words
 Handler = Callable[[Event], None]
 HANDLERS: dict[str, list[Handler]] = {}
+ANY_HANDLERS: list[Handler] = []
 # Events older than this and unprocessed are re-sent.
 SWEEP_AFTER = timedelta(seconds=settings.WORKFLOW_OUTBOX_RESEND_SECONDS)
 MAX_ATTEMPTS = 10
 
 
-def on_event(event_type: str) -> Callable[[Handler], Handler]:
-    """Register a handler; handlers must be idempotent (they may run again after a crash)."""
+def events_declare(types: dict[str, str]) -> None:
+    """Declare event types with their descriptions (each app, for the events it emits)."""
+    for event_type, description in types.items():
+        if EVENT_TYPES.get(event_type, description) != description:
+            raise ValueError(f"Event type {event_type!r} is declared twice.")
+        EVENT_TYPES[event_type] = description
+
+
+def _known(event_type: str) -> None:
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {event_type!r}")
+
+
+def on_event(event_type: str) -> Callable[[Handler], Handler]:
+    """Register a handler; handlers must be idempotent (they may run again after a crash)."""
+    _known(event_type)
 
     def register(handler: Handler) -> Handler:
         HANDLERS.setdefault(event_type, []).append(handler)
@@ -54,29 +58,44 @@ def on_event(event_type: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def on_any_event(handler: Handler) -> Handler:
+    """Register a handler of every event (the workflow engine's run starter)."""
+    if handler not in ANY_HANDLERS:
+        ANY_HANDLERS.append(handler)
+    return handler
+
+
 def event_emit(
     *,
     event_type: str,
     obj: models.Model,
-    actor: User | None = None,
+    actor: Any = None,
     payload: dict[str, Any] | None = None,
-) -> Event:
+    partner_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> Event | None:
     """Record an event about ``obj`` in the current transaction and process it after
-    commit. Called by domain services (partners.services, and later deals and claims)."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"Unknown event type {event_type!r}")
-    event = Event.objects.create(
+    commit. ``partner_id``: the partner it concerns; ``dedupe_key``: emit this fact once
+    (returns None when an event of the type with the key exists)."""
+    _known(event_type)
+    event = Event(
         type=event_type,
         object_type=obj._meta.model_name or "",
         object_id=str(obj.pk),
-        # The partner the event concerns, for "has not happened" conditions.
-        partner_id=obj.pk if isinstance(obj, Partner) else getattr(obj, "partner_id", None),
+        partner_id=partner_id,
         payload=payload or {},
         actor=actor if actor is not None and actor.pk else None,
+        dedupe_key=dedupe_key,
     )
-    from workflows.tasks import process_event
-
-    enqueue_on_commit(process_event, str(event.pk))
+    if dedupe_key is None:
+        event.save()
+    else:
+        try:
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:
+            return None  # emitted before (the constraint decides, not a look-up)
+    enqueue_on_commit(event_process_task, str(event.pk))
     return event
 
 
@@ -92,7 +111,7 @@ def event_process(*, event_id: str) -> bool:
             )
             if event is None:
                 return False
-            for handler in HANDLERS.get(event.type, []):
+            for handler in [*HANDLERS.get(event.type, []), *ANY_HANDLERS]:
                 handler(event)
             event.processed_at = timezone.now()
             event.attempts += 1
@@ -109,8 +128,6 @@ def event_process(*, event_id: str) -> bool:
 
 def events_redispatch() -> int:
     """Send again every event left unprocessed for a while (the beat sweep, per tenant)."""
-    from workflows.tasks import process_event
-
     stale = Event.objects.filter(
         processed_at__isnull=True,
         created_at__lt=timezone.now() - SWEEP_AFTER,
@@ -118,7 +135,7 @@ def events_redispatch() -> int:
     ).values_list("pk", flat=True)[:1000]
     count = 0
     for event_id in stale:
-        process_event.delay(str(event_id))
+        event_process_task.delay(str(event_id))
         count += 1
     if count:
         logger.info("Re-dispatched %d unprocessed events", count)

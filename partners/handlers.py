@@ -1,5 +1,5 @@
-"""Built-in reactions to events: the program's standard notifications. The rule-based
-workflow engine (definitions, conditions, actions) runs beside these."""
+"""The program's standard notifications, as reactions to the partners app's events. The
+rule-based workflows (editable by vendor admins) run beside these."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from partners.models import Partner
 from partners.scope import partner_admins
+from prm.outbox.events import on_event
+from prm.outbox.models import Event
 from prm.users.models import PARTNER_ROLES, User
-from workflows.events import on_event
-from workflows.models import Event
 from workflows.notifications import notify
 
 
@@ -17,7 +17,6 @@ def _partner(event: Event) -> Partner | None:
     return Partner.objects.select_related("channel_manager").filter(pk=event.object_id).first()
 
 
-@on_event("agreement.published")
 def agreement_published(event: Event) -> None:
     notify(
         users=User.objects.filter(role__in=PARTNER_ROLES, is_active=True),
@@ -28,7 +27,6 @@ def agreement_published(event: Event) -> None:
     )
 
 
-@on_event("partner.status_changed")
 def partner_status_changed(event: Event) -> None:
     partner = _partner(event)
     if partner is None:
@@ -45,7 +43,6 @@ def partner_status_changed(event: Event) -> None:
     )
 
 
-@on_event("partner.enrolled")
 def partner_enrolled(event: Event) -> None:
     partner = _partner(event)
     if partner is None or partner.channel_manager is None:
@@ -56,3 +53,10 @@ def partner_enrolled(event: Event) -> None:
         url=reverse("partner-detail", args=[partner.pk]),
         event=event,
     )
+
+
+def register() -> None:
+    """Called from ``PartnersConfig.ready``, after the subjects declared the events."""
+    on_event("agreement.published")(agreement_published)
+    on_event("partner.status_changed")(partner_status_changed)
+    on_event("partner.enrolled")(partner_enrolled)
