@@ -1,20 +1,7 @@
-from django.urls import URLPattern, URLResolver, include, path
-from rest_framework.routers import SimpleRouter
+from django.urls import URLPattern, URLResolver, path
 
-from partners import api, views
-
-router = SimpleRouter()
-router.register("org-units", api.OrgUnitViewSet, basename="api-org-unit")
-router.register("partners", api.PartnerViewSet, basename="api-partner")
-router.register("users", api.UserViewSet, basename="api-user")
-router.register("agreements", api.AgreementViewSet, basename="api-agreement")
-
-api_urls: list[URLPattern | URLResolver] = [
-    path("me/", api.MeApi.as_view(), name="api-me"),
-    path("partners/search/", api.PartnerSearchApi.as_view(), name="partner-search"),
-    path("audit/", api.AuditApi.as_view(), name="audit"),
-    path("", include(router.urls)),
-]
+from partners import views
+from partners.api import api_urls as api_urls  # the API's URLs live with the API
 
 portal_urls: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),

@@ -1,0 +1,294 @@
+"""API of partner organisations: list, read, enrol, update, change status, place users,
+and the profile details (locations, certifications, contacts, plans)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from partners import scope, services
+from partners.api._common import MemberIn, _ref
+from partners.models import (
+    BusinessPlan,
+    Certification,
+    Competency,
+    Industry,
+    Location,
+    OrgUnit,
+    Partner,
+    PartnerContact,
+    PartnerStatus,
+    PartnerType,
+    Tier,
+)
+from partners.selectors import partner_queryset
+from prm.users.models import Role, User
+
+
+class LocationOut(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code")
+
+    class Meta:
+        model = Location
+        fields = ["id", "label", "street", "city", "postal_code", "country", "region"]
+
+
+class PartnerOut(serializers.ModelSerializer):
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    tier = serializers.SerializerMethodField()
+    territory = serializers.SerializerMethodField()
+    channel_manager = serializers.SerializerMethodField()
+    competencies = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    industries = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    locations = LocationOut(many=True, read_only=True)
+    days_since_review = serializers.IntegerField()
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id",
+            "display_name",
+            "legal_name",
+            "parent",
+            "depth",
+            "partner_type",
+            "status",
+            "tier",
+            "territory",
+            "channel_manager",
+            "website",
+            "email_domain",
+            "description",
+            "competencies",
+            "industries",
+            "locations",
+            "profile_reviewed_at",
+            "days_since_review",
+            "updated_at",
+        ]
+
+    def get_tier(self, partner: Partner) -> dict | None:
+        return _ref(partner.tier)
+
+    def get_territory(self, partner: Partner) -> dict | None:
+        return _ref(partner.territory)
+
+    def get_channel_manager(self, partner: Partner) -> dict | None:
+        return _ref(partner.channel_manager, "email")
+
+
+class PartnerIn(serializers.Serializer):
+    display_name = serializers.CharField(max_length=120, required=False)
+    legal_name = serializers.CharField(max_length=200, required=False)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all(), required=False)
+    partner_type = serializers.ChoiceField(choices=PartnerType.choices, required=False)
+    tier = serializers.PrimaryKeyRelatedField(
+        queryset=Tier.objects.all(), allow_null=True, required=False
+    )
+    territory = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.all(), allow_null=True, required=False
+    )
+    channel_manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.CHANNEL_MANAGER), allow_null=True, required=False
+    )
+    website = serializers.URLField(allow_blank=True, required=False)
+    email_domain = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    competencies = serializers.SlugRelatedField(
+        slug_field="name", queryset=Competency.objects.all(), many=True, required=False
+    )
+    industries = serializers.SlugRelatedField(
+        slug_field="name", queryset=Industry.objects.all(), many=True, required=False
+    )
+
+
+class StatusIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PartnerStatus.choices)
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class LocationIn(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["label", "street", "city", "postal_code", "country", "region", "is_headquarters"]
+
+
+class CertificationIO(serializers.ModelSerializer):
+    competency = serializers.SlugRelatedField(
+        slug_field="name", queryset=Competency.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Certification
+        fields = ["id", "holder_name", "name", "competency", "issued_on", "expires_on"]
+        read_only_fields = ["id"]
+
+
+class PlanIO(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessPlan
+        fields = ["year", "revenue_target", "deals_target", "certified_people_target"]
+
+
+class ContactIO(serializers.ModelSerializer):
+    user = serializers.EmailField(source="user.email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = PartnerContact
+        fields = ["id", "kind", "happened_on", "note", "user", "created_at"]
+        read_only_fields = ["id", "user", "created_at"]
+
+
+class PartnerDetailsMixin(viewsets.GenericViewSet):
+    """Locations, certifications and business plans of a partner: read by whoever sees the
+    partner, written by its editors (partners.services)."""
+
+    def _details(self, request, serializer, rows, add):
+        if request.method == "GET":
+            return Response(serializer(rows, many=True).data)
+        data = serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = add(actor=request.user, partner=self.get_object(), fields=data.validated_data)
+        return Response(serializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LocationIn, responses={200: LocationOut(many=True), 201: LocationOut})
+    @action(detail=True, methods=["get", "post"])
+    def locations(self, request, pk=None):
+        partner = self.get_object()
+        if request.method == "GET":
+            return Response(LocationOut(partner.locations.all(), many=True).data)
+        data = LocationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.location_add(actor=request.user, partner=partner, fields=data.validated_data)
+        return Response(LocationOut(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"locations/(?P<location_id>\d+)")
+    def remove_location(self, request, pk=None, location_id=None):
+        location = get_object_or_404(self.get_object().locations, pk=location_id)
+        services.location_remove(actor=request.user, location=location)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=CertificationIO, responses={200: CertificationIO(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def certifications(self, request, pk=None):
+        rows = self.get_object().certifications.select_related("competency").order_by("expires_on")
+        return self._details(request, CertificationIO, rows, services.certification_add)
+
+    @extend_schema(request=ContactIO, responses={200: ContactIO(many=True), 201: ContactIO})
+    @action(detail=True, methods=["get", "post"])
+    def contacts(self, request, pk=None):
+        """The vendor team's contacts with the partner (calls, meetings, e-mails, visits);
+        not part of what partner users see."""
+        partner = self.get_object()
+        rows = scope.contacts_visible_to(request.user).filter(partner=partner)
+        rows = rows.select_related("user")
+        return self._details(request, ContactIO, rows, services.partner_contact_log)
+
+    @extend_schema(request=PlanIO, responses={200: PlanIO(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def plans(self, request, pk=None):
+        rows = self.get_object().plans.order_by("-year")
+        return self._details(request, PlanIO, rows, services.business_plan_set)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", OpenApiTypes.STR, enum=PartnerStatus.values),
+        OpenApiParameter("tier", OpenApiTypes.STR, description="tier name"),
+        OpenApiParameter("q", OpenApiTypes.STR, description="name contains"),
+    ]
+)
+class PartnerViewSet(
+    PartnerDetailsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Partner organisations in the caller's scope. ``parent`` makes a subsidiary or
+    branch. Status changes go through ``status/``."""
+
+    serializer_class = PartnerOut
+
+    def get_queryset(self):
+        partners = partner_queryset(self.request.user)
+        params = self.request.query_params
+        if value := params.get("status"):
+            partners = partners.filter(status=value)
+        if value := params.get("tier"):
+            partners = partners.filter(tier__name__iexact=value)
+        if value := params.get("q"):
+            partners = partners.filter(
+                Q(display_name__icontains=value) | Q(legal_name__icontains=value)
+            )
+        return partners
+
+    def _out(self, partner: Partner, code=status.HTTP_200_OK) -> Response:
+        return Response(
+            PartnerOut(partner_queryset(self.request.user).get(pk=partner.pk)).data, status=code
+        )
+
+    @extend_schema(
+        request=PartnerIn,
+        responses={201: PartnerOut},
+        examples=[
+            OpenApiExample(
+                "Enrol a reseller",
+                value={"display_name": "Fabrikam", "partner_type": "reseller", "territory": 3},
+                request_only=True,
+            )
+        ],
+    )
+    def create(self, request):
+        data = PartnerIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        parent = fields.pop("parent", None)
+        if parent is not None:
+            parent = scope.get_partner_for(request.user, parent.pk)
+        # A subsidiary inherits its type (and territory, manager, tier) from its parent.
+        required = {"display_name"} if parent else {"display_name", "partner_type"}
+        if missing := required - set(fields):
+            raise ValidationError({name: ["This field is required."] for name in missing})
+        partner = services.partner_create(actor=request.user, parent=parent, fields=fields)
+        return self._out(partner, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PartnerIn, responses={200: PartnerOut})
+    def partial_update(self, request, pk=None):
+        partner = self.get_object()
+        data = PartnerIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "parent" in fields:
+            raise ValidationError({"parent": ["A partner unit cannot be moved here."]})
+        partner = services.partner_update(actor=request.user, partner=partner, fields=fields)
+        return self._out(partner)
+
+    @extend_schema(request=StatusIn, responses={200: PartnerOut})
+    @action(detail=True, methods=["post"], url_path="status")
+    def transition(self, request, pk=None):
+        """Change the status: applied → onboarding → active ⇄ suspended → terminated."""
+        data = StatusIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        partner = services.partner_transition(
+            actor=request.user, partner=self.get_object(), **data.validated_data
+        )
+        return self._out(partner)
+
+    @extend_schema(request=MemberIn, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        """Place a partner-side user in this partner unit."""
+        data = MemberIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = scope.get_user_for(request.user, data.validated_data["user"].pk)
+        services.partner_membership_set(
+            actor=request.user,
+            partner=self.get_object(),
+            user=user,
+            role=data.validated_data["role"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,78 @@
+"""Services of the partner program agreement: publish a new version, accept the current
+one, and the guard that deals and claims call before they accept input."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from partners.models import Agreement, AgreementAcceptance, PartnerMembership
+from partners.selectors import agreement_current, has_accepted_current_terms
+from prm.audit import audit_note
+from prm.errors import Conflict
+from prm.locking import advisory_lock
+from prm.outbox.events import event_emit
+from prm.users.models import PARTNER_ROLES, Role, User
+
+
+@transaction.atomic
+def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
+    """Publish a new version of the terms; every partner user must accept it again."""
+    if actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins publish agreements.")
+    errors = {}
+    if not title.strip():
+        errors["title"] = ["The agreement needs a title."]
+    if not body.strip():
+        errors["body"] = ["The agreement needs its text."]
+    if errors:
+        raise ValidationError(errors)
+    advisory_lock("agreement:publish")  # one publisher at a time: versions stay gapless
+    version = (Agreement.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    agreement = Agreement(
+        version=version,
+        title=title.strip(),
+        body=body,
+        published_at=timezone.now(),
+        created_by=actor,
+    )
+    audit_note(agreement, actor, f"version {version} published")
+    agreement.save()
+    event_emit(
+        event_type="agreement.published", obj=agreement, actor=actor, payload={"version": version}
+    )
+    return agreement
+
+
+def require_current_terms(user: User) -> None:
+    if user.role in PARTNER_ROLES and not has_accepted_current_terms(user):
+        raise Conflict(
+            "Accept the current partner program agreement first.", code="terms_not_accepted"
+        )
+
+
+@transaction.atomic
+def agreement_accept(
+    *, actor: User, agreement: Agreement, ip_address: str | None, user_agent: str = ""
+) -> AgreementAcceptance:
+    """Record the acceptance of the current version by a partner user (idempotent)."""
+    if actor.role not in PARTNER_ROLES:
+        raise PermissionDenied("Only partner users accept the partner agreement.")
+    membership = PartnerMembership.objects.filter(user=actor).first()
+    if membership is None:
+        raise PermissionDenied("Your account is not attached to a partner.")
+    current = agreement_current()
+    if current is None or current.pk != agreement.pk:
+        raise Conflict("Only the current version can be accepted.", code="not_current")
+    acceptance, _ = AgreementAcceptance.objects.get_or_create(
+        agreement=agreement,
+        user=actor,
+        defaults={
+            "partner_id": membership.partner_id,
+            "ip_address": ip_address,
+            "user_agent": user_agent[:300],
+        },
+    )
+    return acceptance

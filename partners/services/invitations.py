@@ -1,0 +1,110 @@
+"""Services of invitations: invite someone to the portal (the e-mail carries a single-use,
+expiring token) and accept the invitation, which creates the user."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import (
+    Invitation,
+    MembershipRole,
+    OrgUnit,
+    OrgUnitMembership,
+    Partner,
+    PartnerMembership,
+)
+from partners.scope import partners_editable_by
+from partners.selectors import _token_hash, invitation_for_token
+from partners.services._common import _require
+from prm.outbox.events import event_emit
+from prm.tasks import enqueue_on_commit
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
+from prm.users.services import user_create
+
+INVITATION_DAYS = 7
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    email: str,
+    role: str,
+    partner: Partner | None = None,
+    org_unit: OrgUnit | None = None,
+    membership_role: str = MembershipRole.MEMBER,
+) -> tuple[Invitation, str]:
+    """Invite someone to the portal. Vendor admins invite anyone; partner admins invite
+    partner-side users into their own subtree. Returns the invitation and its token (only
+    the e-mail carries it; the database keeps a hash)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+    if role in PARTNER_ROLES:
+        if partner is None:
+            raise ValidationError({"partner": ["Partner-side users need a partner."]})
+        if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}:
+            raise PermissionDenied("You cannot invite users.")
+        _require(partners_editable_by(actor), partner, "You cannot invite users to this partner.")
+    elif actor.role != Role.VENDOR_ADMIN:
+        raise PermissionDenied("Only vendor admins invite vendor-side users.")
+    if membership_role not in MembershipRole.values:
+        raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": ["A user with this e-mail already exists."]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        role=role,
+        partner=partner if role in PARTNER_ROLES else None,
+        org_unit=org_unit if role in VENDOR_ROLES else None,
+        membership_role=membership_role,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        invited_by=actor,
+    )
+    invitation.full_clean(exclude=["token_hash"])
+    invitation.save()
+    from partners.tasks import send_invitation_email
+
+    enqueue_on_commit(send_invitation_email, invitation.pk, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+    """Create the invited user with the chosen password, once."""
+    invitation = invitation_for_token(token)
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+    if not claimed:  # a concurrent acceptance won
+        raise ValidationError("This invitation has already been used. Sign in instead.")
+    user = user_create(
+        email=invitation.email,
+        role=invitation.role,
+        password=password,
+        full_name=full_name.strip(),
+        send_welcome=False,
+    )
+    if invitation.partner_id:
+        membership = PartnerMembership.objects.create(
+            partner_id=invitation.partner_id, user=user, role=invitation.membership_role
+        )
+        event_emit(
+            event_type="partner.user_joined",
+            obj=membership.partner,
+            actor=user,
+            payload={"user": user.email, "role": user.role},
+            partner_id=membership.partner_id,
+        )
+    elif invitation.org_unit_id:
+        OrgUnitMembership.objects.create(
+            unit_id=invitation.org_unit_id, user=user, role=invitation.membership_role
+        )
+    return user

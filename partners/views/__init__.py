@@ -1,0 +1,51 @@
+"""Portal pages of the partners app. Reads go through partners.scope and partners.selectors
+(out of scope: 404), writes through partners.services (their errors become form errors).
+
+One module per page family; this package re-exports the views, so partners/urls.py and
+others keep naming them ``views.<name>``."""
+
+from partners.selectors import STALE_DAYS
+from partners.views._common import VENDOR_DECIDERS, message_form_errors, roles
+from partners.views.applications import application_detail, application_list, apply
+from partners.views.csv import CSV_COLUMNS, export_csv, import_csv
+from partners.views.home import home
+from partners.views.organisation import organisation, unit_action
+from partners.views.partners import (
+    DETAIL_SERVICES,
+    partner_add_detail,
+    partner_branch,
+    partner_detail,
+    partner_edit,
+    partner_list,
+    partner_search_page,
+    partner_status,
+)
+from partners.views.people import agreement, invitation_accept, user_active, user_list
+
+__all__ = [
+    "CSV_COLUMNS",
+    "DETAIL_SERVICES",
+    "STALE_DAYS",
+    "VENDOR_DECIDERS",
+    "agreement",
+    "application_detail",
+    "application_list",
+    "apply",
+    "export_csv",
+    "home",
+    "import_csv",
+    "invitation_accept",
+    "message_form_errors",
+    "organisation",
+    "partner_add_detail",
+    "partner_branch",
+    "partner_detail",
+    "partner_edit",
+    "partner_list",
+    "partner_search_page",
+    "partner_status",
+    "roles",
+    "unit_action",
+    "user_active",
+    "user_list",
+]

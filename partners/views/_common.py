@@ -1,0 +1,37 @@
+"""Helpers shared by the partners pages: pages for some roles only, a small form's errors
+as one message, and the vendor roles that decide (defined in partners.selectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest
+
+from partners.selectors import VENDOR_DECIDERS
+
+__all__ = ["VENDOR_DECIDERS", "message_form_errors", "roles"]
+
+
+def message_form_errors(request: HttpRequest, form) -> None:
+    """A small form posted from a bigger page: its errors go to the page as one message."""
+    problems = (f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+    messages.error(request, "; ".join(problems))
+
+
+def roles(*allowed: str) -> Callable:
+    """Pages for some roles only; for everyone else they do not exist (404)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.role not in allowed:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

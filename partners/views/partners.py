@@ -1,0 +1,195 @@
+"""Portal pages of partner organisations: the list, a partner's page, editing and enrolling,
+adding profile details and branches, status changes, and the partner search."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from partners import forms, scope, services
+from partners.api.audit import audit_trail
+from partners.models import PARTNER_TRANSITIONS, Competency, PartnerStatus, Tier
+from partners.selectors import partner_search
+from partners.views._common import VENDOR_DECIDERS, message_form_errors, roles
+from prm.errors import Conflict
+from prm.portal.views import PortalRequest, message_service_error
+from prm.users.models import VENDOR_ROLES, Role
+
+
+@login_required
+def partner_list(request: PortalRequest) -> HttpResponse:
+    partners = scope.partners_visible_to(request.user).order_by("path")
+    q, status, tier = (request.GET.get(k, "") for k in ("q", "status", "tier"))
+    if q:
+        partners = partners.filter(Q(display_name__icontains=q) | Q(legal_name__icontains=q))
+    if status:
+        partners = partners.filter(status=status)
+    if tier:
+        partners = partners.filter(tier__name=tier)
+    context = {
+        "partners": partners[:500],
+        "total": partners.count(),
+        "q": q,
+        "status": status,
+        "tier": tier,
+        "statuses": PartnerStatus.choices,
+        "tiers": Tier.objects.all(),
+        "can_enrol": request.user.role in VENDOR_DECIDERS,
+        "can_import": request.user.role == Role.VENDOR_ADMIN,
+    }
+    template = "partners/list.html#rows" if request.htmx else "partners/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
+    partner = scope.get_partner_for(request.user, partner_id)
+    editable = scope.partners_editable_by(request.user).filter(pk=partner.pk).exists()
+    vendor_side = request.user.role in VENDOR_ROLES
+    today = timezone.now().date()
+    certifications = partner.certifications.select_related("competency").order_by("expires_on")
+    context = {
+        "partner": partner,
+        "editable": editable,
+        "children": scope.partners_visible_to(request.user).filter(
+            path__startswith=partner.path, depth=partner.depth + 1
+        ),
+        "locations": partner.locations.all(),
+        "certifications": certifications,
+        "soon": today + timedelta(days=60),
+        "today": today,
+        "plans": partner.plans.order_by("-year"),
+        "users": scope.users_visible_to(request.user).filter(partner_membership__partner=partner),
+        "transitions": [
+            (s, PartnerStatus(s).label) for s in sorted(PARTNER_TRANSITIONS[partner.status])
+        ]
+        if request.user.role in VENDOR_DECIDERS and editable
+        else [],
+        "audit": audit_trail(partner)[:20],
+        "detail_forms": {
+            name: form()
+            for name, form in forms.DETAIL_FORMS.items()
+            if (name == "contact" and vendor_side) or (name != "contact" and editable)
+        },
+        "contacts": scope.contacts_visible_to(request.user)
+        .filter(partner=partner)
+        .select_related("user")[:10]
+        if vendor_side
+        else None,
+    }
+    return render(request, "partners/detail.html", context)
+
+
+@login_required
+def partner_edit(request: PortalRequest, partner_id: int | None = None) -> HttpResponse:
+    """Edit a profile, or (no id) enrol a new partner."""
+    user = request.user
+    partner = scope.get_partner_for(user, partner_id) if partner_id else None
+    if partner is None and user.role not in VENDOR_DECIDERS:
+        raise Http404
+    if partner and not scope.partners_editable_by(user).filter(pk=partner.pk).exists():
+        raise Http404
+    vendor_side = user.role in VENDOR_ROLES
+    initial = forms.PartnerForm.initial_for(partner) if partner else {}
+    form = forms.PartnerForm(
+        request.POST if request.method == "POST" else None, initial=initial, vendor_side=vendor_side
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
+        try:
+            if partner:
+                partner = services.partner_update(actor=user, partner=partner, fields=fields)
+            else:
+                partner = services.partner_create(actor=user, fields=fields)
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, ValidationError):
+                form.add_service_errors(exc)
+            else:
+                form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{partner} saved.")
+            return redirect("partner-detail", partner.pk)
+    return render(request, "partners/edit.html", {"form": form, "partner": partner})
+
+
+DETAIL_SERVICES = {
+    "location": services.location_add,
+    "certification": services.certification_add,
+    "plan": services.business_plan_set,
+    "contact": services.partner_contact_log,
+}
+
+
+@require_POST
+@login_required
+def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> HttpResponse:
+    """Add a location or certification, or set a year's plan, from the partner page."""
+    partner = scope.get_partner_for(request.user, partner_id)
+    if what not in DETAIL_SERVICES:
+        raise Http404
+    form = forms.DETAIL_FORMS[what](request.POST)
+    if form.is_valid():
+        try:
+            DETAIL_SERVICES[what](actor=request.user, partner=partner, fields=form.cleaned_data)
+            messages.success(request, f"{what.capitalize()} saved.")
+        except (ValidationError, PermissionDenied) as exc:
+            message_service_error(request, exc)
+    else:
+        message_form_errors(request, form)
+    return redirect("partner-detail", partner.pk)
+
+
+@require_POST
+@login_required
+def partner_branch(request: PortalRequest, partner_id: int) -> HttpResponse:
+    """Add a subsidiary or branch under a partner unit (vendor staff or its partner admin)."""
+    parent = scope.get_partner_for(request.user, partner_id)
+    try:
+        branch = services.partner_create(
+            actor=request.user,
+            parent=parent,
+            fields={"display_name": request.POST.get("display_name", "").strip()},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        message_service_error(request, exc)
+        return redirect("partner-detail", parent.pk)
+    messages.success(request, f"{branch} added under {parent}.")
+    return redirect("partner-detail", branch.pk)
+
+
+@require_POST
+@roles(*VENDOR_DECIDERS)
+def partner_status(request: PortalRequest, partner_id: int) -> HttpResponse:
+    partner = scope.get_partner_for(request.user, partner_id)
+    try:
+        services.partner_transition(
+            actor=request.user,
+            partner=partner,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, "Status changed.")
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        message_service_error(request, exc)
+    return redirect("partner-detail", partner.pk)
+
+
+@roles(*VENDOR_ROLES)
+def partner_search_page(request: PortalRequest) -> HttpResponse:
+    params = {k: request.GET.get(k, "").strip() for k in ("skill", "country", "tier")}
+    results = partner_search(request.user, **params)[:50] if any(params.values()) else None
+    context = {
+        **params,
+        "results": results,
+        "skills": list(Competency.objects.values_list("name", flat=True)),
+        "tiers": Tier.objects.all(),
+    }
+    return render(request, "partners/search.html", context)

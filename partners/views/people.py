@@ -1,0 +1,130 @@
+"""Portal pages of people and terms: accepting an invitation, the program agreement, the
+user list with invitations, and (de)activating users."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from partners import forms, scope, selectors, services
+from partners.views._common import roles
+from prm.errors import Conflict
+from prm.portal.views import PortalRequest, message_service_error
+from prm.users.models import PARTNER_ROLES, Role
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = selectors.invitation_for_token(token)
+    except ValidationError as exc:
+        return render(request, "partners/invitation_invalid.html", {"reason": exc.messages[0]})
+    form = forms.InvitationAcceptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect("home")
+    return render(request, "partners/invitation.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def agreement(request: PortalRequest) -> HttpResponse:
+    current = selectors.agreement_current()
+    if request.method == "POST" and current is not None:
+        try:
+            services.agreement_accept(
+                actor=request.user,
+                agreement=current,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            messages.success(request, f"You accepted {current}.")
+            return redirect("home")
+        except (PermissionDenied, Conflict) as exc:
+            message_service_error(request, exc)
+    accepted = current is not None and current.acceptances.filter(user=request.user).exists()
+    return render(
+        request,
+        "partners/agreement.html",
+        {
+            "agreement": current,
+            "accepted": accepted,
+            "can_accept": request.user.role in PARTNER_ROLES,
+        },
+    )
+
+
+@roles(Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN)
+def user_list(request: PortalRequest) -> HttpResponse:
+    actor = request.user
+    partners = scope.partners_editable_by(actor).order_by("path")
+    form = forms.InviteForm(
+        request.POST if request.method == "POST" else None, actor=actor, partners=partners
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.invitation_create(
+                actor=actor,
+                email=data["email"],
+                role=data["role"],
+                partner=data.get("partner"),
+                org_unit=data.get("org_unit"),
+                membership_role=data["membership_role"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {data['email']}.")
+            return redirect("users")
+    users = (
+        scope.users_visible_to(actor)
+        .select_related("partner_membership__partner")
+        .order_by("role", "email")
+    )
+    q = request.GET.get("q", "")
+    if q:
+        users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
+    return render(
+        request,
+        "partners/users.html",
+        {
+            "users": users[:500],
+            "total": users.count(),
+            "form": form,
+            "q": q,
+            "can_import": actor.role == Role.VENDOR_ADMIN,
+            "manageable": set(scope.users_editable_by(actor).values_list("pk", flat=True))
+            - {actor.pk},
+        },
+    )
+
+
+@require_POST
+@roles(Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
+def user_active(request: PortalRequest, user_id: int) -> HttpResponse:
+    """Deactivate or reactivate a user the caller manages."""
+    target = scope.get_user_for(request.user, user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_update(actor=request.user, user=target, fields={"is_active": active})
+        messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
+    except (ValidationError, PermissionDenied) as exc:
+        message_service_error(request, exc)
+    return redirect("users")
