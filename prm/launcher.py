@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="Skip the demo data.")
     args = parser.parse_args(argv)
 
-    data_dir = Path(os.environ.get("PRM_DATA_DIR", BASE_DIR / ".data")).resolve()
+    data_dir = embedded.resolve_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     state_file = embedded.prepare_runtime_dir(data_dir) / "children.json"
     reap_leftovers(state_file)
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, PRM_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
     env.setdefault("DEBUG", "1")
     env.setdefault("PORTAL_URL_PORT", f":{args.port}")
-    servers: list[tuple[str, object]] = []
+    servers: list[tuple[str, Any]] = []
     children: list[tuple[str, subprocess.Popen]] = []
     stopping = False
 
@@ -108,18 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             say(f"  {name} stopped")
         state_file.unlink(missing_ok=True)
         for name, server in reversed(servers):
-            (embedded.stop_redis if name == "redis" else embedded.stop_postgres)(server)
+            embedded.stop(name, server)
             say(f"  {name} stopped")
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *a: sys.exit(0))
     try:
-        if not env.get("DATABASE_URL"):
-            server, env["DATABASE_URL"] = embedded.start_postgres(data_dir)
-            servers.append(("postgres", server))
-        if not env.get("REDIS_URL"):
-            client, env["REDIS_URL"] = embedded.start_redis(data_dir)
-            servers.append(("redis", client))
+        servers.extend(embedded.start_missing(data_dir, env))
 
         def manage(*cmd: str) -> None:
             subprocess.run([PYTHON, "manage.py", *cmd], cwd=BASE_DIR, env=env, check=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from prm import embedded
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
@@ -33,20 +35,11 @@ PUBLIC_DOMAIN = env.str("PRM_PUBLIC_DOMAIN", default="localhost")
 PORTAL_URL_SCHEME = env.str("PORTAL_URL_SCHEME", default="http" if DEBUG else "https")
 PORTAL_URL_PORT = env.str("PORTAL_URL_PORT", default="")  # e.g. ":8000" in development
 
-# --- services: embedded unless configured (the launcher exports both for its children) ---
-_embedded: list[object] = []  # keeps server handles alive for the life of the process
-DATABASE_URL = env.str("DATABASE_URL", default="")
-if not DATABASE_URL:
-    from prm import embedded
-
-    _pg, DATABASE_URL = embedded.start_postgres(DATA_DIR)
-    _embedded.append(_pg)
-REDIS_URL = env.str("REDIS_URL", default="")
-if not REDIS_URL:
-    from prm import embedded
-
-    _redis, REDIS_URL = embedded.start_redis(DATA_DIR)
-    _embedded.append(_redis)
+# --- services: configured, or else where the embedded servers of the data dir listen ---
+# Reading them starts nothing: the launcher (make run), manage.py and the test set-up
+# start the embedded servers when these are unset and export both URLs to their children.
+DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.postgres_url(DATA_DIR)
+REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url(DATA_DIR)
 
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"].update(

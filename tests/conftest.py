@@ -8,8 +8,10 @@ rolled back; ``acme`` / ``globex`` activate a tenant for the test's own ORM call
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -75,6 +77,26 @@ def acme(db):
 @pytest.fixture
 def globex(db):
     return _activate("globex")
+
+
+def database_url() -> str:
+    """The test database, for subprocesses (the embedded server's socket is an option)."""
+    db = connection.settings_dict
+    host = db["HOST"] or db["OPTIONS"].get("host", "")
+    auth = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
+    return f"postgres://{auth}@/{db['NAME']}?host={host}&port={db['PORT'] or 5432}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment of a worker or server subprocess: this process's, on the test
+    settings, the test database and the test Redis; ``extra`` may replace any of them."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings_test",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        **extra,
+    }
 
 
 def login_client(host: str, email: str) -> Client:

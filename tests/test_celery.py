@@ -3,7 +3,6 @@ reading the committed test database."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -19,31 +18,16 @@ from prm.tenancy.models import Vendor
 from prm.tenancy.services import vendor_provision
 from prm.tenancy.tasks import ping
 from prm.users.models import User
+from tests.conftest import subprocess_env
 
 pytestmark = pytest.mark.worker
 
 
-def database_url() -> str:
-    """The test database, for subprocesses (the embedded server's socket is an option)."""
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    auth = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
-    return f"postgres://{auth}@/{db['NAME']}?host={host}&port={db['PORT'] or 5432}"
-
-
 def start_worker(extra_env: dict[str, str], *args: str) -> subprocess.Popen:
     """A real worker process on the test database and the test Redis."""
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="prm.settings_test",
-        DATABASE_URL=database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        CELERY_TASK_ALWAYS_EAGER="0",
-        **extra_env,
-    )
     cmd = [sys.executable, "-m", "celery", "-A", "prm", "worker", "-l", "warning"]
     cmd += ["--without-mingle", "--without-gossip", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE]
-    return subprocess.Popen([*cmd, *args], env=env, cwd=settings.BASE_DIR)
+    return subprocess.Popen([*cmd, *args], env=celery_env(extra_env), cwd=settings.BASE_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -115,15 +99,9 @@ def test_provisioning_a_tenant_sends_the_welcome_email_after_commit(
 
 
 def celery_env(extra_env: dict[str, str]) -> dict[str, str]:
-    """``start_worker``'s environment, where ``extra_env`` may also replace ``REDIS_URL``."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "prm.settings_test",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        **extra_env,
-    }
+    """A worker's or beat's environment (tasks not eager), where ``extra_env`` may also
+    replace ``REDIS_URL``."""
+    return subprocess_env(CELERY_TASK_ALWAYS_EAGER="0", **extra_env)
 
 
 def start_celery(

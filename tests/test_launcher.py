@@ -1,7 +1,9 @@
-"""``make run``'s launcher and the embedded servers, as real processes in a fresh data dir."""
+"""``make run``'s launcher, ``manage.py`` by hand, the test set-up (``prm/testing.py``) and the
+embedded servers they start, as real processes in a fresh data dir."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,17 +16,23 @@ from pathlib import Path
 import psutil
 import pytest
 
+from prm import embedded
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.worker
 
 
 def ours(data_dir: Path) -> list[psutil.Process]:
-    """Every live process started for this data dir (by command line or environment)."""
+    """Every live process started for this data dir: by command line (postgres), environment
+    (the launcher's children) or working directory (redis-server, which overwrites its
+    environment with its process title)."""
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         try:
-            if str(data_dir) in " ".join(proc.info["cmdline"] or []) or (
-                proc.environ().get("PRM_DATA_DIR") == str(data_dir)
+            if (
+                str(data_dir) in " ".join(proc.info["cmdline"] or [])
+                or proc.environ().get("PRM_DATA_DIR") == str(data_dir)
+                or Path(proc.cwd()).is_relative_to(data_dir)
             ):
                 found.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
@@ -132,3 +140,90 @@ def test_launcher_stops_everything_on_sigterm_also_after_a_killed_run(tmp_path):
     assert second.returncode == 0
     assert "postgres stopped" in output
     assert wait_until_gone(tmp_path) == []
+
+
+MANAGE_PROBE = """
+from django.core.cache import cache
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT current_database()")
+    print(cursor.fetchone()[0])
+cache.set("probe", 42)
+print(cache.get("probe"))
+"""
+
+
+def test_manage_py_by_hand_starts_the_embedded_servers_and_they_stop_with_it(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", MANAGE_PROBE],
+        cwd=BASE_DIR,
+        env=dict(clean_env(tmp_path), DEBUG="1"),  # prm.settings, no DATABASE_URL / REDIS_URL
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split()[-2:] == ["prm", "42"], result.stderr
+    assert (tmp_path / "pg" / "PG_VERSION").exists()
+    assert wait_until_gone(tmp_path) == []
+
+
+PLUGIN_PROBE = """
+import json, os
+from pathlib import Path
+
+import redis
+from django.conf import settings
+
+
+def test_probe(worker_id):
+    client = redis.Redis(unix_socket_path=settings.REDIS_URL.removeprefix("redis+socket://"))
+    seen = {
+        "pid": os.getpid(),
+        "settings_module": settings.SETTINGS_MODULE,
+        "env": [os.environ["DATABASE_URL"], os.environ["REDIS_URL"]],
+        "settings": [settings.DATABASE_URL, settings.REDIS_URL],
+        "ping": client.ping(),
+    }
+    client.close()
+    Path(os.environ["PROBE_OUT"], worker_id + ".json").write_text(json.dumps(seen))
+"""
+
+
+def test_the_test_set_up_starts_what_is_not_configured_once_for_all_xdist_workers(tmp_path):
+    """A run of two xdist workers with the project's plugin and test settings, with
+    DATABASE_URL configured and REDIS_URL not."""
+    suite, data, out = tmp_path / "suite", tmp_path / "data", tmp_path / "out"
+    for path in (suite, data, out):
+        path.mkdir()
+    (suite / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = prm.settings_test\n")
+    (suite / "test_probe.py").write_text(PLUGIN_PROBE)
+    env = {k: v for k, v in clean_env(data).items() if not k.startswith("PYTEST_")}
+    database_url = "postgres://u@db.invalid/x"
+    cmd = [sys.executable, "-m", "pytest", "-p", "prm.testing", "-p", "no:cacheprovider"]
+    cmd += ["-q", "-c", str(suite / "pytest.ini"), "-n", "2", "--dist", "each", str(suite)]
+    result = subprocess.run(
+        cmd,
+        cwd=BASE_DIR,
+        env={**env, "PROBE_OUT": str(out), "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = [json.loads(path.read_text()) for path in sorted(out.iterdir())]
+    assert len(seen) == 2 and seen[0]["pid"] != seen[1]["pid"]  # gw0 and gw1
+    assert all(s["ping"] for s in seen)
+    # The plugin imports prm, whose Celery module defaults DJANGO_SETTINGS_MODULE: undone.
+    assert {s["settings_module"] for s in seen} == {"prm.settings_test"}
+    # Redis's socket path is random per start: the same URL everywhere is the same server.
+    (redis_url,) = {url for s in seen for url in (s["env"][1], s["settings"][1])}
+    assert redis_url.startswith("redis+socket://")
+    assert {url for s in seen for url in (s["env"][0], s["settings"][0])} == {database_url}
+    assert not (data / "pg").exists()  # configured: no embedded PostgreSQL
+    assert wait_until_gone(data) == []
+
+
+def test_nothing_starts_when_both_urls_are_configured(tmp_path):
+    env = {"DATABASE_URL": "postgres://u@db.invalid/x", "REDIS_URL": "redis://redis.invalid/0"}
+    assert embedded.start_missing(tmp_path, env) == []
+    assert list(tmp_path.iterdir()) == []

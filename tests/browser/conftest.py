@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.test_celery import database_url
+from tests.conftest import subprocess_env
 from tests.test_launcher import free_port
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
@@ -39,11 +39,7 @@ def portal_mail(tmp_path_factory) -> Path:
 def portal(django_db_setup, portal_mail):
     """Base URL template of a running portal: ``portal.format(host="acme")``."""
     port = free_port()
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="prm.settings_test",
-        DATABASE_URL=database_url(),
-        REDIS_URL=settings.REDIS_URL,
+    env = subprocess_env(
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(portal_mail),
         PORTAL_URL_PORT=f":{port}",
