@@ -137,20 +137,20 @@ def _seed_acme(admin: User) -> None:
     rng = random.Random(42)
     tiers = _tiers()
     competencies, industries = _skills()
-    global_ = services.org_unit_create(actor=admin, name="Global")
+    global_ = services._org_unit_create(actor=admin, name="Global")
     countries = []
     for region_name, members in ACME_TREE.items():
-        region = services.org_unit_create(actor=admin, name=region_name, parent=global_)
+        region = services._org_unit_create(actor=admin, name=region_name, parent=global_)
         for country_name, code, city in members:
-            unit = services.org_unit_create(actor=admin, name=country_name, parent=region)
+            unit = services._org_unit_create(actor=admin, name=country_name, parent=region)
             countries.append((unit, code, city))
         if region_name == "EMEA":
             emea = region
 
     cam = User.objects.get(email="cam@acme.example")
-    services.org_unit_membership_set(actor=admin, unit=emea, user=cam, role=MembershipRole.MANAGER)
+    services._org_unit_membership_set(actor=admin, unit=emea, user=cam, role=MembershipRole.MANAGER)
     finance = User.objects.get(email="finance@acme.example")
-    services.org_unit_membership_set(
+    services._org_unit_membership_set(
         actor=admin, unit=global_, user=finance, role=MembershipRole.MEMBER
     )
     other_cams = []
@@ -161,7 +161,7 @@ def _seed_acme(admin: User) -> None:
             Role.CHANNEL_MANAGER,
             f"{region_name} Channel Manager",
         )
-        services.org_unit_membership_set(
+        services._org_unit_membership_set(
             actor=admin, unit=region, user=other, role=MembershipRole.MANAGER
         )
         other_cams.append(other)
@@ -175,7 +175,7 @@ def _seed_acme(admin: User) -> None:
             unit, code, city = countries[0]  # Germany: in cam@acme.example's EMEA
         tier = tiers[min(3, int(rng.random() ** 1.5 * 4))]
         manager = cam if unit.path.startswith(emea.path) else rng.choice(other_cams)
-        partner = services.partner_create(
+        partner = services._partner_create(
             actor=admin,
             fields={
                 "display_name": name,
@@ -194,7 +194,7 @@ def _seed_acme(admin: User) -> None:
             profile_reviewed_at=timezone.now() - timedelta(days=rng.randint(0, 400)),
         )
         units = [partner] + [
-            services.partner_create(actor=admin, parent=partner, fields={"display_name": sub})
+            services._partner_create(actor=admin, parent=partner, fields={"display_name": sub})
             for sub in SUBSIDIARIES.get(name, [])
         ]
         for unit_partner in units:
@@ -244,7 +244,7 @@ def _demo_partner_users(admin: User) -> None:
         "carol@contoso.example": (contoso, MembershipRole.MEMBER),
     }
     for email, (partner, unit_role) in placements.items():
-        services.partner_membership_set(
+        services._partner_membership_set(
             actor=admin, partner=partner, user=User.objects.get(email=email), role=unit_role
         )
     for partner in Partner.objects.filter(depth=1).exclude(pk__in=[northwind.pk, contoso.pk]):
@@ -256,10 +256,10 @@ def _demo_partner_users(admin: User) -> None:
             user = demo_user(
                 f"{local}@{slug}.example", role, f"{local.title()} at {partner.display_name}"
             )
-            services.partner_membership_set(
+            services._partner_membership_set(
                 actor=admin, partner=partner, user=user, role=member_role
             )
-    agreement = services.agreement_publish(
+    agreement = services._agreement_publish(
         actor=admin,
         title="Acme Partner Program Agreement",
         body=PROGRAM_TERMS,
@@ -279,15 +279,15 @@ def _demo_partner_users(admin: User) -> None:
 def _seed_small(admin: User) -> None:
     tiers = _tiers()
     competencies, industries = _skills()
-    world = services.org_unit_create(actor=admin, name="Worldwide")
-    north = services.org_unit_create(actor=admin, name="North", parent=world)
-    services.org_unit_create(actor=admin, name="South", parent=world)
+    world = services._org_unit_create(actor=admin, name="Worldwide")
+    north = services._org_unit_create(actor=admin, name="North", parent=world)
+    services._org_unit_create(actor=admin, name="South", parent=world)
     cam = User.objects.filter(role=Role.CHANNEL_MANAGER).first()
     if cam:
-        services.org_unit_membership_set(
+        services._org_unit_membership_set(
             actor=admin, unit=north, user=cam, role=MembershipRole.MANAGER
         )
-    initech = services.partner_create(
+    initech = services._partner_create(
         actor=admin,
         fields={
             "display_name": "Initech",
@@ -302,10 +302,10 @@ def _seed_small(admin: User) -> None:
     Location.objects.create(partner=initech, city="Austin", country="US", is_headquarters=True)
     dana = User.objects.filter(email="dana@initech.example").first()
     if dana:
-        services.partner_membership_set(
+        services._partner_membership_set(
             actor=admin, partner=initech, user=dana, role=MembershipRole.MEMBER
         )
-    services.agreement_publish(actor=admin, title="Globex Partner Terms", body=PROGRAM_TERMS)
+    services._agreement_publish(actor=admin, title="Globex Partner Terms", body=PROGRAM_TERMS)
 
 
 def _slug(name: str) -> str:

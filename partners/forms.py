@@ -20,6 +20,7 @@ from partners.models import (
     PartnerType,
     Tier,
 )
+from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
@@ -168,7 +169,7 @@ class InviteForm(PortalForm):
     def __init__(self, *args, actor: User, partners, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = partners  # type: ignore[attr-defined]  # a ModelChoiceField
-        if actor.role != Role.VENDOR_ADMIN:
+        if not can(actor, "people.add_vendor_side"):
             roles = [(r, Role(r).label) for r in sorted(PARTNER_ROLES)]
             self.fields["role"].choices = roles  # type: ignore[attr-defined]  # a ChoiceField
             del self.fields["org_unit"]

@@ -57,12 +57,12 @@ class PartnerResource(_ServiceResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         data = {name: getattr(instance, name) for name in PARTNER_FIELDS}
         if is_create:
-            created = services.partner_create(actor=self.actor, fields=data)
+            created = services._partner_create(actor=self.actor, fields=data)
             instance.pk = created.pk
         else:
             if "status" in row and row["status"] and row["status"] != instance.status:
                 raise ValidationError({"status": ["Status changes are not imported."]})
-            services.partner_update(actor=self.actor, partner=instance, fields=data)
+            services._partner_update(actor=self.actor, partner=instance, fields=data)
 
 
 class UserResource(_ServiceResource):
@@ -84,7 +84,7 @@ class UserResource(_ServiceResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if not is_create:
-            services.user_update(
+            services._user_update(
                 actor=self.actor,
                 user=instance,
                 fields={"full_name": instance.full_name, "role": instance.role},
@@ -95,7 +95,7 @@ class UserResource(_ServiceResource):
             partner = scope.partners_visible_to(self.actor).filter(display_name=name).first()
             if partner is None:
                 raise ValidationError({"partner": [f"No partner named {name!r} in your scope."]})
-        created = services.user_provision(
+        created = services._user_provision(
             actor=self.actor,
             email=instance.email,
             role=instance.role,

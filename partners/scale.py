@@ -25,20 +25,20 @@ def ensure_tree(admin: User) -> list[OrgUnit]:
     """Global → 5 regions → 5 countries; each region gets a channel manager
     (``cam.<region>@scale.example``). Returns the country units."""
     if not OrgUnit.objects.filter(name="Scale Global").exists():
-        root = services.org_unit_create(actor=admin, name="Scale Global")
+        root = services._org_unit_create(actor=admin, name="Scale Global")
         for region_name in REGIONS:
-            region = services.org_unit_create(actor=admin, name=region_name, parent=root)
+            region = services._org_unit_create(actor=admin, name=region_name, parent=root)
             cam = user_create(
                 email=f"cam.{region_name.lower()}@scale.example",
                 role=Role.CHANNEL_MANAGER,
                 password=PASSWORD,
                 send_welcome=False,
             )
-            services.org_unit_membership_set(
+            services._org_unit_membership_set(
                 actor=admin, unit=region, user=cam, role=MembershipRole.MANAGER
             )
             for n in range(5):
-                services.org_unit_create(actor=admin, name=f"{region_name} {n + 1}", parent=region)
+                services._org_unit_create(actor=admin, name=f"{region_name} {n + 1}", parent=region)
     for rank_row in TIERS:
         Tier.objects.get_or_create(name=rank_row[0], defaults={"rank": rank_row[1]})
     for name in COMPETENCIES:

@@ -36,7 +36,7 @@ from partners.models import (
     PartnerUserObjectPermission,
     ancestor_paths,
 )
-from prm.permissions import can
+from prm.permissions import PARTNER_SUBTREE_ROLES, can
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 SUBTREE_ROLES = {MembershipRole.MANAGER, MembershipRole.ADMINISTRATOR}
@@ -94,7 +94,7 @@ def scope_of(user: User) -> Scope:
 def _compute(user: User) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope(user_id=0, role="")
-    if user.role == Role.VENDOR_ADMIN:
+    if can(user, "tenant.see_all"):
         return Scope(user_id=user.id, role=user.role, everything=True)
     subtrees: list[str] = []
     ids: list[int] = []
@@ -113,7 +113,7 @@ def _compute(user: User) -> Scope:
     if membership is None:
         return Scope(user.id, user.role)
     role, partner_id, path = membership
-    if user.role in {Role.PARTNER_ADMIN, Role.PARTNER_MANAGER} and role in SUBTREE_ROLES:
+    if user.role in PARTNER_SUBTREE_ROLES and role in SUBTREE_ROLES:
         return Scope(user.id, user.role, partner_subtrees=(path,))
     return Scope(user.id, user.role, partner_ids=(partner_id,))
 
@@ -131,7 +131,7 @@ def partners_editable_by(user: User) -> QuerySet[Partner]:
     """Partners whose profile the user may change: vendor admins and channel managers in
     their scope, partner admins in their subtree, and holders of a ``manage_partner``
     grant. partner_users and partner_managers change nothing here."""
-    if user.role in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}:
+    if can(user, "partners.edit_profile"):
         return Partner.objects.filter(scope_of(user).partner_q(grant="manage_partner"))
     return Partner.objects.filter(granted(user.id, "manage_partner"))
 
@@ -166,9 +166,9 @@ def users_visible_to(user: User) -> QuerySet[User]:
 def users_editable_by(user: User) -> QuerySet[User]:
     """Vendor admins manage everyone; partner admins the partner-side users of their
     subtree; nobody else manages users."""
-    if user.role == Role.VENDOR_ADMIN:
+    if can(user, "people.manage_all"):
         return User.objects.all()
-    if user.role == Role.PARTNER_ADMIN:
+    if can(user, "people.manage") and user.is_partner_side:
         return users_visible_to(user).filter(role__in=PARTNER_ROLES)
     return User.objects.none()
 
@@ -191,7 +191,7 @@ def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
 
 
 def org_units_editable_by(user: User) -> QuerySet[OrgUnit]:
-    return OrgUnit.objects.all() if user.role == Role.VENDOR_ADMIN else OrgUnit.objects.none()
+    return OrgUnit.objects.all() if can(user, "org.configure") else OrgUnit.objects.none()
 
 
 def get_org_unit_for(user: User, unit_id: int | str) -> OrgUnit:
@@ -215,7 +215,7 @@ def partner_admins(partner: Partner) -> QuerySet[User]:
 def contacts_visible_to(user: User) -> QuerySet[PartnerContact]:
     """The vendor team's record of contacts: its staff see those with the partners in
     their scope; partner users see none (it is the vendor's own notes)."""
-    if user.role not in VENDOR_ROLES:
+    if not can(user, "partners.log_contact"):
         return PartnerContact.objects.none()
     return PartnerContact.objects.filter(partner__in=partners_visible_to(user))
 

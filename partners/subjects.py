@@ -77,7 +77,7 @@ def _status_apply(partner: Partner, value: Any, context: SetContext) -> tuple[An
         raise ValueError("Nobody to change the status in the name of.")
     before = partner.status
     # emit=False: a workflow's own change starts no workflows (no loops).
-    changed = services.partner_transition(
+    changed = services._partner_transition(
         actor=context.actor, partner=partner, status=value, reason=context.reason, emit=False
     )
     return before, changed.status
@@ -93,7 +93,7 @@ def _tier_valid(value: Any) -> str | None:
 def _tier_apply(partner: Partner, value: Any, context: SetContext) -> tuple[Any, Any]:
     before = partner.tier.name if partner.tier else None
     tier = Tier.objects.get(name=context.render(str(value)))
-    changed = services.partner_tier_set(
+    changed = services._partner_tier_set(
         actor=context.actor, partner=partner, tier=tier, reason=context.reason
     )
     return before, str(changed.tier or "")
@@ -208,10 +208,10 @@ APPLICATION = Subject(
         Field("message", "str", "Message"),
     ],
     decide=Decide(
-        approve=lambda application, actor, reason: services.application_approve(
+        approve=lambda application, actor, reason: services._application_approve(
             actor=actor, application=application, note=reason
         ),
-        reject=lambda application, actor, reason: services.application_reject(
+        reject=lambda application, actor, reason: services._application_reject(
             actor=actor, application=application, reason=reason
         ),
     ),

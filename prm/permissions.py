@@ -34,7 +34,9 @@ def declare(**capabilities: frozenset[str]) -> None:
 
 
 declare(
+    tenant__see_all=ADMINS,  # every partner, user and unit of the tenant
     org__configure=ADMINS,
+    partners__import=ADMINS,
     agreements__publish=ADMINS,
     agreements__accept=PARTNER_ROLES,
     partners__enrol=DECIDERS,
@@ -47,6 +49,7 @@ declare(
     people__add_vendor_side=ADMINS,
     people__manage=PEOPLE_MANAGERS,
     people__manage_all=ADMINS,
+    people__change=ADMINS | {Role.PARTNER_ADMIN},  # names, roles, deactivation (in scope)
     workflows__configure=ADMINS,
     workflows__approve=VENDOR_ROLES,
     audit__read_all=ADMINS,

@@ -14,14 +14,13 @@ from prm.audit import audit_note
 from prm.errors import Conflict
 from prm.locking import advisory_lock
 from prm.outbox.events import event_emit
-from prm.users.models import PARTNER_ROLES, Role, User
+from prm.permissions import require
+from prm.users.models import User
 
 
-@transaction.atomic
-def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
+def _agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
     """Publish a new version of the terms; every partner user must accept it again."""
-    if actor.role != Role.VENDOR_ADMIN:
-        raise PermissionDenied("Only vendor admins publish agreements.")
+    require(actor, "agreements.publish", "Only vendor admins publish agreements.")
     errors = {}
     if not title.strip():
         errors["title"] = ["The agreement needs a title."]
@@ -46,20 +45,21 @@ def agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
     return agreement
 
 
+agreement_publish = transaction.atomic(durable=True)(_agreement_publish)
+
+
 def require_current_terms(user: User) -> None:
-    if user.role in PARTNER_ROLES and not has_accepted_current_terms(user):
+    if user.is_partner_side and not has_accepted_current_terms(user):
         raise Conflict(
             "Accept the current partner program agreement first.", code="terms_not_accepted"
         )
 
 
-@transaction.atomic
-def agreement_accept(
+def _agreement_accept(
     *, actor: User, agreement: Agreement, ip_address: str | None, user_agent: str = ""
 ) -> AgreementAcceptance:
     """Record the acceptance of the current version by a partner user (idempotent)."""
-    if actor.role not in PARTNER_ROLES:
-        raise PermissionDenied("Only partner users accept the partner agreement.")
+    require(actor, "agreements.accept", "Only partner users accept the partner agreement.")
     membership = PartnerMembership.objects.filter(user=actor).first()
     if membership is None:
         raise PermissionDenied("Your account is not attached to a partner.")
@@ -76,3 +76,6 @@ def agreement_accept(
         },
     )
     return acceptance
+
+
+agreement_accept = transaction.atomic(durable=True)(_agreement_accept)

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from partners.models import ApplicationStatus, MembershipRole, OrgUnit, Partner, PartnerApplication
-from partners.services.invitations import invitation_create
-from partners.services.partners import partner_create
+from partners.services.invitations import _invitation_create
+from partners.services.partners import _partner_create
 from prm.audit import audit_note
 from prm.errors import Conflict
 from prm.outbox.events import event_emit
+from prm.permissions import require
 from prm.users.models import Role, User
 
 
-@transaction.atomic
-@transaction.atomic
-def application_submit(*, fields: dict[str, Any], ip_address: str | None) -> PartnerApplication:
+def _application_submit(*, fields: dict[str, Any], ip_address: str | None) -> PartnerApplication:
     """Record a prospect's application; workflows on ``application.submitted`` may decide
     it at once (e.g. reject a domain already enrolled) or route it for review."""
     application = PartnerApplication(**fields, submitted_ip=ip_address)
@@ -29,6 +28,9 @@ def application_submit(*, fields: dict[str, Any], ip_address: str | None) -> Par
     application.save()
     event_emit(event_type="application.submitted", obj=application)
     return application
+
+
+application_submit = transaction.atomic(durable=True)(_application_submit)
 
 
 def _pending(application: PartnerApplication) -> PartnerApplication:
@@ -41,8 +43,7 @@ def _pending(application: PartnerApplication) -> PartnerApplication:
     return application
 
 
-@transaction.atomic
-def application_approve(
+def _application_approve(
     *,
     actor: User,
     application: PartnerApplication,
@@ -53,11 +54,10 @@ def application_approve(
 ) -> Partner:
     """Approve: create the partner in ``onboarding`` and invite the applicant as its
     partner_admin (a single-use, expiring link to set a password)."""
-    if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
-        raise PermissionDenied("Only the vendor decides applications.")
+    require(actor, "applications.decide", "Only the vendor decides applications.")
     application = _pending(application)
     domain = application.contact_email.rpartition("@")[2]
-    partner = partner_create(
+    partner = _partner_create(
         actor=actor,
         fields={
             "legal_name": application.company_name,
@@ -78,7 +78,7 @@ def application_approve(
     application.decision_reason = note
     audit_note(application, actor, f"approved: {note}" if note else "approved")
     application.save()
-    invitation_create(
+    _invitation_create(
         actor=actor,
         email=application.contact_email,
         role=Role.PARTNER_ADMIN,
@@ -88,10 +88,11 @@ def application_approve(
     return partner
 
 
-@transaction.atomic
-def application_reject(*, actor: User, application: PartnerApplication, reason: str) -> None:
-    if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
-        raise PermissionDenied("Only the vendor decides applications.")
+application_approve = transaction.atomic(durable=True)(_application_approve)
+
+
+def _application_reject(*, actor: User, application: PartnerApplication, reason: str) -> None:
+    require(actor, "applications.decide", "Only the vendor decides applications.")
     if not reason.strip():
         raise ValidationError({"reason": ["Say why, so the applicant can be told."]})
     application = _pending(application)
@@ -101,3 +102,6 @@ def application_reject(*, actor: User, application: PartnerApplication, reason: 
     application.decided_at = timezone.now()
     audit_note(application, actor, "rejected")
     application.save()
+
+
+application_reject = transaction.atomic(durable=True)(_application_reject)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,9 +18,8 @@ from partners.models import (
     Partner,
     PartnerMembership,
 )
-from partners.scope import partners_editable_by
 from partners.selectors import _token_hash, invitation_for_token
-from partners.services._common import _require
+from partners.services._common import _check_may_add_people
 from prm.outbox.events import event_emit
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
@@ -29,8 +28,7 @@ from prm.users.services import user_create
 INVITATION_DAYS = 7
 
 
-@transaction.atomic
-def invitation_create(
+def _invitation_create(
     *,
     actor: User,
     email: str,
@@ -45,14 +43,7 @@ def invitation_create(
     email = User.objects.normalize_email(email.strip()).lower()
     if role not in Role.values:
         raise ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
-    if role in PARTNER_ROLES:
-        if partner is None:
-            raise ValidationError({"partner": ["Partner-side users need a partner."]})
-        if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}:
-            raise PermissionDenied("You cannot invite users.")
-        _require(partners_editable_by(actor), partner, "You cannot invite users to this partner.")
-    elif actor.role != Role.VENDOR_ADMIN:
-        raise PermissionDenied("Only vendor admins invite vendor-side users.")
+    _check_may_add_people(actor, role, partner, verb="invite")
     if membership_role not in MembershipRole.values:
         raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
     if User.objects.filter(email=email).exists():
@@ -76,8 +67,10 @@ def invitation_create(
     return invitation, token
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+invitation_create = transaction.atomic(durable=True)(_invitation_create)
+
+
+def _invitation_accept(*, token: str, full_name: str, password: str) -> User:
     """Create the invited user with the chosen password, once."""
     invitation = invitation_for_token(token)
     claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
@@ -108,3 +101,6 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
             unit_id=invitation.org_unit_id, user=user, role=invitation.membership_role
         )
     return user
+
+
+invitation_accept = transaction.atomic(durable=True)(_invitation_accept)

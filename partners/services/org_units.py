@@ -11,11 +11,12 @@ from partners.models import MembershipRole, OrgUnit, OrgUnitMembership
 from partners.services._common import _lock_tree
 from prm.audit import audit_note
 from prm.errors import Conflict
-from prm.users.models import VENDOR_ROLES, Role, User
+from prm.permissions import can
+from prm.users.models import User
 
 
 def _require_vendor_admin(actor: User) -> None:
-    if actor.role != Role.VENDOR_ADMIN:
+    if not can(actor, "org.configure"):
         raise PermissionDenied("Only vendor admins change the organisation.")
 
 
@@ -30,8 +31,7 @@ def _sibling_clash() -> ValidationError:
     return ValidationError({"name": ["A unit with this name already exists under that parent."]})
 
 
-@transaction.atomic
-def org_unit_create(*, actor: User, name: str, parent: OrgUnit | None = None) -> OrgUnit:
+def _org_unit_create(*, actor: User, name: str, parent: OrgUnit | None = None) -> OrgUnit:
     """Add a unit under ``parent`` (or a new root). Vendor admins only."""
     _require_vendor_admin(actor)
     name = _clean_unit_name(name)
@@ -48,8 +48,10 @@ def org_unit_create(*, actor: User, name: str, parent: OrgUnit | None = None) ->
         raise _sibling_clash() from None
 
 
-@transaction.atomic
-def org_unit_rename(*, actor: User, unit: OrgUnit, name: str) -> OrgUnit:
+org_unit_create = transaction.atomic(durable=True)(_org_unit_create)
+
+
+def _org_unit_rename(*, actor: User, unit: OrgUnit, name: str) -> OrgUnit:
     _require_vendor_admin(actor)
     unit.name = _clean_unit_name(name)
     audit_note(unit, actor, "renamed")
@@ -61,8 +63,10 @@ def org_unit_rename(*, actor: User, unit: OrgUnit, name: str) -> OrgUnit:
     return unit
 
 
-@transaction.atomic
-def org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> OrgUnit:
+org_unit_rename = transaction.atomic(durable=True)(_org_unit_rename)
+
+
+def _org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> OrgUnit:
     """Move ``unit`` and its subtree under ``parent`` (None: make it a root). Scope follows
     at once: it is computed from paths, which the move rewrites."""
     _require_vendor_admin(actor)
@@ -93,8 +97,10 @@ def org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> OrgU
     return unit
 
 
-@transaction.atomic
-def org_unit_delete(*, actor: User, unit: OrgUnit) -> None:
+org_unit_move = transaction.atomic(durable=True)(_org_unit_move)
+
+
+def _org_unit_delete(*, actor: User, unit: OrgUnit) -> None:
     """Delete an empty unit. Refused while it has sub-units, members or partners."""
     _require_vendor_admin(actor)
     _lock_tree("org_unit")
@@ -112,13 +118,15 @@ def org_unit_delete(*, actor: User, unit: OrgUnit) -> None:
     unit.delete()
 
 
-@transaction.atomic
-def org_unit_membership_set(
+org_unit_delete = transaction.atomic(durable=True)(_org_unit_delete)
+
+
+def _org_unit_membership_set(
     *, actor: User, unit: OrgUnit, user: User, role: str
 ) -> OrgUnitMembership:
     """Put a vendor-side user into a unit as member, manager or administrator."""
     _require_vendor_admin(actor)
-    if user.role not in VENDOR_ROLES:
+    if not user.is_vendor_side:
         raise ValidationError({"user": ["Only vendor-side users belong to vendor org units."]})
     if role not in MembershipRole.values:
         raise ValidationError({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
@@ -126,3 +134,6 @@ def org_unit_membership_set(
         unit=unit, user=user, defaults={"role": role}
     )
     return membership
+
+
+org_unit_membership_set = transaction.atomic(durable=True)(_org_unit_membership_set)

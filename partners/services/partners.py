@@ -21,22 +21,22 @@ from partners.scope import partners_editable_by
 from partners.services._common import _lock_tree, _require
 from prm.audit import audit_note
 from prm.outbox.events import event_emit
-from prm.users.models import PARTNER_ROLES, Role, User
+from prm.permissions import require
+from prm.users.models import User
 
 NAME_TAKEN = {"display_name": ["A partner unit with this name already exists there."]}
 VENDOR_ONLY_FIELDS = {"tier", "territory", "channel_manager", "status", "partner_type"}
 
 
-@transaction.atomic
-def partner_create(
+def _partner_create(
     *, actor: User, parent: Partner | None = None, fields: dict[str, Any]
 ) -> Partner:
     """Enrol a partner organisation (status ``onboarding``), or a subsidiary/branch under
     ``parent``, which inherits territory, channel manager, tier and type unless given."""
     if parent is not None:
         _require(partners_editable_by(actor), parent, "You cannot add units to this partner.")
-    elif actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
-        raise PermissionDenied("Only the vendor enrols partners.")
+    else:
+        require(actor, "partners.enrol", "Only the vendor enrols partners.")
     data = dict(fields)
     m2m = {key: data.pop(key) for key in PARTNER_M2M_FIELDS if key in data}
     if parent is not None:
@@ -65,14 +65,16 @@ def partner_create(
     return partner
 
 
-@transaction.atomic
-def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Partner:
+partner_create = transaction.atomic(durable=True)(_partner_create)
+
+
+def _partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Partner:
     """Change a partner's profile. Partner admins change the profile fields; tier,
     territory, channel manager and type are the vendor's. Status has its own service."""
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     if "status" in fields:
         raise ValidationError({"status": ["Use the status transition instead."]})
-    if actor.role in PARTNER_ROLES and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
+    if actor.is_partner_side and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
         raise PermissionDenied(f"Only the vendor changes {', '.join(sorted(forbidden))}.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     m2m = {key: fields[key] for key in PARTNER_M2M_FIELDS if key in fields}
@@ -81,7 +83,7 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
             setattr(partner, key, value)
     if not partner.legal_name:
         partner.legal_name = partner.display_name
-    if actor.role in PARTNER_ROLES:
+    if actor.is_partner_side:
         partner.profile_reviewed_at = timezone.now()  # the partner has reviewed its profile
     partner.full_clean(exclude=["path", "depth", "numchild"])
     audit_note(partner, actor, "profile updated")
@@ -95,15 +97,16 @@ def partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) -> 
     return partner
 
 
-@transaction.atomic
-def partner_transition(
+partner_update = transaction.atomic(durable=True)(_partner_update)
+
+
+def _partner_transition(
     *, actor: User, partner: Partner, status: str, reason: str = "", emit: bool = True
 ) -> Partner:
     """Move a partner along applied → onboarding → active ⇄ suspended → terminated.
     Illegal transitions are a 409 and change nothing. ``emit=False``: no
     ``partner.status_changed`` event (a workflow's own change starts no workflows)."""
-    if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}:
-        raise PermissionDenied("Only the vendor changes a partner's status.")
+    require(actor, "partners.change_status", "Only the vendor changes a partner's status.")
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in PartnerStatus.values:
@@ -124,8 +127,10 @@ def partner_transition(
     return partner
 
 
-@transaction.atomic
-def partner_tier_set(*, actor: User | None, partner: Partner, tier: Any, reason: str) -> Partner:
+partner_transition = transaction.atomic(durable=True)(_partner_transition)
+
+
+def _partner_tier_set(*, actor: User | None, partner: Partner, tier: Any, reason: str) -> Partner:
     """Set a partner's tier (the tier review's decision, a workflow's ``set_field``)."""
     if actor is not None:
         _require(partners_editable_by(actor), partner, "You cannot change this partner.")
@@ -136,13 +141,15 @@ def partner_tier_set(*, actor: User | None, partner: Partner, tier: Any, reason:
     return partner
 
 
-@transaction.atomic
-def partner_membership_set(
+partner_tier_set = transaction.atomic(durable=True)(_partner_tier_set)
+
+
+def _partner_membership_set(
     *, actor: User, partner: Partner, user: User, role: str
 ) -> PartnerMembership:
     """Place a partner-side user in a partner unit (a user belongs to one unit)."""
     _require(partners_editable_by(actor), partner, "You cannot manage this partner's users.")
-    if user.role not in PARTNER_ROLES:
+    if not user.is_partner_side:
         raise ValidationError({"user": ["Only partner-side users belong to partners."]})
     if role not in MembershipRole.values:
         raise ValidationError({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
@@ -150,3 +157,6 @@ def partner_membership_set(
         user=user, defaults={"partner": partner, "role": role}
     )
     return membership
+
+
+partner_membership_set = transaction.atomic(durable=True)(_partner_membership_set)

@@ -9,14 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from partners.models import MembershipRole, OrgUnit, OrgUnitMembership, Partner, PartnerMembership
-from partners.scope import partners_editable_by, users_editable_by
-from partners.services._common import _require
+from partners.scope import users_editable_by
+from partners.services._common import _check_may_add_people
+from prm.permissions import can
 from prm.users.models import PARTNER_ROLES, Role, User
 from prm.users.services import user_create
 
 
-@transaction.atomic
-def user_provision(
+def _user_provision(
     *,
     actor: User,
     email: str,
@@ -28,14 +28,7 @@ def user_provision(
 ) -> User:
     """Create a user directly (API, CSV import): no password yet, the welcome e-mail links
     to choosing one. Same rights as invitations."""
-    if role in PARTNER_ROLES:
-        if partner is None:
-            raise ValidationError({"partner": ["Partner-side users need a partner."]})
-        if actor.role not in {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}:
-            raise PermissionDenied("You cannot create users.")
-        _require(partners_editable_by(actor), partner, "You cannot add users to this partner.")
-    elif actor.role != Role.VENDOR_ADMIN:
-        raise PermissionDenied("Only vendor admins create vendor-side users.")
+    _check_may_add_people(actor, role, partner, verb="add")
     if membership_role not in MembershipRole.values:
         raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
     user = user_create(email=email, role=role, full_name=full_name, password=None)
@@ -46,14 +39,16 @@ def user_provision(
     return user
 
 
-@transaction.atomic
-def user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
+user_provision = transaction.atomic(durable=True)(_user_provision)
+
+
+def _user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
     """Change a user's name, role or active flag. Vendor admins change anyone; partner
     admins the partner-side users of their subtree, within partner roles."""
     if not users_editable_by(actor).filter(pk=user.pk).exists():
         raise PermissionDenied("You cannot change this user.")
     if "role" in fields:
-        allowed = Role.values if actor.role == Role.VENDOR_ADMIN else PARTNER_ROLES
+        allowed = Role.values if can(actor, "people.manage_all") else PARTNER_ROLES
         if fields["role"] not in allowed:
             raise ValidationError({"role": ["You cannot give this role."]})
         if (fields["role"] in PARTNER_ROLES) != (user.role in PARTNER_ROLES):
@@ -65,3 +60,6 @@ def user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
             setattr(user, key, fields[key])
     user.save(update_fields=[k for k in ("full_name", "role", "is_active") if k in fields])
     return user
+
+
+user_update = transaction.atomic(durable=True)(_user_update)

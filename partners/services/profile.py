@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from partners.models import BusinessPlan, Certification, Location, Partner, PartnerContact
@@ -14,7 +13,8 @@ from partners.services._common import _require
 from prm.audit import audit_note
 from prm.errors import Conflict
 from prm.outbox.events import event_emit
-from prm.users.models import VENDOR_ROLES, User
+from prm.permissions import require
+from prm.users.models import User
 
 
 def _profile_detail(actor: User, partner: Partner, instance: Any, reason: str) -> Any:
@@ -28,8 +28,7 @@ def _profile_detail(actor: User, partner: Partner, instance: Any, reason: str) -
     return instance
 
 
-@transaction.atomic
-def location_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Location:
+def _location_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Location:
     location = Location(**fields)
     if location.is_headquarters:  # the new one replaces the partner unit's headquarters
         Location.objects.filter(partner=partner, is_headquarters=True).update(is_headquarters=False)
@@ -40,20 +39,26 @@ def location_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Lo
         raise Conflict("Another headquarters was just added; reload and try again.") from None
 
 
-@transaction.atomic
-def location_remove(*, actor: User, location: Location) -> None:
+location_add = transaction.atomic(durable=True)(_location_add)
+
+
+def _location_remove(*, actor: User, location: Location) -> None:
     _require(partners_editable_by(actor), location.partner, "You cannot change this partner.")
     audit_note(location, actor, "location removed")
     location.delete()
 
 
-@transaction.atomic
-def certification_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Certification:
+location_remove = transaction.atomic(durable=True)(_location_remove)
+
+
+def _certification_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Certification:
     return _profile_detail(actor, partner, Certification(**fields), "certification added")
 
 
-@transaction.atomic
-def business_plan_set(*, actor: User, partner: Partner, fields: dict[str, Any]) -> BusinessPlan:
+certification_add = transaction.atomic(durable=True)(_certification_add)
+
+
+def _business_plan_set(*, actor: User, partner: Partner, fields: dict[str, Any]) -> BusinessPlan:
     """Set the targets of one year (one plan per partner and year)."""
     plan = BusinessPlan.objects.filter(partner=partner, year=fields["year"]).first()
     plan = plan or BusinessPlan()
@@ -62,12 +67,15 @@ def business_plan_set(*, actor: User, partner: Partner, fields: dict[str, Any]) 
     return _profile_detail(actor, partner, plan, f"plan {fields['year']} set")
 
 
-@transaction.atomic
-def partner_contact_log(*, actor: User, partner: Partner, fields: dict[str, Any]) -> PartnerContact:
+business_plan_set = transaction.atomic(durable=True)(_business_plan_set)
+
+
+def _partner_contact_log(
+    *, actor: User, partner: Partner, fields: dict[str, Any]
+) -> PartnerContact:
     """Record a call, meeting, e-mail or visit with a partner (vendor staff who see it).
     Emits ``partner.contacted``, which "reach out to your partner" schedules look for."""
-    if actor.role not in VENDOR_ROLES:
-        raise PermissionDenied("Contacts are recorded by the vendor's team.")
+    require(actor, "partners.log_contact", "Contacts are recorded by the vendor's team.")
     _require(partners_visible_to(actor), partner, "You cannot see this partner.")
     contact = PartnerContact(**fields, partner=partner, user=actor)
     contact.full_clean()
@@ -80,3 +88,6 @@ def partner_contact_log(*, actor: User, partner: Partner, fields: dict[str, Any]
         partner_id=partner.pk,
     )
     return contact
+
+
+partner_contact_log = transaction.atomic(durable=True)(_partner_contact_log)

@@ -5,7 +5,7 @@ One module per page family; this package re-exports the views, so partners/urls.
 others keep naming them ``views.<name>``."""
 
 from partners.selectors import STALE_DAYS
-from partners.views._common import VENDOR_DECIDERS, message_form_errors, roles
+from partners.views._common import VENDOR_DECIDERS, message_form_errors, requires
 from partners.views.applications import application_detail, application_list, apply
 from partners.views.csv import CSV_COLUMNS, export_csv, import_csv
 from partners.views.home import home
@@ -44,7 +44,7 @@ __all__ = [
     "partner_list",
     "partner_search_page",
     "partner_status",
-    "roles",
+    "requires",
     "unit_action",
     "user_active",
     "user_list",

@@ -11,8 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 
 from partners.selectors import VENDOR_DECIDERS
+from prm.permissions import can
 
-__all__ = ["VENDOR_DECIDERS", "message_form_errors", "roles"]
+__all__ = ["VENDOR_DECIDERS", "message_form_errors", "requires"]
 
 
 def message_form_errors(request: HttpRequest, form) -> None:
@@ -21,14 +22,15 @@ def message_form_errors(request: HttpRequest, form) -> None:
     messages.error(request, "; ".join(problems))
 
 
-def roles(*allowed: str) -> Callable:
-    """Pages for some roles only; for everyone else they do not exist (404)."""
+def requires(capability: str) -> Callable:
+    """Pages for the roles a capability allows (prm.permissions); for everyone else they do
+    not exist (404)."""
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.user.role not in allowed:
+            if not can(request.user, capability):
                 raise Http404
             return view(request, *args, **kwargs)
 

@@ -4,16 +4,14 @@ decision pages for the vendor."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django_ratelimit.decorators import ratelimit
 
-from partners import forms, services
-from partners.models import ApplicationStatus, PartnerApplication
-from partners.views._common import VENDOR_DECIDERS, roles
-from prm.errors import Conflict
-from prm.portal.views import PortalRequest, message_service_error
+from partners import forms, scope, services
+from partners.models import ApplicationStatus
+from partners.views._common import requires
+from prm.portal.views import PortalRequest, service_errors
 
 
 @ratelimit(key="ip", rate="5/h", method="POST", block=False)
@@ -28,21 +26,19 @@ def apply(request: HttpRequest) -> HttpResponse:
             fields = {
                 k: v for k, v in form.cleaned_data.items() if k not in {"nickname", "started"}
             }
-            try:
+            with service_errors(request, form) as outcome:
                 services.application_submit(
                     fields=fields, ip_address=request.META.get("REMOTE_ADDR")
                 )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+            if not outcome.failed:
                 return render(request, "partners/apply_done.html", {"name": fields["contact_name"]})
     return render(request, "partners/apply.html", {"form": form})
 
 
-@roles(*VENDOR_DECIDERS)
+@requires("applications.decide")
 def application_list(request: PortalRequest) -> HttpResponse:
     status = request.GET.get("status", ApplicationStatus.PENDING)
-    applications = PartnerApplication.objects.filter(status=status)
+    applications = scope.applications_visible_to(request.user).filter(status=status)
     return render(
         request,
         "partners/applications.html",
@@ -50,13 +46,13 @@ def application_list(request: PortalRequest) -> HttpResponse:
     )
 
 
-@roles(*VENDOR_DECIDERS)
+@requires("applications.decide")
 def application_detail(request: PortalRequest, application_id: int) -> HttpResponse:
-    application = get_object_or_404(PartnerApplication, pk=application_id)
+    application = get_object_or_404(scope.applications_visible_to(request.user), pk=application_id)
     approve = forms.ApproveForm(request.POST if "approve" in request.POST else None)
     reject = forms.RejectForm(request.POST if "reject" in request.POST else None)
     if request.method == "POST":
-        try:
+        with service_errors(request, approve if "approve" in request.POST else reject):
             if "approve" in request.POST and approve.is_valid():
                 partner = services.application_approve(
                     actor=request.user, application=application, **approve.cleaned_data
@@ -71,10 +67,6 @@ def application_detail(request: PortalRequest, application_id: int) -> HttpRespo
                 )
                 messages.success(request, "Application rejected.")
                 return redirect("applications")
-        except ValidationError as exc:
-            (approve if "approve" in request.POST else reject).add_service_errors(exc)
-        except (PermissionDenied, Conflict) as exc:
-            message_service_error(request, exc)
     return render(
         request,
         "partners/application.html",

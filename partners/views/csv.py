@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from partners import forms
 from partners.imports import RESOURCES, csv_export, csv_import
-from partners.views._common import roles
+from partners.views._common import requires
 from prm.portal.views import PortalRequest
 from prm.users.models import Role
 
@@ -25,7 +25,7 @@ def export_csv(request: PortalRequest, kind: str) -> HttpResponse:
     return response
 
 
-@roles(Role.VENDOR_ADMIN)
+@requires("partners.import")
 def import_csv(request: PortalRequest, kind: str) -> HttpResponse:
     """Upload → preview with row-by-row errors → import all rows (or none)."""
     if kind not in RESOURCES:

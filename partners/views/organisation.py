@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,13 +11,12 @@ from django.views.decorators.http import require_POST
 
 from partners import forms, scope, services
 from partners.models import OrgUnit, OrgUnitMembership
-from partners.views._common import message_form_errors, roles
-from prm.errors import Conflict
-from prm.portal.views import PortalRequest, message_service_error
-from prm.users.models import VENDOR_ROLES, Role
+from partners.views._common import message_form_errors, requires
+from prm.permissions import can
+from prm.portal.views import PortalRequest, service_errors
 
 
-@roles(*VENDOR_ROLES)
+@requires("partners.see_vendor_org")
 def organisation(request: PortalRequest) -> HttpResponse:
     units = (
         scope.org_units_visible_to(request.user)
@@ -30,7 +28,7 @@ def organisation(request: PortalRequest) -> HttpResponse:
         members.setdefault(m.unit_id, []).append(m)
     context = {
         "units": [(u, members.get(u.pk, [])) for u in units],
-        "can_edit": request.user.role == Role.VENDOR_ADMIN,
+        "can_edit": can(request.user, "org.configure"),
         "unit_form": forms.UnitForm(),
         "member_form": forms.UnitMemberForm(),
         "move_form": forms.MoveForm(),
@@ -39,7 +37,7 @@ def organisation(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@roles(Role.VENDOR_ADMIN)
+@requires("org.configure")
 def unit_action(request: PortalRequest, action: str, unit_id: int | None = None) -> HttpResponse:
     """Create, rename, move, delete a unit or set a membership; errors are shown as
     messages on the organisation page and change nothing."""
@@ -61,7 +59,7 @@ def unit_action(request: PortalRequest, action: str, unit_id: int | None = None)
     if unit is None and action != "create":
         messages.error(request, "Choose the unit.")
         return redirect("organisation")
-    try:
+    with service_errors(request):
         if action == "create":
             unit = services.org_unit_create(actor=actor, name=data["name"], parent=data["parent"])
             messages.success(request, f"{unit.name} created.")
@@ -79,6 +77,4 @@ def unit_action(request: PortalRequest, action: str, unit_id: int | None = None)
                 actor=actor, unit=unit, user=data["user"], role=data["role"]
             )
             messages.success(request, f"{data['user']} is now {data['role']} of {unit.name}.")
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        message_service_error(request, exc)
     return redirect("organisation")

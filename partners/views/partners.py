@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,9 +17,9 @@ from partners import forms, scope, services
 from partners.api.audit import audit_trail
 from partners.models import PARTNER_TRANSITIONS, Competency, PartnerStatus, Tier
 from partners.selectors import partner_search
-from partners.views._common import VENDOR_DECIDERS, message_form_errors, roles
-from prm.errors import Conflict
-from prm.portal.views import PortalRequest, message_service_error
+from partners.views._common import VENDOR_DECIDERS, message_form_errors, requires
+from prm.permissions import can
+from prm.portal.views import PortalRequest, service_errors
 from prm.users.models import VENDOR_ROLES, Role
 
 
@@ -71,7 +70,7 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         "transitions": [
             (s, PartnerStatus(s).label) for s in sorted(PARTNER_TRANSITIONS[partner.status])
         ]
-        if request.user.role in VENDOR_DECIDERS and editable
+        if can(request.user, "partners.change_status") and editable
         else [],
         "audit": audit_trail(partner)[:20],
         "detail_forms": {
@@ -93,7 +92,7 @@ def partner_edit(request: PortalRequest, partner_id: int | None = None) -> HttpR
     """Edit a profile, or (no id) enrol a new partner."""
     user = request.user
     partner = scope.get_partner_for(user, partner_id) if partner_id else None
-    if partner is None and user.role not in VENDOR_DECIDERS:
+    if partner is None and not can(user, "partners.enrol"):
         raise Http404
     if partner and not scope.partners_editable_by(user).filter(pk=partner.pk).exists():
         raise Http404
@@ -104,17 +103,12 @@ def partner_edit(request: PortalRequest, partner_id: int | None = None) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
-        try:
+        with service_errors(request, form) as outcome:
             if partner:
                 partner = services.partner_update(actor=user, partner=partner, fields=fields)
             else:
                 partner = services.partner_create(actor=user, fields=fields)
-        except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, ValidationError):
-                form.add_service_errors(exc)
-            else:
-                form.add_error(None, str(exc))
-        else:
+        if not outcome.failed and partner is not None:
             messages.success(request, f"{partner} saved.")
             return redirect("partner-detail", partner.pk)
     return render(request, "partners/edit.html", {"form": form, "partner": partner})
@@ -137,11 +131,10 @@ def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> Ht
         raise Http404
     form = forms.DETAIL_FORMS[what](request.POST)
     if form.is_valid():
-        try:
+        with service_errors(request) as outcome:
             DETAIL_SERVICES[what](actor=request.user, partner=partner, fields=form.cleaned_data)
+        if not outcome.failed:
             messages.success(request, f"{what.capitalize()} saved.")
-        except (ValidationError, PermissionDenied) as exc:
-            message_service_error(request, exc)
     else:
         message_form_errors(request, form)
     return redirect("partner-detail", partner.pk)
@@ -152,37 +145,35 @@ def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> Ht
 def partner_branch(request: PortalRequest, partner_id: int) -> HttpResponse:
     """Add a subsidiary or branch under a partner unit (vendor staff or its partner admin)."""
     parent = scope.get_partner_for(request.user, partner_id)
-    try:
+    with service_errors(request) as outcome:
         branch = services.partner_create(
             actor=request.user,
             parent=parent,
             fields={"display_name": request.POST.get("display_name", "").strip()},
         )
-    except (ValidationError, PermissionDenied) as exc:
-        message_service_error(request, exc)
+    if outcome.failed:
         return redirect("partner-detail", parent.pk)
     messages.success(request, f"{branch} added under {parent}.")
     return redirect("partner-detail", branch.pk)
 
 
 @require_POST
-@roles(*VENDOR_DECIDERS)
+@requires("partners.change_status")
 def partner_status(request: PortalRequest, partner_id: int) -> HttpResponse:
     partner = scope.get_partner_for(request.user, partner_id)
-    try:
+    with service_errors(request) as outcome:
         services.partner_transition(
             actor=request.user,
             partner=partner,
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),
         )
+    if not outcome.failed:
         messages.success(request, "Status changed.")
-    except (ValidationError, PermissionDenied, Conflict) as exc:
-        message_service_error(request, exc)
     return redirect("partner-detail", partner.pk)
 
 
-@roles(*VENDOR_ROLES)
+@requires("partners.see_vendor_org")
 def partner_search_page(request: PortalRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "").strip() for k in ("skill", "country", "tier")}
     results = partner_search(request.user, **params)[:50] if any(params.values()) else None

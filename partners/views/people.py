@@ -6,17 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partners import forms, scope, selectors, services
-from partners.views._common import roles
-from prm.errors import Conflict
-from prm.portal.views import PortalRequest, message_service_error
-from prm.users.models import PARTNER_ROLES, Role
+from partners.views._common import requires
+from prm.permissions import can
+from prm.portal.views import PortalRequest, service_errors
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -26,15 +25,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "partners/invitation_invalid.html", {"reason": exc.messages[0]})
     form = forms.InvitationAcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(request, form) as outcome:
             user = services.invitation_accept(
                 token=token,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password"],
             )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+        if not outcome.failed:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("home")
@@ -45,17 +42,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 def agreement(request: PortalRequest) -> HttpResponse:
     current = selectors.agreement_current()
     if request.method == "POST" and current is not None:
-        try:
+        with service_errors(request) as outcome:
             services.agreement_accept(
                 actor=request.user,
                 agreement=current,
                 ip_address=request.META.get("REMOTE_ADDR"),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
+        if not outcome.failed:
             messages.success(request, f"You accepted {current}.")
             return redirect("home")
-        except (PermissionDenied, Conflict) as exc:
-            message_service_error(request, exc)
     accepted = current is not None and current.acceptances.filter(user=request.user).exists()
     return render(
         request,
@@ -63,12 +59,12 @@ def agreement(request: PortalRequest) -> HttpResponse:
         {
             "agreement": current,
             "accepted": accepted,
-            "can_accept": request.user.role in PARTNER_ROLES,
+            "can_accept": can(request.user, "agreements.accept"),
         },
     )
 
 
-@roles(Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN)
+@requires("people.manage")
 def user_list(request: PortalRequest) -> HttpResponse:
     actor = request.user
     partners = scope.partners_editable_by(actor).order_by("path")
@@ -77,7 +73,7 @@ def user_list(request: PortalRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(request, form) as outcome:
             services.invitation_create(
                 actor=actor,
                 email=data["email"],
@@ -86,11 +82,7 @@ def user_list(request: PortalRequest) -> HttpResponse:
                 org_unit=data.get("org_unit"),
                 membership_role=data["membership_role"],
             )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        if not outcome.failed:
             messages.success(request, f"Invitation sent to {data['email']}.")
             return redirect("users")
     users = (
@@ -109,7 +101,7 @@ def user_list(request: PortalRequest) -> HttpResponse:
             "total": users.count(),
             "form": form,
             "q": q,
-            "can_import": actor.role == Role.VENDOR_ADMIN,
+            "can_import": can(actor, "partners.import"),
             "manageable": set(scope.users_editable_by(actor).values_list("pk", flat=True))
             - {actor.pk},
         },
@@ -117,14 +109,13 @@ def user_list(request: PortalRequest) -> HttpResponse:
 
 
 @require_POST
-@roles(Role.VENDOR_ADMIN, Role.PARTNER_ADMIN)
+@requires("people.change")
 def user_active(request: PortalRequest, user_id: int) -> HttpResponse:
     """Deactivate or reactivate a user the caller manages."""
     target = scope.get_user_for(request.user, user_id)
     active = request.POST.get("active") == "1"
-    try:
+    with service_errors(request) as outcome:
         services.user_update(actor=request.user, user=target, fields={"is_active": active})
+    if not outcome.failed:
         messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
-    except (ValidationError, PermissionDenied) as exc:
-        message_service_error(request, exc)
     return redirect("users")

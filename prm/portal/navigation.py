@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django_tenants.utils import get_public_schema_name
 
+from prm.permissions import ALL_ROLES, roles_that
 from prm.tenancy.context import current_schema
-from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES
 
 
 @dataclass(frozen=True)
@@ -20,21 +21,18 @@ class NavItem:
     roles: frozenset[str]
 
 
-ALL_ROLES = VENDOR_ROLES | PARTNER_ROLES
-DECIDERS = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
-MANAGE_USERS = DECIDERS | {Role.PARTNER_ADMIN}
 NAV: list[NavItem] = [
     NavItem("Home", "home", "house", ALL_ROLES),
     NavItem("Partners", "partners", "buildings", VENDOR_ROLES),
     NavItem("Our company", "partners", "building", PARTNER_ROLES),
     NavItem("Find partners", "partner-search-page", "search", VENDOR_ROLES),
-    NavItem("Applications", "applications", "inbox", DECIDERS),
+    NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
-    NavItem("Workflows", "workflows", "lightning-charge", frozenset({Role.VENDOR_ADMIN})),
-    NavItem("Users", "users", "people", MANAGE_USERS),
+    NavItem("Workflows", "workflows", "lightning-charge", roles_that("workflows.configure")),
+    NavItem("Users", "users", "people", roles_that("people.manage")),
     NavItem("Agreement", "agreement", "file-earmark-check", ALL_ROLES),
-    NavItem("API", "api-docs", "braces", frozenset({Role.VENDOR_ADMIN}) | PARTNER_ROLES),
+    NavItem("API", "api-docs", "braces", roles_that("api.use_tokens")),
 ]
 
 

@@ -43,8 +43,9 @@ class Outcome:
 def service_errors(
     request: HttpRequest, form: forms.Form | None = None, translate: Callable = str
 ) -> Iterator[Outcome]:
-    """The one place pages turn a service's refusal into what the user sees: input errors
-    beside their fields when there is a ``form`` (else a message), anything else a message.
+    """The one place pages turn a service's refusal into what the user sees: with a
+    ``form``, input errors beside their fields and other refusals at the top of the form;
+    without one, a page message.
     A 404 (missing or out of scope) is not a refusal and goes on to the 404 page::
 
         with service_errors(request, form) as outcome:
@@ -62,6 +63,8 @@ def service_errors(
         add = getattr(form, "add_service_errors", None)
         if add is not None and isinstance(exc, ValidationError):
             add(exc, translate=translate)
+        elif form is not None:
+            form.add_error(None, str(getattr(exc, "detail", exc)) or "Not allowed.")
         else:
             message_service_error(request, exc)
 

@@ -39,8 +39,8 @@ def test_a_rolled_back_change_leaves_no_event_and_sends_nothing(
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
         transaction.atomic(),
-    ):
-        services.agreement_publish(actor=world.admin, title="Terms", body="Text")
+    ):  # the write inside a larger transaction (the request's), which then fails
+        services._agreement_publish(actor=world.admin, title="Terms", body="Text")
         raise RuntimeError("the request failed after the change")
     assert Event.objects.count() == before
     assert callbacks == []
