@@ -133,12 +133,11 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
         )
         run.next_step += 1
     if decision == Decision.REJECTED:  # the run ends, and a decided object is rejected
-        run.status, run.finished_at = RunStatus.COMPLETED, now
+        run.move(RunStatus.COMPLETED, also=("next_step",), finished_at=now)
         object_decide(run, approved=False, reason=f"{comment or 'Rejected'} ({actor.email})")
     else:
-        run.status = RunStatus.RUNNING
+        run.move(RunStatus.RUNNING, also=("next_step",))
         enqueue_on_commit(run_advance_task, run.pk)
-    run.save(update_fields=["status", "next_step", "finished_at", "updated_at"])
     return approval
 
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from prm.lifecycle import status_constraint
+from prm.lifecycle import Lifecycle, status_constraint
 
 
 class Notification(models.Model):
@@ -96,6 +96,19 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+RUN_LIFECYCLE = Lifecycle(
+    "workflow run",
+    {
+        # running -> running: the next action; waiting -> waiting: parked again
+        RunStatus.RUNNING: frozenset(RunStatus.values),
+        RunStatus.WAITING: frozenset(RunStatus.values),
+        RunStatus.COMPLETED: frozenset(),
+        RunStatus.FAILED: frozenset({RunStatus.RUNNING}),  # retried
+    },
+    labels=dict(RunStatus.choices),
+)
+
+
 class WorkflowRun(models.Model):
     """One execution of a workflow version on one object. ``next_step`` is the index of the
     action still to run; each step commits together with the advance of this pointer."""
@@ -130,11 +143,20 @@ class WorkflowRun(models.Model):
                 condition=Q(event__isnull=False),
                 name="one_run_per_workflow_and_event",
             ),
-            status_constraint("status", RunStatus.values, "run_status_known"),
+            RUN_LIFECYCLE.constraint("status", "run_status_known"),
         ]
 
     def __str__(self) -> str:
         return f"{self.workflow} on {self.object_type}#{self.object_id}"
+
+    def move(self, status: str, *, also: tuple[str, ...] = (), **values) -> None:
+        """The run's one transition: check the lifecycle, set ``status`` and ``values``,
+        save them (and the fields named in ``also``, set by the caller)."""
+        RUN_LIFECYCLE.check(self.status, status)
+        self.status = status
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.save(update_fields=["status", *values, *also, "updated_at"])
 
 
 STEP_STATUSES = ("started", "done", "failed", "retrying")

@@ -20,6 +20,7 @@ from partners.models import (
 )
 from partners.selectors import _token_hash, invitation_for_token
 from partners.services._common import _check_may_add_people
+from partners.tasks import send_invitation_email as send_invitation_email_task
 from prm.outbox.events import event_emit
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
@@ -61,9 +62,7 @@ def _invitation_create(
     )
     invitation.full_clean(exclude=["token_hash"])
     invitation.save()
-    from partners.tasks import send_invitation_email
-
-    enqueue_on_commit(send_invitation_email, invitation.pk, token)
+    enqueue_on_commit(send_invitation_email_task, invitation.pk, token)
     return invitation, token
 
 

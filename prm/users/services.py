@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
+from prm.users.tasks import send_welcome_email as send_welcome_email_task
 
 
 def user_create(
@@ -46,7 +47,5 @@ def user_create(
     except IntegrityError:
         raise ValidationError({"email": ["A user with this e-mail already exists."]}) from None
     if send_welcome:
-        from prm.users.tasks import send_welcome_email
-
-        enqueue_on_commit(send_welcome_email, user.id)
+        enqueue_on_commit(send_welcome_email_task, user.id)
     return user

@@ -85,8 +85,7 @@ def run_advance(*, run_id: int) -> str:
                 return run.status
             actions = run.version.definition.get("actions", [])
             if run.next_step >= len(actions):
-                run.status, run.finished_at = RunStatus.COMPLETED, timezone.now()
-                run.save(update_fields=["status", "finished_at", "updated_at"])
+                run.move(RunStatus.COMPLETED, finished_at=timezone.now())
                 return run.status
             action = actions[run.next_step]
             if action["type"] == "webhook":
@@ -132,27 +131,22 @@ def _run_in_transaction(run: WorkflowRun, action: dict, following: dict | None) 
             finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}"[:2000],
         )
-        run.status, run.error = RunStatus.FAILED, f"Step {run.next_step + 1}: {exc}"[:2000]
-        run.save(update_fields=["status", "error", "updated_at"])
+        run.move(RunStatus.FAILED, error=f"Step {run.next_step + 1}: {exc}"[:2000])
         return run.status
     run.next_step += 1
     if action["type"] in {"approve", "reject"}:  # the object is decided: the run ends
-        run.status, run.finished_at = RunStatus.COMPLETED, timezone.now()
-        run.save(update_fields=["next_step", "status", "finished_at", "updated_at"])
+        run.move(RunStatus.COMPLETED, also=("next_step",), finished_at=timezone.now())
         return run.status
     if action["type"] == "request_approval":  # parked until a decision (or escalation)
-        run.status, run.resume_at = RunStatus.WAITING, None
-        run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
+        run.move(RunStatus.WAITING, also=("next_step",), resume_at=None)
         return run.status
     if action["type"] == "wait" and (resume_at := wait_until(action)) > timezone.now():
-        run.status, run.resume_at = RunStatus.WAITING, resume_at
-        run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
+        run.move(RunStatus.WAITING, also=("next_step",), resume_at=resume_at)
         seconds = (resume_at - timezone.now()).total_seconds()
         if seconds <= settings.WORKFLOW_COUNTDOWN_MAX_SECONDS:  # longer: the sweep resumes it
             enqueue_on_commit(run_advance_task, run.pk, countdown=seconds)
         return run.status
-    run.status, run.resume_at = RunStatus.RUNNING, None
-    run.save(update_fields=["next_step", "status", "resume_at", "updated_at"])
+    run.move(RunStatus.RUNNING, also=("next_step",), resume_at=None)
     return "next"
 
 
@@ -163,8 +157,7 @@ def run_retry(*, actor: User, run: WorkflowRun) -> WorkflowRun:
     run = WorkflowRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.FAILED:
         raise Conflict("Only a failed run can be retried.", code="not_failed")
-    run.status, run.error = RunStatus.RUNNING, ""
-    run.save(update_fields=["status", "error", "updated_at"])
+    run.move(RunStatus.RUNNING, error="")
     WorkflowStep.objects.filter(run=run, index=run.next_step).update(
         status="retrying", attempts=F("attempts") + 1
     )

@@ -24,9 +24,10 @@ def record_start(run: WorkflowRun, action: dict) -> bool:
     step = WorkflowStep.objects.filter(run=run, index=run.next_step).first()
     attempts = step.attempts + 1 if step else 1
     if attempts > MAX_ATTEMPTS:
-        run.status = RunStatus.FAILED
-        run.error = f"Step {run.next_step + 1}: gave up after {MAX_ATTEMPTS} attempts"
-        run.save(update_fields=["status", "error", "updated_at"])
+        run.move(
+            RunStatus.FAILED,
+            error=f"Step {run.next_step + 1}: gave up after {MAX_ATTEMPTS} attempts",
+        )
         return False
     step_record(run, action, status="started", attempts=attempts, started_at=timezone.now())
     return True
