@@ -91,9 +91,10 @@ def wait_until(
         time.sleep(interval)
 
 
-def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
-    """Stop a child cleanly (SIGTERM: a worker's warm shutdown), killing it if it hangs."""
-    if proc.poll() is not None:
+def stop_process(proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    """Stop a child cleanly (SIGTERM: a worker's warm shutdown), killing it if it hangs.
+    The tests' real-process helpers use it too."""
+    if proc is None or proc.poll() is not None:
         return
     proc.terminate()
     try:

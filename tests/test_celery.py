@@ -126,18 +126,6 @@ def start_celery(
             out.close()  # the child has its own copy
 
 
-def stop_process(proc: subprocess.Popen | None, timeout: float = 20) -> None:
-    """Stop a child cleanly (SIGTERM: a worker's warm shutdown), killing it if it hangs."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def new_partner(admin: User, name: str, cam: User | None = None, kind: str = "reseller"):
     """A partner in the demo's Germany, committed for the worker processes to see."""
     from partners import services as partner_services
