@@ -168,7 +168,7 @@ PARTNER = Subject(
         "parent_unit_manager": lambda p: unit_managers(p.territory, levels_up=1),
     },
     partner_of=lambda partner: partner,
-    url=lambda partner: reverse("partner-detail", args=[partner.pk]),
+    url=lambda pk: reverse("partner-detail", args=[pk]),
     schedule_trigger="schedule",
     schedule=_partners_scheduled,
     defaults=PARTNER_DEFAULTS,
@@ -184,7 +184,7 @@ AGREEMENT = Subject(
     label="agreement",
     events={"agreement.published": "A new version of the program agreement was published."},
     fields=[Field("version", "int", "Version"), Field("title", "str", "Title")],
-    url=lambda agreement: reverse("agreement"),
+    url=lambda pk: reverse("agreement"),
     visible_to=lambda user: Agreement.objects.filter(published_at__isnull=False),
     find=lambda user, text: (
         Agreement.objects.filter(title__iexact=text).order_by("-version").first()
@@ -215,7 +215,7 @@ APPLICATION = Subject(
             actor=actor, application=application, reason=reason
         ),
     ),
-    url=lambda application: reverse("application", args=[application.pk]),
+    url=lambda pk: reverse("application", args=[pk]),
     visible_to=scope.applications_visible_to,
     find=lambda user, text: (
         scope.applications_visible_to(user).filter(company_name__iexact=text).first()

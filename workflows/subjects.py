@@ -14,7 +14,7 @@ A declaration says::
         placeholders={"tier": lambda obj, payload: obj.tier},
         recipients={"channel_manager": ...}, approvers={"unit_manager": ...},
         partner_of=lambda obj: obj, is_partner=True,  # deals: partner_of=lambda d: d.partner
-        url=lambda obj: f"/partners/{obj.pk}/",
+        url=lambda pk: f"/partners/{pk}/",
         schedule_trigger="schedule", schedule=lambda: Partner.objects.all(),
         defaults=[{...default workflows...}],
         visible_to=partners_visible_to, find=..., history=lambda: Partner.history,
@@ -99,7 +99,7 @@ class Subject:
     recipients: dict[str, People] = field(default_factory=dict)
     approvers: dict[str, People] = field(default_factory=dict)
     partner_of: Reader | None = None
-    url: Callable[[Any], str] | None = None
+    url: Callable[[str], str] | None = None  # object id -> its page (inbox, runs, mails)
     schedule_trigger: str | None = None  # the trigger of scheduled workflows on this subject
     schedule: Callable[[], QuerySet] | None = None  # what a scheduled workflow checks
     defaults: list[dict[str, Any]] = field(default_factory=list)
@@ -182,6 +182,12 @@ def load_object(object_type: str, object_id: str) -> Any:
     """The run's or event's object; None when it or its subject is gone."""
     subject = SUBJECTS.get(object_type)
     return subject.load(object_id) if subject else None
+
+
+def object_url(object_type: str, object_id: str) -> str:
+    """The page of a run's object, as its subject declares it ("" when it has none)."""
+    subject = SUBJECTS.get(object_type)
+    return subject.url(object_id) if subject and subject.url else ""
 
 
 def partner_subject() -> Subject | None:

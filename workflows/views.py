@@ -75,7 +75,10 @@ def approval_inbox(request: PortalRequest) -> HttpResponse:
         if not outcome.failed:
             messages.success(request, f"Decision recorded: {decision}.")
         return redirect("approvals")
-    pending = approvals_of(request.user).filter(decided_at__isnull=True, superseded=False)
+    pending = list(approvals_of(request.user).filter(decided_at__isnull=True, superseded=False))
+    for approval in pending:  # the page of what is decided, as its subject declares it
+        url = subjects.object_url(approval.run.object_type, approval.run.object_id)
+        approval.object_url = url  # type: ignore[attr-defined]  # for the template only
     decided = approvals_of(request.user).filter(decided_at__isnull=False)[:20]
     return render(
         request,
@@ -278,12 +281,20 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
         "sim_from": request.POST.get("sim_from", sim_from.isoformat()),
         "sim_to": request.POST.get("sim_to", sim_to.isoformat()),
         "record": request.POST.get("record", ""),
-        "runs": workflow.runs.select_related("version")[:20] if workflow else [],
+        "runs": _with_urls(workflow.runs.select_related("version")[:20]) if workflow else [],
         "stats": workflow_analytics(workflow) if workflow else None,
         **results,
     }
     template = "workflows/edit.html#editor" if request.htmx else "workflows/edit.html"
     return render(request, template, context)
+
+
+def _with_urls(runs) -> list:
+    runs = list(runs)
+    for run in runs:
+        url = subjects.object_url(run.object_type, run.object_id)
+        run.object_url = url  # type: ignore[attr-defined]  # for the template only
+    return runs
 
 
 @require_POST

@@ -64,7 +64,7 @@ def cert_subject(world):
         ),
         placeholders={"holder": lambda c, payload: c.holder_name},
         partner_of=lambda c: c.partner,
-        url=lambda c: f"/partners/{c.partner_id}/",
+        url=lambda pk: f"/certifications/{pk}/",
         schedule_trigger=SCHEDULE,
         schedule=lambda: Certification.objects.select_related("partner"),
         defaults=[
@@ -225,7 +225,9 @@ def test_approvers_through_the_partner_and_a_rejection_decides_through_the_subje
     world.cam_emea.set_password("demo-pass-123")  # the inbox page shows it
     world.cam_emea.save()
     page = login_client("acme.localhost", world.cam_emea.email)
-    assert "Hannah Holder" in page.get("/approvals/").content.decode()
+    inbox = page.get("/approvals/").content.decode()
+    assert "Hannah Holder" in inbox
+    assert f'href="/certifications/{cert_subject.cert.pk}/"' in inbox  # the declared page
     with django_capture_on_commit_callbacks(execute=True):
         approval_decide(
             actor=world.cam_emea, approval_id=approval.pk, decision="rejected", comment="No"

@@ -20,13 +20,14 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_tenants.utils import schema_context
 
+from bench.harness import stop_process
 from partners import services as partner_services
 from partners.models import Partner
 from prm.celery import app as celery_app
 from prm.outbox.models import Event
 from prm.tenancy.tasks import ping
 from prm.users.models import Role, User
-from tests.test_celery import new_partner, start_celery, stop_process, wait_for
+from tests.test_celery import new_partner, start_celery, wait_for
 from workflows.approvals import approval_decide
 from workflows.models import Approval, Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
