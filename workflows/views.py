@@ -293,7 +293,7 @@ def _with_urls(runs) -> list:
     runs = list(runs)
     for run in runs:
         url = subjects.object_url(run.object_type, run.object_id)
-        run.object_url = url  # type: ignore[attr-defined]  # for the template only
+        run.object_url = url  # for the template only
     return runs
 
 
