@@ -9,7 +9,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
@@ -27,6 +37,7 @@ from partners.models import (
     Partner,
     PartnerApplication,
     PartnerStatus,
+    Tier,
 )
 from prm.tenancy.context import current_tenant
 from prm.users.models import VENDOR_ROLES, Role, User
@@ -91,6 +102,12 @@ def partner_search(user: User, *, skill: str = "", country: str = "", tier: str 
         )
         .order_by("-score", "display_name")
     )
+
+
+def tiers_visible_to(user: User) -> QuerySet[Tier]:
+    """The program's tiers: the ladder every user of the tenant sees (the partner list offers
+    them; an id in a request body resolves through here like any other)."""
+    return Tier.objects.all()
 
 
 def user_queryset(user: User):
