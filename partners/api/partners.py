@@ -3,8 +3,8 @@ and the profile details (locations, certifications, contacts, plans)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from partners import scope, services
 from partners.api._common import MemberIn, _ref
+from partners.filters import PartnerFilter
 from partners.models import (
     BusinessPlan,
     Certification,
@@ -217,19 +218,11 @@ class PartnerViewSet(
     branch. Status changes go through ``status/``."""
 
     serializer_class = PartnerOut
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PartnerFilter  # the portal's partner list filters with it too
 
     def get_queryset(self):
-        partners = partner_queryset(self.request.user)
-        params = self.request.query_params
-        if value := params.get("status"):
-            partners = partners.filter(status=value)
-        if value := params.get("tier"):
-            partners = partners.filter(tier__name__iexact=value)
-        if value := params.get("q"):
-            partners = partners.filter(
-                Q(display_name__icontains=value) | Q(legal_name__icontains=value)
-            )
-        return partners
+        return partner_queryset(self.request.user)
 
     def _out(self, partner: Partner, code=status.HTTP_200_OK) -> Response:
         return Response(

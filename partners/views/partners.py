@@ -8,7 +8,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from partners import forms, scope, services
 from partners.api.audit import audit_trail
+from partners.filters import PartnerFilter
 from partners.models import PARTNER_TRANSITIONS, Competency, PartnerStatus, Tier
-from partners.selectors import partner_search
+from partners.selectors import partner_search, tiers_visible_to
 from partners.views._common import VENDOR_DECIDERS, message_form_errors, roles
 from prm.errors import Conflict
 from prm.portal.views import PortalRequest, message_service_error
@@ -26,14 +26,9 @@ from prm.users.models import VENDOR_ROLES, Role
 
 @login_required
 def partner_list(request: PortalRequest) -> HttpResponse:
-    partners = scope.partners_visible_to(request.user).order_by("path")
+    visible = scope.partners_visible_to(request.user).order_by("path")
+    partners = PartnerFilter(request.GET, queryset=visible).qs  # the API's filters
     q, status, tier = (request.GET.get(k, "") for k in ("q", "status", "tier"))
-    if q:
-        partners = partners.filter(Q(display_name__icontains=q) | Q(legal_name__icontains=q))
-    if status:
-        partners = partners.filter(status=status)
-    if tier:
-        partners = partners.filter(tier__name=tier)
     context = {
         "partners": partners[:500],
         "total": partners.count(),
@@ -41,7 +36,7 @@ def partner_list(request: PortalRequest) -> HttpResponse:
         "status": status,
         "tier": tier,
         "statuses": PartnerStatus.choices,
-        "tiers": Tier.objects.all(),
+        "tiers": tiers_visible_to(request.user),
         "can_enrol": request.user.role in VENDOR_DECIDERS,
         "can_import": request.user.role == Role.VENDOR_ADMIN,
     }
