@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from partners import scope
 from partners.models import (
+    PROFILE_STALE_DAYS,
     STEPLEN,
     Agreement,
     AgreementAcceptance,
@@ -122,7 +123,7 @@ def user_queryset(user: User):
 # the pages take it from here (partners.views._common).
 VENDOR_DECIDERS = {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}
 
-STALE_DAYS = 180
+STALE_DAYS = PROFILE_STALE_DAYS  # the old name, which partners.views re-exports
 
 
 def home_figures(user: User) -> dict[str, Any]:
@@ -143,9 +144,9 @@ def home_figures(user: User) -> dict[str, Any]:
                 (label, by_status.get(value, 0)) for value, label in PartnerStatus.choices
             ],
             stale=partners.filter(
-                profile_reviewed_at__lt=timezone.now() - timedelta(days=STALE_DAYS)
+                profile_reviewed_at__lt=timezone.now() - timedelta(days=PROFILE_STALE_DAYS)
             ).count(),
-            stale_days=STALE_DAYS,
+            stale_days=PROFILE_STALE_DAYS,
             expiring=expiring.count(),
             pending_applications=PartnerApplication.objects.filter(
                 status=ApplicationStatus.PENDING

@@ -1,14 +1,16 @@
 """Rules of the partner list written once (REVIEW.md finding 5): the API and the page
-filter with one FilterSet."""
+filter with one FilterSet, and "stale profile" is the model's threshold in every page."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from partners import services
-from partners.models import Tier
+from partners.models import PROFILE_STALE_DAYS, Partner, Tier
 from tests.partners.conftest import api_as
 from tests.partners.test_pages import browser_as
 
@@ -66,3 +68,20 @@ def test_the_api_and_the_page_filter_the_partner_list_alike(gold_northwind, para
 def test_the_page_keeps_the_chosen_tier_whatever_its_case(gold_northwind):
     page = browser_as(gold_northwind.admin).get("/partners/", {"tier": "gold"}).content.decode()
     assert "<option selected>Gold</option>" in page
+
+
+@pytest.mark.parametrize(
+    ("days", "stale"), [(PROFILE_STALE_DAYS - 1, False), (PROFILE_STALE_DAYS + 1, True)]
+)
+def test_a_stale_profile_is_marked_on_the_list_and_the_partner_page(world, days, stale):
+    Partner.objects.filter(pk=world.berlin.pk).update(
+        profile_reviewed_at=timezone.now() - timedelta(days=days)
+    )
+    assert Partner.objects.get(pk=world.berlin.pk).profile_is_stale() is stale
+    client = browser_as(world.admin)
+    listed = client.get("/partners/", {"q": "Berlin"}).content.decode()
+    cell = re.search(rf'<td class="text-end small ([^"]*)">\s*{days} days ago', listed)
+    assert cell is not None and ("text-danger" in cell.group(1)) is stale
+    detail = client.get(f"/partners/{world.berlin.pk}/").content.decode()
+    reviewed = re.search(rf'<dd class="col-sm-9 ([^"]*)">[^<]*\({days} days ago\)', detail)
+    assert reviewed is not None and ("text-danger" in reviewed.group(1)) is stale
