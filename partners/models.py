@@ -3,7 +3,7 @@ skills, certifications, agreements, applications and invitations (PRODUCT.md §2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -145,8 +145,15 @@ PARTNER_LIFECYCLE = Lifecycle(
     labels=dict(PartnerStatus.choices),
 )
 PARTNER_TRANSITIONS = PARTNER_LIFECYCLE.moves  # the table, for readers of the old name
-# A profile not reviewed for this many days is stale (lists, the partner page, reminders).
+# A profile not reviewed for more than this many days is stale (lists, the partner page,
+# the home figures, the default reminder workflow).
 PROFILE_STALE_DAYS = 180
+
+
+def stale_profiles_q(now: datetime | None = None) -> Q:
+    """Partners whose ``profile_is_stale()``, as a filter (the same day boundary)."""
+    now = now or timezone.now()
+    return Q(profile_reviewed_at__lte=now - timedelta(days=PROFILE_STALE_DAYS + 1))
 
 
 # The fields a profile form, an import row or the API may set (status has its own service).

@@ -9,13 +9,24 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
 from partners import scope
 from partners.models import (
+    PROFILE_STALE_DAYS,
     STEPLEN,
     Agreement,
     AgreementAcceptance,
@@ -27,7 +38,10 @@ from partners.models import (
     Partner,
     PartnerApplication,
     PartnerStatus,
+    Tier,
+    stale_profiles_q,
 )
+from prm.permissions import can
 from prm.tenancy.context import current_tenant
 from prm.users.models import VENDOR_ROLES, Role, User
 
@@ -93,6 +107,12 @@ def partner_search(user: User, *, skill: str = "", country: str = "", tier: str 
     )
 
 
+def tiers_visible_to(user: User) -> QuerySet[Tier]:
+    """The program's tiers: the ladder every user of the tenant sees (the partner list offers
+    them; an id in a request body resolves through here like any other)."""
+    return Tier.objects.all()
+
+
 def user_queryset(user: User):
     return scope.users_visible_to(user).prefetch_related(
         Prefetch("unit_memberships", queryset=OrgUnitMembership.objects.select_related("unit"))
@@ -100,12 +120,6 @@ def user_queryset(user: User):
 
 
 # --- home -----------------------------------------------------------------------------
-
-# The vendor roles that enrol partners, decide applications and change a partner's status;
-# the pages take it from here (partners.views._common).
-VENDOR_DECIDERS = {Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER}
-
-STALE_DAYS = 180
 
 
 def home_figures(user: User) -> dict[str, Any]:
@@ -125,18 +139,16 @@ def home_figures(user: User) -> dict[str, Any]:
             partner_counts=[
                 (label, by_status.get(value, 0)) for value, label in PartnerStatus.choices
             ],
-            stale=partners.filter(
-                profile_reviewed_at__lt=timezone.now() - timedelta(days=STALE_DAYS)
-            ).count(),
-            stale_days=STALE_DAYS,
+            stale=partners.filter(stale_profiles_q()).count(),
+            stale_days=PROFILE_STALE_DAYS,
             expiring=expiring.count(),
             pending_applications=PartnerApplication.objects.filter(
                 status=ApplicationStatus.PENDING
             ).count()
-            if user.role in VENDOR_DECIDERS
+            if can(user, "applications.decide")
             else None,
         )
-    if user.role == Role.VENDOR_ADMIN:
+    if can(user, "tenant.see_all"):
         counts = dict(
             User.objects.filter(is_active=True)
             .order_by()

@@ -212,10 +212,10 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"object_id": [f"Dry runs on a {label} are not available."]})
         obj = subject.get_for(request.user, data.validated_data["object_id"])
         definition = workflow.current.definition if workflow.current else {}
-        matched, checks = definitions.evaluate(definition.get("conditions"), obj)
+        result = definitions.dry_run(definition, obj)
         return Response(
             {
-                "matched": matched,
+                "matched": result.matched,
                 "checks": [
                     {
                         "field": c.field,
@@ -226,9 +226,9 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                         else (None if c.actual is None else str(c.actual)),
                         "matched": c.matched,
                     }
-                    for c in checks
+                    for c in result.checks
                 ],
-                "actions": definition.get("actions", []) if matched else [],
+                "actions": result.actions,
             }
         )
 

@@ -362,6 +362,21 @@ def evaluate(
     return group(conditions or {"all": []}), checks
 
 
+@dataclass
+class DryRun:
+    matched: bool  # do the conditions hold?
+    checks: list[Check]  # each condition's outcome, in the definition's order
+    actions: list[dict]  # what would run: the definition's actions, none when unmatched
+
+
+def dry_run(definition: dict, obj: Any) -> DryRun:
+    """What ``definition`` would do to ``obj`` now, without doing it. The API's
+    ``dry-run/`` (JSON fields) and the editor's dry run (the builder's words) both render
+    this one result."""
+    matched, checks = evaluate(definition.get("conditions"), obj)
+    return DryRun(matched, checks, list(definition.get("actions", [])) if matched else [])
+
+
 def happened(obj: Any, event_type: str, days: int, now: datetime | None = None) -> bool:
     """Did an event of ``event_type`` about the partner ``obj`` concerns happen in the
     ``days`` before ``now``?"""

@@ -180,12 +180,11 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
             label = subject.label if subject else "record"
             form.add_error(None, f"No {label} with that name to try the workflow on.")
             return {}
-        matched, checks = definitions.evaluate(definition.get("conditions"), record)
-        actions = definition["actions"] if matched else []
+        tried = definitions.dry_run(definition, record)
         return {
             "dry_run": {
                 "record": record,
-                "matched": matched,
+                "matched": tried.matched,
                 "checks": [
                     {
                         "field": c.field.replace("_", " "),
@@ -194,9 +193,9 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
                         "actual": c.actual,
                         "matched": c.matched,
                     }
-                    for c in checks
+                    for c in tried.checks
                 ],
-                "actions": [builder.LABELS[a["type"]] for a in actions],
+                "actions": [builder.LABELS[a["type"]] for a in tried.actions],
             }
         }
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from partners import scope
 from partners.models import MembershipRole
-from prm.users.models import User
+from prm.api_input import ScopedPrimaryKeyField
 
 
 def _ref(obj, label: str = "name") -> dict | None:
@@ -19,5 +20,5 @@ class Ref(serializers.Serializer):
 
 
 class MemberIn(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    user = ScopedPrimaryKeyField(selector=scope.users_visible_to)
     role = serializers.ChoiceField(choices=MembershipRole.choices)

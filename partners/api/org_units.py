@@ -13,6 +13,8 @@ from partners import scope, services
 from partners.api._common import MemberIn
 from partners.models import OrgUnit
 from partners.selectors import PARENT_ID
+from prm.api_input import ScopedPrimaryKeyField, require_in
+from prm.permissions import require
 
 
 class OrgUnitOut(serializers.ModelSerializer):
@@ -26,8 +28,8 @@ class OrgUnitOut(serializers.ModelSerializer):
 
 class OrgUnitIn(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
-    parent = serializers.PrimaryKeyRelatedField(
-        queryset=OrgUnit.objects.all(), allow_null=True, required=False
+    parent = ScopedPrimaryKeyField(
+        selector=scope.org_units_visible_to, allow_null=True, required=False
     )
 
 
@@ -50,7 +52,9 @@ class OrgUnitViewSet(
 
     @extend_schema(request=OrgUnitIn, responses={201: OrgUnitOut})
     def create(self, request):
-        data = OrgUnitIn(data=request.data)
+        # Authorization before validation: who may not change the tree learns nothing more.
+        require(request.user, "org.configure", "Only vendor admins change the organisation.")
+        data = OrgUnitIn(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         if "name" not in data.validated_data:
             raise ValidationError({"name": ["This field is required."]})
@@ -64,7 +68,8 @@ class OrgUnitViewSet(
     @extend_schema(request=OrgUnitIn, responses={200: OrgUnitOut})
     def partial_update(self, request, pk=None):
         unit = self.get_object()
-        data = OrgUnitIn(data=request.data)
+        require_in(scope.org_units_editable_by(request.user), unit)
+        data = OrgUnitIn(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         if "name" in data.validated_data:
             unit = services.org_unit_rename(
@@ -83,10 +88,14 @@ class OrgUnitViewSet(
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         """Make a vendor-side user a member, manager or administrator of the unit."""
-        data = MemberIn(data=request.data)
+        unit = self.get_object()
+        require_in(scope.org_units_editable_by(request.user), unit)
+        data = MemberIn(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        user = scope.get_user_for(request.user, data.validated_data["user"].pk)
         services.org_unit_membership_set(
-            actor=request.user, unit=self.get_object(), user=user, role=data.validated_data["role"]
+            actor=request.user,
+            unit=unit,
+            user=data.validated_data["user"],
+            role=data.validated_data["role"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,8 +3,8 @@ and the profile details (locations, certifications, contacts, plans)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,20 +14,21 @@ from rest_framework.response import Response
 
 from partners import scope, services
 from partners.api._common import MemberIn, _ref
+from partners.filters import PartnerFilter
 from partners.models import (
     BusinessPlan,
     Certification,
     Competency,
     Industry,
     Location,
-    OrgUnit,
     Partner,
     PartnerContact,
     PartnerStatus,
     PartnerType,
-    Tier,
 )
-from partners.selectors import partner_queryset
+from partners.selectors import partner_queryset, tiers_visible_to
+from prm.api_input import ScopedPrimaryKeyField, require_in, validate_first
+from prm.permissions import require
 from prm.users.models import Role, User
 
 
@@ -83,19 +84,24 @@ class PartnerOut(serializers.ModelSerializer):
         return _ref(partner.channel_manager, "email")
 
 
+def _channel_managers_visible_to(user: User):
+    return scope.users_visible_to(user).filter(role=Role.CHANNEL_MANAGER)
+
+
 class PartnerIn(serializers.Serializer):
+    """A partner's profile. Its ids resolve through the caller's scope: a missing id and
+    one out of scope are the same 404."""
+
     display_name = serializers.CharField(max_length=120, required=False)
     legal_name = serializers.CharField(max_length=200, required=False)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all(), required=False)
+    parent = ScopedPrimaryKeyField(selector=scope.partners_visible_to, required=False)
     partner_type = serializers.ChoiceField(choices=PartnerType.choices, required=False)
-    tier = serializers.PrimaryKeyRelatedField(
-        queryset=Tier.objects.all(), allow_null=True, required=False
+    tier = ScopedPrimaryKeyField(selector=tiers_visible_to, allow_null=True, required=False)
+    territory = ScopedPrimaryKeyField(
+        selector=scope.org_units_visible_to, allow_null=True, required=False
     )
-    territory = serializers.PrimaryKeyRelatedField(
-        queryset=OrgUnit.objects.all(), allow_null=True, required=False
-    )
-    channel_manager = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(role=Role.CHANNEL_MANAGER), allow_null=True, required=False
+    channel_manager = ScopedPrimaryKeyField(
+        selector=_channel_managers_visible_to, allow_null=True, required=False
     )
     website = serializers.URLField(allow_blank=True, required=False)
     email_domain = serializers.CharField(max_length=120, allow_blank=True, required=False)
@@ -212,19 +218,11 @@ class PartnerViewSet(
     branch. Status changes go through ``status/``."""
 
     serializer_class = PartnerOut
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PartnerFilter  # the portal's partner list filters with it too
 
     def get_queryset(self):
-        partners = partner_queryset(self.request.user)
-        params = self.request.query_params
-        if value := params.get("status"):
-            partners = partners.filter(status=value)
-        if value := params.get("tier"):
-            partners = partners.filter(tier__name__iexact=value)
-        if value := params.get("q"):
-            partners = partners.filter(
-                Q(display_name__icontains=value) | Q(legal_name__icontains=value)
-            )
-        return partners
+        return partner_queryset(self.request.user)
 
     def _out(self, partner: Partner, code=status.HTTP_200_OK) -> Response:
         return Response(
@@ -243,12 +241,17 @@ class PartnerViewSet(
         ],
     )
     def create(self, request):
-        data = PartnerIn(data=request.data)
+        data = PartnerIn(data=request.data, context=self.get_serializer_context())
+        # Authorization before validation: the parent (404 when missing or out of scope) or
+        # the right to enrol first, then the rest of the body.
+        parent = validate_first(data, "parent")
+        if parent is None:
+            require(request.user, "partners.enrol", "Only the vendor enrols partners.")
+        else:
+            require_in(scope.partners_editable_by(request.user), parent)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        parent = fields.pop("parent", None)
-        if parent is not None:
-            parent = scope.get_partner_for(request.user, parent.pk)
+        fields.pop("parent", None)
         # A subsidiary inherits its type (and territory, manager, tier) from its parent.
         required = {"display_name"} if parent else {"display_name", "partner_type"}
         if missing := required - set(fields):
@@ -259,12 +262,14 @@ class PartnerViewSet(
     @extend_schema(request=PartnerIn, responses={200: PartnerOut})
     def partial_update(self, request, pk=None):
         partner = self.get_object()
-        data = PartnerIn(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        if "parent" in fields:
+        require_in(scope.partners_editable_by(request.user), partner)
+        if "parent" in request.data:
             raise ValidationError({"parent": ["A partner unit cannot be moved here."]})
-        partner = services.partner_update(actor=request.user, partner=partner, fields=fields)
+        data = PartnerIn(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        partner = services.partner_update(
+            actor=request.user, partner=partner, fields=dict(data.validated_data)
+        )
         return self._out(partner)
 
     @extend_schema(request=StatusIn, responses={200: PartnerOut})
@@ -282,13 +287,14 @@ class PartnerViewSet(
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         """Place a partner-side user in this partner unit."""
-        data = MemberIn(data=request.data)
+        partner = self.get_object()
+        require_in(scope.partners_editable_by(request.user), partner)
+        data = MemberIn(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        user = scope.get_user_for(request.user, data.validated_data["user"].pk)
         services.partner_membership_set(
             actor=request.user,
-            partner=self.get_object(),
-            user=user,
+            partner=partner,
+            user=data.validated_data["user"],
             role=data.validated_data["role"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

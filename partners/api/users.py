@@ -11,8 +11,11 @@ from rest_framework.views import APIView
 
 from partners import scope, selectors, services
 from partners.api._common import _ref
-from partners.models import MembershipRole, OrgUnit, Partner
+from partners.models import MembershipRole
 from partners.selectors import user_queryset
+from prm.api_input import ScopedPrimaryKeyField, require_in
+from prm.errors import Forbidden
+from prm.permissions import can
 from prm.users.models import Role, User
 
 
@@ -59,8 +62,8 @@ class UserIn(serializers.Serializer):
     full_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
-    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all(), required=False)
-    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.all(), required=False)
+    partner = ScopedPrimaryKeyField(selector=scope.partners_visible_to, required=False)
+    org_unit = ScopedPrimaryKeyField(selector=scope.org_units_visible_to, required=False)
     membership_role = serializers.ChoiceField(
         choices=MembershipRole.choices, default=MembershipRole.MEMBER
     )
@@ -83,19 +86,24 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=UserIn, responses={201: UserOut})
     def create(self, request):
-        data = UserIn(data=request.data)
+        # Authorization before validation: who may create no user learns nothing more.
+        if not (
+            can(request.user, "people.add_partner_side")
+            or can(request.user, "people.add_vendor_side")
+        ):
+            raise Forbidden("You cannot create users.")
+        data = UserIn(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         missing = {"email", "role"} - set(fields)
         if missing:
             raise ValidationError({name: ["This field is required."] for name in missing})
-        partner = fields.get("partner")
         user = services.user_provision(
             actor=request.user,
             email=fields["email"],
             role=fields["role"],
             full_name=fields.get("full_name", ""),
-            partner=scope.get_partner_for(request.user, partner.pk) if partner else None,
+            partner=fields.get("partner"),
             org_unit=fields.get("org_unit"),
             membership_role=fields["membership_role"],
         )
@@ -103,13 +111,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=UserIn, responses={200: UserOut})
     def partial_update(self, request, pk=None):
-        data = UserIn(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        user = self.get_object()
+        require_in(scope.users_editable_by(request.user), user, "You cannot change this user.")
         if unknown := {"email", "partner", "org_unit"} & set(request.data):
             raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
-        user = services.user_update(
-            actor=request.user, user=self.get_object(), fields=dict(data.validated_data)
-        )
+        data = UserIn(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        user = services.user_update(actor=request.user, user=user, fields=dict(data.validated_data))
         return self._out(user)
 
 

@@ -4,8 +4,7 @@
 One module per page family; this package re-exports the views, so partners/urls.py and
 others keep naming them ``views.<name>``."""
 
-from partners.selectors import STALE_DAYS
-from partners.views._common import VENDOR_DECIDERS, message_form_errors, requires
+from partners.views._common import message_form_errors, requires
 from partners.views.applications import application_detail, application_list, apply
 from partners.views.csv import CSV_COLUMNS, export_csv, import_csv
 from partners.views.home import home
@@ -25,8 +24,6 @@ from partners.views.people import agreement, invitation_accept, user_active, use
 __all__ = [
     "CSV_COLUMNS",
     "DETAIL_SERVICES",
-    "STALE_DAYS",
-    "VENDOR_DECIDERS",
     "agreement",
     "application_detail",
     "application_list",

@@ -1,5 +1,5 @@
-"""Helpers shared by the partners pages: pages for some roles only, a small form's errors
-as one message, and the vendor roles that decide (defined in partners.selectors)."""
+"""Helpers shared by the partners pages: pages for the roles a capability allows, and a
+small form's errors as one message."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 
-from partners.selectors import VENDOR_DECIDERS
 from prm.permissions import can
 
-__all__ = ["VENDOR_DECIDERS", "message_form_errors", "requires"]
+__all__ = ["message_form_errors", "requires"]
 
 
 def message_form_errors(request: HttpRequest, form) -> None:

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from partners import forms, scope, services
 from partners.api.audit import audit_trail
+from partners.filters import PartnerFilter
 from partners.models import PARTNER_TRANSITIONS, Competency, PartnerStatus, Tier
-from partners.selectors import partner_search
-from partners.views._common import VENDOR_DECIDERS, message_form_errors, requires
+from partners.selectors import partner_search, tiers_visible_to
+from partners.views._common import message_form_errors, requires
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
 from prm.users.models import VENDOR_ROLES, Role
@@ -25,14 +25,9 @@ from prm.users.models import VENDOR_ROLES, Role
 
 @login_required
 def partner_list(request: PortalRequest) -> HttpResponse:
-    partners = scope.partners_visible_to(request.user).order_by("path")
+    visible = scope.partners_visible_to(request.user).order_by("path")
+    partners = PartnerFilter(request.GET, queryset=visible).qs  # the API's filters
     q, status, tier = (request.GET.get(k, "") for k in ("q", "status", "tier"))
-    if q:
-        partners = partners.filter(Q(display_name__icontains=q) | Q(legal_name__icontains=q))
-    if status:
-        partners = partners.filter(status=status)
-    if tier:
-        partners = partners.filter(tier__name=tier)
     context = {
         "partners": partners[:500],
         "total": partners.count(),
@@ -40,8 +35,8 @@ def partner_list(request: PortalRequest) -> HttpResponse:
         "status": status,
         "tier": tier,
         "statuses": PartnerStatus.choices,
-        "tiers": Tier.objects.all(),
-        "can_enrol": request.user.role in VENDOR_DECIDERS,
+        "tiers": tiers_visible_to(request.user),
+        "can_enrol": can(request.user, "partners.enrol"),
         "can_import": request.user.role == Role.VENDOR_ADMIN,
     }
     template = "partners/list.html#rows" if request.htmx else "partners/list.html"
