@@ -4,6 +4,7 @@ from django import forms
 from django.core import signing
 from django.utils import timezone
 
+from partners import scope
 from partners.models import (
     PARTNER_FIELDS,
     PARTNER_M2M_FIELDS,
@@ -62,9 +63,7 @@ class PartnerForm(PortalForm):
     partner_type = forms.ChoiceField(choices=PartnerType.choices)
     tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False)
     territory = UnitChoice(queryset=OrgUnit.objects.all(), required=False)
-    channel_manager = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CHANNEL_MANAGER), required=False
-    )
+    channel_manager = forms.ModelChoiceField(queryset=scope.channel_managers(), required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     email_domain = forms.CharField(max_length=120, required=False)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -135,9 +134,7 @@ class ApplicationForm(PortalForm, forms.ModelForm):
 
 class ApproveForm(PortalForm):
     territory = UnitChoice(queryset=OrgUnit.objects.all(), required=False)
-    channel_manager = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CHANNEL_MANAGER), required=False
-    )
+    channel_manager = forms.ModelChoiceField(queryset=scope.channel_managers(), required=False)
     tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False)
 
 

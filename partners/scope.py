@@ -201,6 +201,12 @@ def get_org_unit_for(user: User, unit_id: int | str) -> OrgUnit:
         raise Http404("No such org unit.") from None
 
 
+def channel_managers(users: QuerySet[User] | None = None) -> QuerySet[User]:
+    """Who can be a partner's channel manager (of ``users``, e.g. those visible to the
+    caller): the choices of the partner forms and the API."""
+    return (User.objects.all() if users is None else users).filter(role=Role.CHANNEL_MANAGER)
+
+
 def partner_admins(partner: Partner) -> QuerySet[User]:
     """The partner admins responsible for ``partner``: administrators of it or of a
     company above it (who is told, asked or reminded about a partner)."""

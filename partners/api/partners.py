@@ -29,7 +29,7 @@ from partners.models import (
 from partners.selectors import partner_queryset, tiers_visible_to
 from prm.api_input import ScopedPrimaryKeyField, require_in, validate_first
 from prm.permissions import require
-from prm.users.models import Role, User
+from prm.users.models import User
 
 
 class LocationOut(serializers.ModelSerializer):
@@ -85,7 +85,7 @@ class PartnerOut(serializers.ModelSerializer):
 
 
 def _channel_managers_visible_to(user: User):
-    return scope.users_visible_to(user).filter(role=Role.CHANNEL_MANAGER)
+    return scope.channel_managers(scope.users_visible_to(user))
 
 
 class PartnerIn(serializers.Serializer):
