@@ -8,7 +8,6 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     F,
@@ -41,6 +40,7 @@ from partners.models import (
     Tier,
     stale_profiles_q,
 )
+from prm.errors import Invalid
 from prm.permissions import can
 from prm.tenancy.context import current_tenant
 from prm.users.models import VENDOR_ROLES, Role, User
@@ -199,9 +199,9 @@ def invitation_for_token(token: str) -> Invitation:
     """The open invitation behind ``token``, or a ValidationError saying why not."""
     invitation = Invitation.objects.filter(token_hash=_token_hash(token)).first()
     if invitation is None:
-        raise ValidationError("This invitation link is not valid.")
+        raise Invalid("This invitation link is not valid.")
     if invitation.accepted_at is not None:
-        raise ValidationError("This invitation has already been used. Sign in instead.")
+        raise Invalid("This invitation has already been used. Sign in instead.")
     if invitation.expires_at <= timezone.now():
-        raise ValidationError("This invitation has expired. Ask for a new one.")
+        raise Invalid("This invitation has expired. Ask for a new one.")
     return invitation

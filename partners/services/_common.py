@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-
 from partners.scope import partners_editable_by
+from prm.errors import Forbidden, Invalid
 from prm.locking import advisory_lock
 from prm.permissions import require
 from prm.users.models import PARTNER_ROLES
@@ -20,7 +19,7 @@ def _lock_tree(name: str) -> None:
 
 def _require(queryset, obj, message: str) -> None:
     if not queryset.filter(pk=obj.pk).exists():
-        raise PermissionDenied(message)
+        raise Forbidden(message)
 
 
 def _check_may_add_people(actor: Any, role: str, partner: Any, *, verb: str) -> None:
@@ -29,7 +28,7 @@ def _check_may_add_people(actor: Any, role: str, partner: Any, *, verb: str) -> 
     vendor-side users only by vendor admins."""
     if role in PARTNER_ROLES:
         if partner is None:
-            raise ValidationError({"partner": ["Partner-side users need a partner."]})
+            raise Invalid({"partner": ["Partner-side users need a partner."]})
         require(actor, "people.add_partner_side", f"You cannot {verb} users.")
         _require(partners_editable_by(actor), partner, f"You cannot {verb} users to this partner.")
     else:

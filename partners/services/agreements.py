@@ -3,7 +3,6 @@ one, and the guard that deals and claims call before they accept input."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils import timezone
 from partners.models import Agreement, AgreementAcceptance, PartnerMembership
 from partners.selectors import agreement_current, has_accepted_current_terms
 from prm.audit import audit_note
-from prm.errors import Conflict
+from prm.errors import Conflict, Forbidden, Invalid
 from prm.locking import advisory_lock
 from prm.outbox.events import event_emit
 from prm.permissions import require
@@ -27,7 +26,7 @@ def _agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
     if not body.strip():
         errors["body"] = ["The agreement needs its text."]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
     advisory_lock("agreement:publish")  # one publisher at a time: versions stay gapless
     version = (Agreement.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     agreement = Agreement(
@@ -62,7 +61,7 @@ def _agreement_accept(
     require(actor, "agreements.accept", "Only partner users accept the partner agreement.")
     membership = PartnerMembership.objects.filter(user=actor).first()
     if membership is None:
-        raise PermissionDenied("Your account is not attached to a partner.")
+        raise Forbidden("Your account is not attached to a partner.")
     current = agreement_current()
     if current is None or current.pk != agreement.pk:
         raise Conflict("Only the current version can be accepted.", code="not_current")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +12,7 @@ from partners.models import ApplicationStatus, MembershipRole, OrgUnit, Partner,
 from partners.services.invitations import _invitation_create
 from partners.services.partners import _partner_create
 from prm.audit import audit_note
-from prm.errors import Conflict
+from prm.errors import Conflict, Invalid
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import Role, User
@@ -94,7 +93,7 @@ application_approve = transaction.atomic(durable=True)(_application_approve)
 def _application_reject(*, actor: User, application: PartnerApplication, reason: str) -> None:
     require(actor, "applications.decide", "Only the vendor decides applications.")
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why, so the applicant can be told."]})
+        raise Invalid({"reason": ["Say why, so the applicant can be told."]})
     application = _pending(application)
     application.status = ApplicationStatus.REJECTED
     application.decision_reason = reason.strip()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from partners.models import (
 from partners.selectors import _token_hash, invitation_for_token
 from partners.services._common import _check_may_add_people
 from partners.tasks import send_invitation_email as send_invitation_email_task
+from prm.errors import Invalid
 from prm.outbox.events import event_emit
 from prm.tasks import enqueue_on_commit
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
@@ -43,12 +43,12 @@ def _invitation_create(
     the e-mail carries it; the database keeps a hash)."""
     email = User.objects.normalize_email(email.strip()).lower()
     if role not in Role.values:
-        raise ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise Invalid({"role": [f"Choose one of {', '.join(Role.values)}."]})
     _check_may_add_people(actor, role, partner, verb="invite")
     if membership_role not in MembershipRole.values:
-        raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
+        raise Invalid({"membership_role": ["Choose member, manager or administrator."]})
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": ["A user with this e-mail already exists."]})
+        raise Invalid({"email": ["A user with this e-mail already exists."]})
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email,
@@ -76,7 +76,7 @@ def _invitation_accept(*, token: str, full_name: str, password: str) -> User:
         accepted_at=timezone.now()
     )
     if not claimed:  # a concurrent acceptance won
-        raise ValidationError("This invitation has already been used. Sign in instead.")
+        raise Invalid("This invitation has already been used. Sign in instead.")
     user = user_create(
         email=invitation.email,
         role=invitation.role,

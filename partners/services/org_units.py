@@ -3,27 +3,27 @@ vendor-side users into them. Vendor admins only."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from partners.models import MembershipRole, OrgUnit, OrgUnitMembership
 from partners.services._common import _lock_tree
 from prm.audit import audit_note
-from prm.errors import Conflict
+from prm.errors import Conflict, Forbidden, Invalid
 from prm.permissions import can
 from prm.users.models import User
 
 
 def _require_vendor_admin(actor: User) -> None:
     if not can(actor, "org.configure"):
-        raise PermissionDenied("Only vendor admins change the organisation.")
+        raise Forbidden("Only vendor admins change the organisation.")
 
 
 def _clean_unit_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise ValidationError({"name": ["A unit needs a name."]})
+        raise Invalid({"name": ["A unit needs a name."]})
     return name
 
 
@@ -75,7 +75,7 @@ def _org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> Org
     if parent is not None:
         parent.refresh_from_db()
         if parent.pk == unit.pk or parent.path.startswith(unit.path):
-            raise ValidationError(
+            raise Invalid(
                 {"parent": ["A unit cannot move under itself or one of its own sub-units."]}
             )
     try:
@@ -86,7 +86,7 @@ def _org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> Org
             else:
                 OrgUnit.objects.move(unit, parent, "last-child")
     except InvalidMoveToDescendant:
-        raise ValidationError(
+        raise Invalid(
             {"parent": ["A unit cannot move under itself or one of its own sub-units."]}
         ) from None
     except IntegrityError:
@@ -127,9 +127,9 @@ def _org_unit_membership_set(
     """Put a vendor-side user into a unit as member, manager or administrator."""
     _require_vendor_admin(actor)
     if not user.is_vendor_side:
-        raise ValidationError({"user": ["Only vendor-side users belong to vendor org units."]})
+        raise Invalid({"user": ["Only vendor-side users belong to vendor org units."]})
     if role not in MembershipRole.values:
-        raise ValidationError({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
+        raise Invalid({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
     membership, _ = OrgUnitMembership.objects.update_or_create(
         unit=unit, user=user, defaults={"role": role}
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from partners.models import (
 from partners.scope import partners_editable_by
 from partners.services._common import _lock_tree, _require
 from prm.audit import audit_note
+from prm.errors import Forbidden, Invalid
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
@@ -57,7 +57,7 @@ def _partner_create(
                 parent.refresh_from_db()
                 partner = Partner.objects.add_child(parent, instance=partner)
     except IntegrityError:
-        raise ValidationError(NAME_TAKEN) from None
+        raise Invalid(NAME_TAKEN) from None
     for key, values in m2m.items():
         getattr(partner, key).set(values)
     if parent is None:
@@ -73,9 +73,9 @@ def _partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) ->
     territory, channel manager and type are the vendor's. Status has its own service."""
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     if "status" in fields:
-        raise ValidationError({"status": ["Use the status transition instead."]})
+        raise Invalid({"status": ["Use the status transition instead."]})
     if actor.is_partner_side and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
-        raise PermissionDenied(f"Only the vendor changes {', '.join(sorted(forbidden))}.")
+        raise Forbidden(f"Only the vendor changes {', '.join(sorted(forbidden))}.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     m2m = {key: fields[key] for key in PARTNER_M2M_FIELDS if key in fields}
     for key, value in fields.items():
@@ -91,7 +91,7 @@ def _partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) ->
         with transaction.atomic():
             partner.save()
     except IntegrityError:
-        raise ValidationError(NAME_TAKEN) from None
+        raise Invalid(NAME_TAKEN) from None
     for key, values in m2m.items():
         getattr(partner, key).set(values)
     return partner
@@ -110,7 +110,7 @@ def _partner_transition(
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in PartnerStatus.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+        raise Invalid({"status": [f"Unknown status {status!r}."]})
     PARTNER_LIFECYCLE.check(partner.status, status)
     before = partner.status
     partner.status = status
@@ -150,9 +150,9 @@ def _partner_membership_set(
     """Place a partner-side user in a partner unit (a user belongs to one unit)."""
     _require(partners_editable_by(actor), partner, "You cannot manage this partner's users.")
     if not user.is_partner_side:
-        raise ValidationError({"user": ["Only partner-side users belong to partners."]})
+        raise Invalid({"user": ["Only partner-side users belong to partners."]})
     if role not in MembershipRole.values:
-        raise ValidationError({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
+        raise Invalid({"role": [f"Choose one of {', '.join(MembershipRole.values)}."]})
     membership, _ = PartnerMembership.objects.update_or_create(
         user=user, defaults={"partner": partner, "role": role}
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from partners.models import MembershipRole, OrgUnit, OrgUnitMembership, Partner, PartnerMembership
 from partners.scope import users_editable_by
 from partners.services._common import _check_may_add_people
+from prm.errors import Forbidden, Invalid
 from prm.permissions import can
 from prm.users.models import PARTNER_ROLES, Role, User
 from prm.users.services import user_create
@@ -30,7 +30,7 @@ def _user_provision(
     to choosing one. Same rights as invitations."""
     _check_may_add_people(actor, role, partner, verb="add")
     if membership_role not in MembershipRole.values:
-        raise ValidationError({"membership_role": ["Choose member, manager or administrator."]})
+        raise Invalid({"membership_role": ["Choose member, manager or administrator."]})
     user = user_create(email=email, role=role, full_name=full_name, password=None)
     if partner is not None and role in PARTNER_ROLES:
         PartnerMembership.objects.create(partner=partner, user=user, role=membership_role)
@@ -46,15 +46,15 @@ def _user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
     """Change a user's name, role or active flag. Vendor admins change anyone; partner
     admins the partner-side users of their subtree, within partner roles."""
     if not users_editable_by(actor).filter(pk=user.pk).exists():
-        raise PermissionDenied("You cannot change this user.")
+        raise Forbidden("You cannot change this user.")
     if "role" in fields:
         allowed = Role.values if can(actor, "people.manage_all") else PARTNER_ROLES
         if fields["role"] not in allowed:
-            raise ValidationError({"role": ["You cannot give this role."]})
+            raise Invalid({"role": ["You cannot give this role."]})
         if (fields["role"] in PARTNER_ROLES) != (user.role in PARTNER_ROLES):
-            raise ValidationError({"role": ["A user cannot change sides (vendor/partner)."]})
+            raise Invalid({"role": ["A user cannot change sides (vendor/partner)."]})
     if fields.get("is_active") is False and user.pk == actor.pk:
-        raise ValidationError({"is_active": ["You cannot deactivate yourself."]})
+        raise Invalid({"is_active": ["You cannot deactivate yourself."]})
     for key in ("full_name", "role", "is_active"):
         if key in fields:
             setattr(user, key, fields[key])

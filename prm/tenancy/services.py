@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
+from prm.errors import Invalid
 from prm.tenancy import middleware
 from prm.tenancy.models import Domain, Vendor
 from prm.users.models import Role, User
@@ -52,7 +52,7 @@ def vendor_validate(schema_name: str, domain: str, name: str) -> None:
     if not name.strip():
         errors["name"] = ["The vendor needs a name."]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
 
 
 @transaction.atomic

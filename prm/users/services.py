@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from prm.errors import Invalid
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from prm.users.tasks import send_welcome_email as send_welcome_email_task
@@ -38,14 +39,14 @@ def user_create(
         except ValidationError as exc:
             errors["password"] = exc.messages
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
                 email, password, role=role, full_name=full_name, is_staff=False
             )
     except IntegrityError:
-        raise ValidationError({"email": ["A user with this e-mail already exists."]}) from None
+        raise Invalid({"email": ["A user with this e-mail already exists."]}) from None
     if send_welcome:
         enqueue_on_commit(send_welcome_email_task, user.id)
     return user
