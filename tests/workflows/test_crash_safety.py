@@ -128,16 +128,22 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
             after = Notification.objects.filter(user=admin, title=f"{NAME}: after").count()
             assert (before, after) == (1, 1)
             admins = User.objects.filter(role="vendor_admin", is_active=True).count()
+            titles = (f"{NAME}: before", f"{NAME}: after")
+
+            def emails() -> dict[str, int]:
+                sent = [p.read_text() for p in tmp_path.iterdir()]
+                return {title: sum(title in m for m in sent) for title in titles}
+
+            # A copy is claimed (emailed_at) before it is written, so wait for the files too.
             wait_for(
                 lambda: (
                     not Notification.objects.filter(
                         title__startswith=NAME, emailed_at__isnull=True
                     ).exists()
+                    and min(emails().values()) >= admins
                 )
             )
-            sent = [p.read_text() for p in tmp_path.iterdir()]
-            for title in (f"{NAME}: before", f"{NAME}: after"):
-                assert sum(title in m for m in sent) == admins  # one e-mail each
+            assert emails() == dict.fromkeys(titles, admins)  # one e-mail each
             partner.refresh_from_db()
             suspended = partner.history.filter(status="suspended", history_type="~")
             assert partner.status == "suspended" and suspended.count() == 1
