@@ -35,8 +35,8 @@ chromium: ## Debian's chromium for the browser tests (apt, as root)
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "Browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-test: install chromium ## Run the whole test suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: install chromium ## Run the whole test suite on 2 xdist workers (PYTEST_ARGS="-n 0": serially)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install ## ruff lint and format check, the import contracts (layers), mypy
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 from django.core import mail
 from django.test import Client
 
+from prm.demo import PASSWORD
 from tests.conftest import ACME_HOST, login_client
 
 
@@ -19,7 +20,10 @@ def test_partner_user_logs_in_and_sees_the_partner_home(db):
 
 
 def test_login_is_case_insensitive_on_the_email(db):
-    login_client(ACME_HOST, "Admin@ACME.example")
+    client = Client(HTTP_HOST=ACME_HOST)
+    response = client.post("/login/", {"username": "Admin@ACME.example", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").wsgi_request.user.email == "admin@acme.example"
 
 
 def test_wrong_password_and_unknown_email_get_the_same_message(db):

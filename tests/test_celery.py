@@ -83,7 +83,11 @@ def test_provisioning_a_tenant_sends_the_welcome_email_after_commit(
             admin_password=None,
         )
         try:
-            message = wait_for(lambda: [p.read_text() for p in worker.iterdir()])[0]
+            # The file backend writes a separator line after the whole message: wait for it,
+            # not only for the file (it exists, empty, before the message is written).
+            message = wait_for(
+                lambda: [t for p in worker.iterdir() if ("-" * 79) in (t := p.read_text())]
+            )[0]
             assert "To: boss@initrode.example" in message
             assert "Welcome to Initrode's partner portal" in message
             assert "http://initrode.localhost/login/" in message

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import psutil
@@ -20,6 +22,19 @@ from prm import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.worker
+
+
+@pytest.fixture
+def data_dir(request):
+    """A data directory inside the project (.data/), not under /tmp/pytest-of-root: every
+    pytest session resets that folder to mode 0700, which locks out the ``pgserver`` user
+    that runs PostgreSQL for root."""
+    path = (
+        BASE_DIR / ".data" / "launcher-tests" / f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+    )
+    path.mkdir(parents=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def ours(data_dir: Path) -> list[psutil.Process]:
@@ -81,12 +96,12 @@ print(int(redis.get("starts")))
 """
 
 
-def test_embedded_servers_keep_their_data_and_stop_with_the_last_process(tmp_path):
+def test_embedded_servers_keep_their_data_and_stop_with_the_last_process(data_dir):
     runs = [
         subprocess.run(
-            [sys.executable, "-c", EMBEDDED, str(tmp_path)],
+            [sys.executable, "-c", EMBEDDED, str(data_dir)],
             cwd=BASE_DIR,
-            env=clean_env(tmp_path),
+            env=clean_env(data_dir),
             capture_output=True,
             text=True,
             timeout=60,
@@ -95,7 +110,7 @@ def test_embedded_servers_keep_their_data_and_stop_with_the_last_process(tmp_pat
         for _ in range(2)
     ]
     assert runs == [["1", "1"], ["2", "2"]]
-    assert wait_until_gone(tmp_path) == []
+    assert wait_until_gone(data_dir) == []
 
 
 def start_launcher(data_dir: Path, port: int) -> subprocess.Popen:
@@ -127,19 +142,19 @@ def start_launcher(data_dir: Path, port: int) -> subprocess.Popen:
     pytest.fail("web server did not answer")
 
 
-def test_launcher_stops_everything_on_sigterm_also_after_a_killed_run(tmp_path):
+def test_launcher_stops_everything_on_sigterm_also_after_a_killed_run(data_dir):
     port = free_port()
-    first = start_launcher(tmp_path, port)
+    first = start_launcher(data_dir, port)
     first.send_signal(signal.SIGKILL)  # no chance to clean up
     first.wait()
     first.stdout.close()
-    second = start_launcher(tmp_path, port)  # reaps what the first left, reuses the data
-    assert len(ours(tmp_path)) >= 4  # launcher, web, worker, beat, postgres, redis
+    second = start_launcher(data_dir, port)  # reaps what the first left, reuses the data
+    assert len(ours(data_dir)) >= 4  # launcher, web, worker, beat, postgres, redis
     second.send_signal(signal.SIGTERM)
     output = second.communicate(timeout=60)[0]
     assert second.returncode == 0
     assert "postgres stopped" in output
-    assert wait_until_gone(tmp_path) == []
+    assert wait_until_gone(data_dir) == []
 
 
 MANAGE_PROBE = """
@@ -153,18 +168,18 @@ print(cache.get("probe"))
 """
 
 
-def test_manage_py_by_hand_starts_the_embedded_servers_and_they_stop_with_it(tmp_path):
+def test_manage_py_by_hand_starts_the_embedded_servers_and_they_stop_with_it(data_dir):
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", MANAGE_PROBE],
         cwd=BASE_DIR,
-        env=dict(clean_env(tmp_path), DEBUG="1"),  # prm.settings, no DATABASE_URL / REDIS_URL
+        env=dict(clean_env(data_dir), DEBUG="1"),  # prm.settings, no DATABASE_URL / REDIS_URL
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.stdout.split()[-2:] == ["prm", "42"], result.stderr
-    assert (tmp_path / "pg" / "PG_VERSION").exists()
-    assert wait_until_gone(tmp_path) == []
+    assert (data_dir / "pg" / "PG_VERSION").exists()
+    assert wait_until_gone(data_dir) == []
 
 
 PLUGIN_PROBE = """
@@ -189,10 +204,10 @@ def test_probe(worker_id):
 """
 
 
-def test_the_test_set_up_starts_what_is_not_configured_once_for_all_xdist_workers(tmp_path):
+def test_the_test_set_up_starts_what_is_not_configured_once_for_all_xdist_workers(data_dir):
     """A run of two xdist workers with the project's plugin and test settings, with
     DATABASE_URL configured and REDIS_URL not."""
-    suite, data, out = tmp_path / "suite", tmp_path / "data", tmp_path / "out"
+    suite, data, out = data_dir / "suite", data_dir / "data", data_dir / "out"
     for path in (suite, data, out):
         path.mkdir()
     (suite / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = prm.settings_test\n")
@@ -223,7 +238,7 @@ def test_the_test_set_up_starts_what_is_not_configured_once_for_all_xdist_worker
     assert wait_until_gone(data) == []
 
 
-def test_nothing_starts_when_both_urls_are_configured(tmp_path):
+def test_nothing_starts_when_both_urls_are_configured(data_dir):
     env = {"DATABASE_URL": "postgres://u@db.invalid/x", "REDIS_URL": "redis://redis.invalid/0"}
-    assert embedded.start_missing(tmp_path, env) == []
-    assert list(tmp_path.iterdir()) == []
+    assert embedded.start_missing(data_dir, env) == []
+    assert list(data_dir.iterdir()) == []

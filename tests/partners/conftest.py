@@ -5,20 +5,26 @@
 
 cam_emea manages Europe, cam_us manages The Americas; alice is partner_admin of Northwind,
 bob a partner_user in Berlin, mia in Munich, carol in Tailwind (attribute ``contoso``).
-Names differ from the demo data, which the test database also holds."""
+Names differ from the demo data, which the test database also holds.
+
+``world`` builds it for each test. A module whose tests only read it, or whose changes a
+rollback undoes, can build it once with ``module_world`` (see there)."""
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 from partners import services
 from partners.models import MembershipRole, PartnerType
 from prm.users.models import Role
 from prm.users.services import user_create
-from tests.conftest import ACME_HOST
+from tests.conftest import ACME_HOST, _activate
 
 MANAGER, MEMBER, ADMIN = MembershipRole.MANAGER, MembershipRole.MEMBER, MembershipRole.ADMINISTRATOR
 
@@ -31,6 +37,42 @@ def api_as(user, host: str = ACME_HOST) -> APIClient:
 
 @pytest.fixture
 def world(acme):
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """The world built once for a module, inside a transaction rolled back at its end.
+
+    The same atomics as Django's ``TestCase.setUpClass`` / ``setUpTestData``: each test's
+    own transaction (pytest-django's ``db``) becomes a savepoint inside this one, so what a
+    test writes is rolled back after it, and the world after the module."""
+    with django_db_blocker.unblock():
+        atomics = TestCase._enter_atomics()
+        try:
+            _activate("acme")
+            built = build_world()
+        except BaseException:
+            TestCase._rollback_atomics(atomics)
+            raise
+        finally:
+            connection.set_schema_to_public()
+    yield built
+    with django_db_blocker.unblock():
+        TestCase._rollback_atomics(atomics)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def module_world(_module_world, acme):
+    """``world`` built once per module (a module opts in with a ``world`` fixture that
+    returns this). Each test gets its own copy of the objects, as ``setUpTestData`` gives
+    each test its own; the rows are shared and each test's changes are rolled back."""
+    return copy.deepcopy(_module_world)
+
+
+def build_world() -> SimpleNamespace:
+    """Build the world in the active tenant (acme), through the services."""
     w = SimpleNamespace()
     w.admin = user_create(email="va@world.example", role=Role.VENDOR_ADMIN, send_welcome=False)
     w.global_ = services.org_unit_create(actor=w.admin, name="Planet")

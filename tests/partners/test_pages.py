@@ -1,13 +1,17 @@
 """The partners app's pages, as each persona sees them."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from partners import services
-from partners.models import Partner, PartnerApplication
+from partners.forms import ApplicationForm
+from partners.models import ApplicationStatus, Partner, PartnerApplication
 from tests.conftest import ACME_HOST
 
 
@@ -65,23 +69,57 @@ def test_org_page_refuses_a_cyclic_move_with_a_message(world):
     assert "cannot move under itself" in response.content.decode()
 
 
-def test_public_application_form_checks_spam_and_fields(world, freezer=None):
-    client = Client(HTTP_HOST=ACME_HOST)
+APPLICATION = {
+    "company_name": "Greenfield Systems",
+    "partner_type": "msp",
+    "country": "DE",
+    "contact_name": "Gil",
+    "contact_email": "gil@greenfield.example",
+}
+
+
+def _started(client: Client) -> str:
+    """The signed timestamp the form hands out with the page."""
     page = client.get("/apply/").content.decode()
-    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
-    data = {
-        "company_name": "Greenfield Systems",
-        "partner_type": "msp",
-        "country": "DE",
-        "contact_name": "Gil",
-        "contact_email": "gil@greenfield.example",
-        "started": started,
-    }
-    too_fast = client.post("/apply/", data)
-    assert "could not be accepted" in too_fast.content.decode()
-    missing = client.post("/apply/", {**data, "contact_email": ""})
-    assert "This field is required" in missing.content.decode()
+    return re.search(r'name="started" value="([^"]+)"', page).group(1)
+
+
+def test_public_application_form_checks_spam_and_fields(world):
+    client = Client(HTTP_HOST=ACME_HOST)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        data = {**APPLICATION, "started": _started(client)}
+        too_fast = client.post("/apply/", data)
+        assert "could not be accepted" in too_fast.content.decode()
+        clock.shift(ApplicationForm.MIN_SECONDS - 0.5)
+        still_too_fast = client.post("/apply/", data)
+        assert "could not be accepted" in still_too_fast.content.decode()
+        clock.shift(0.5)
+        honeypot = client.post("/apply/", {**data, "nickname": "Gil"})
+        assert "could not be accepted" in honeypot.content.decode()
+        missing = client.post("/apply/", {**data, "contact_email": ""})
+        assert "This field is required" in missing.content.decode()
+        forged = client.post("/apply/", {**data, "started": "1700000000.0"})
+        assert "The form expired" in forged.content.decode()
     assert not PartnerApplication.objects.filter(company_name="Greenfield Systems").exists()
+
+
+def test_public_application_form_accepts_a_person_after_the_bot_timer(world):
+    client = Client(HTTP_HOST=ACME_HOST)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        data = {**APPLICATION, "started": _started(client)}
+        clock.shift(ApplicationForm.MIN_SECONDS)
+        response = client.post("/apply/", data)
+        assert response.status_code == 200
+        assert "Thank you, Gil" in response.content.decode()
+        application = PartnerApplication.objects.get(company_name="Greenfield Systems")
+        assert application.status == ApplicationStatus.PENDING
+        assert application.contact_email == "gil@greenfield.example"
+        assert application.submitted_ip == "127.0.0.1"
+        # The signed timestamp is good for a day, then the form has to be sent again.
+        clock.shift(timedelta(days=1))
+        expired = client.post("/apply/", data)
+        assert "The form expired" in expired.content.decode()
+    assert PartnerApplication.objects.filter(company_name="Greenfield Systems").count() == 1
 
 
 def test_invitation_page_sets_the_password_and_signs_in(world, django_capture_on_commit_callbacks):

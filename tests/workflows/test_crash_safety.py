@@ -5,10 +5,12 @@ import http.server
 import os
 import signal
 import threading
-import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from partners import services as partner_services
@@ -25,14 +27,18 @@ NAME = "Crash test"
 
 
 class SlowReceiver(http.server.BaseHTTPRequestHandler):
+    """Answers only once the test has killed the worker that made the first call, so the
+    kill always lands while that call is in flight."""
+
     calls: list[str] = []
     first_call = threading.Event()
+    release = threading.Event()  # set by the test after the SIGKILL
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
         SlowReceiver.calls.append(self.headers["Idempotency-Key"])
         SlowReceiver.first_call.set()
-        time.sleep(3)  # slow enough to kill the worker meanwhile
+        SlowReceiver.release.wait(60)
         self.send_response(204)
         self.end_headers()
 
@@ -54,6 +60,9 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
 ):
     """Notifications (in-app and e-mail), the webhook call and the status change each
     happen once, though the worker running the run is killed in the middle of it."""
+    SlowReceiver.calls.clear()
+    SlowReceiver.first_call.clear()
+    SlowReceiver.release.clear()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{server.server_port}/hook"
@@ -101,11 +110,16 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
             assert SlowReceiver.first_call.wait(60), "the webhook was never called"
             os.kill(first.pid, signal.SIGKILL)  # mid-step: the call is in flight
             first.wait()
+            SlowReceiver.release.set()  # calls from now on are answered at once
             run = WorkflowRun.objects.get(workflow=workflow)
             assert run.status == RunStatus.RUNNING and run.next_step == 1
 
-            second = start_worker({**mail, "WORKFLOW_STALE_SECONDS": "1"}, "-P", "solo")
-            time.sleep(1.5)
+            # Time passes: the run and its e-mail copies are now older than the sweep's
+            # stale limit (WORKFLOW_STALE_SECONDS), as after a real crash.
+            long_ago = timezone.now() - timedelta(seconds=settings.WORKFLOW_STALE_SECONDS + 60)
+            WorkflowRun.objects.filter(pk=run.pk).update(updated_at=long_ago)
+            Notification.objects.filter(title__startswith=NAME).update(created_at=long_ago)
+            second = start_worker(mail, "-P", "solo")
             celery_app.send_task("workflows.runs_redrive")  # what beat's sweep sends
             wait_for(
                 lambda: WorkflowRun.objects.filter(pk=run.pk, status=RunStatus.COMPLETED).exists()
@@ -115,16 +129,22 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
             after = Notification.objects.filter(user=admin, title=f"{NAME}: after").count()
             assert (before, after) == (1, 1)
             admins = User.objects.filter(role="vendor_admin", is_active=True).count()
+            titles = (f"{NAME}: before", f"{NAME}: after")
+
+            def emails() -> dict[str, int]:
+                sent = [p.read_text() for p in tmp_path.iterdir()]
+                return {title: sum(title in m for m in sent) for title in titles}
+
+            # A copy is claimed (emailed_at) before it is written, so wait for the files too.
             wait_for(
                 lambda: (
                     not Notification.objects.filter(
                         title__startswith=NAME, emailed_at__isnull=True
                     ).exists()
+                    and min(emails().values()) >= admins
                 )
             )
-            sent = [p.read_text() for p in tmp_path.iterdir()]
-            for title in (f"{NAME}: before", f"{NAME}: after"):
-                assert sum(title in m for m in sent) == admins  # one e-mail each
+            assert emails() == dict.fromkeys(titles, admins)  # one e-mail each
             partner.refresh_from_db()
             suspended = partner.history.filter(status="suspended", history_type="~")
             assert partner.status == "suspended" and suspended.count() == 1

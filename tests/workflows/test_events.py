@@ -5,12 +5,15 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from partners import services
 from prm.outbox import events
 from prm.outbox.models import Event
+from prm.tenancy.models import Vendor
+from prm.tenancy.services import template_ensure
 from prm.tenancy.tasks import fan_out
 from tests.partners.conftest import api_as
 from workflows.models import Notification
@@ -82,10 +85,20 @@ def test_a_failing_handler_rolls_back_its_writes_and_records_the_error(world):
 
 
 def test_the_beat_dispatcher_fans_out_to_every_tenant(db):
+    template_ensure()  # a template schema exists, so leaving it out is a real choice
+    assert {"public", settings.TENANT_BASE_SCHEMA} <= set(
+        Vendor.objects.values_list("schema_name", flat=True)
+    )
+    sent_to = []
     with mock.patch("prm.tenancy.tasks.app.send_task") as send:
+        send.side_effect = lambda name: sent_to.append((connection.schema_name, name))
         count = fan_out("outbox.events_redispatch")
-    assert count >= 2  # acme and globex, never the template or public
-    assert send.call_count == count
+    # Each vendor once, sent from inside its schema; never the template or public.
+    assert sorted(sent_to) == [
+        ("acme", "outbox.events_redispatch"),
+        ("globex", "outbox.events_redispatch"),
+    ]
+    assert count == 2
 
 
 def test_notifications_api_is_the_callers_own(world, django_capture_on_commit_callbacks):
