@@ -50,6 +50,7 @@ declare(
     people__manage=PEOPLE_MANAGERS,
     people__manage_all=ADMINS,
     people__change=ADMINS | {Role.PARTNER_ADMIN},  # names, roles, deactivation (in scope)
+    people__export=ALL_ROLES - {Role.PARTNER_USER},  # the users CSV (of the caller's scope)
     workflows__configure=ADMINS,
     workflows__approve=VENDOR_ROLES,
     audit__read_all=ADMINS,

@@ -12,13 +12,13 @@ from django.urls import reverse
 from partners import forms
 from partners.imports import RESOURCES, csv_export, csv_import
 from partners.views._common import requires
+from prm.permissions import can
 from prm.portal.views import PortalRequest
-from prm.users.models import Role
 
 
 @login_required
 def export_csv(request: PortalRequest, kind: str) -> HttpResponse:
-    if kind not in RESOURCES or (kind == "users" and request.user.role == Role.PARTNER_USER):
+    if kind not in RESOURCES or (kind == "users" and not can(request.user, "people.export")):
         raise Http404
     response = HttpResponse(csv_export(kind, actor=request.user), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{kind}.csv"'

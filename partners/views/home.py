@@ -9,8 +9,8 @@ from django.shortcuts import render
 from rest_framework.authtoken.models import Token
 
 from partners import selectors
+from prm.permissions import can
 from prm.portal.views import ROLE_PURPOSE, PortalRequest
-from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role
 
 
 @login_required
@@ -20,13 +20,12 @@ def home(request: PortalRequest) -> HttpResponse:
     context: dict = {
         "role_purpose": ROLE_PURPOSE.get(user.role, ""),
         "has_token": Token.objects.filter(user=user).exists(),
-        "terms_missing": user.role in PARTNER_ROLES
-        and not selectors.has_accepted_current_terms(user),
+        "terms_missing": user.is_partner_side and not selectors.has_accepted_current_terms(user),
     }
     context.update(selectors.home_figures(user))
-    if user.role == Role.VENDOR_ADMIN:
+    if can(user, "tenant.see_all"):
         template = "portal/home_admin.html"
-    elif user.role in VENDOR_ROLES:
+    elif user.is_vendor_side:
         template = "portal/home_vendor.html"
     else:
         template = "portal/home_partner.html"
