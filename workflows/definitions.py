@@ -111,6 +111,7 @@ def validate(
             )
         elif "needs" in spec and not getattr(subject, spec["needs"]):
             errors.append(f"{where}: {kind} does not apply to a {subject.label}.")
+        _check_texts(action, subject, where, errors)
         if kind == "notify" and not isinstance(action.get("email", False), bool):
             errors.append(f"{where}: 'email' is true or false.")
         if kind == "notify" and action.get("to") not in (to := recipients(subject)):
@@ -165,6 +166,31 @@ def _check_trigger_options(
             or any(_type_of(d) != "int" or not 0 < d <= 365 for d in days)
         ):
             errors.append("days_before: a list of whole days between 1 and 365, e.g. [60, 30, 7].")
+
+
+TEXTS = ("title", "body", "note", "reason", "value")  # action texts that take placeholders
+MAX_TEXT = 2000
+
+
+def _check_texts(action: dict, subject: Subject, where: str, errors: list[str]) -> None:
+    """Texts use ``{name}`` placeholders the subject offers, nothing else in braces (no
+    format specs, indexes or attributes: a text is filled by name only)."""
+    allowed = subjects.placeholder_names(subject)
+    for key in TEXTS:
+        text = action.get(key)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            errors.append(f"{where}: {key} is a text.")
+            continue
+        if len(text) > MAX_TEXT:
+            errors.append(f"{where}: {key} is longer than {MAX_TEXT} characters.")
+        unknown = [
+            braced for braced in subjects.BRACED.findall(text) if braced[1:-1] not in allowed
+        ]
+        if unknown:
+            names = ", ".join("{" + n + "}" for n in sorted(allowed))
+            errors.append(f"{where}: unknown placeholder {unknown[0]} in {key}; use {names}.")
 
 
 def threshold_events() -> set[str]:

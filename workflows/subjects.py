@@ -27,6 +27,7 @@ channel manager" without the deals app saying how.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,12 +247,18 @@ def placeholder(subject: Subject, key: str, obj: Any, payload: dict) -> Callable
     return lambda: function(target, payload)
 
 
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # {name}: the only form a text may use
+BRACED = re.compile(r"\{[^{}]*\}")  # anything an admin wrote in braces
+
+
 def placeholder_names(subject: Subject | None) -> set[str]:
+    """Every ``{name}`` a text of a workflow on ``subject`` may use: the object by its type
+    and label, ``{status}``, its own placeholders and those of the partner it concerns."""
     if subject is None:
         return set()
-    names = set(subject.placeholders)
+    names = {subject.name, subject.label, "status", *subject.placeholders}
     if subject.partner_of is not None and (of_partner := partner_subject()) is not None:
-        names |= set(of_partner.placeholders)
+        names |= {of_partner.label, *of_partner.placeholders}
     return names
 
 

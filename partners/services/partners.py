@@ -37,6 +37,9 @@ def _partner_create(
         _require(partners_editable_by(actor), parent, "You cannot add units to this partner.")
     else:
         require(actor, "partners.enrol", "Only the vendor enrols partners.")
+    if actor.is_partner_side and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
+        # A subsidiary inherits these from its parent; only the vendor sets them.
+        raise Forbidden(f"Only the vendor sets {', '.join(sorted(forbidden))}.")
     data = dict(fields)
     m2m = {key: data.pop(key) for key in PARTNER_M2M_FIELDS if key in data}
     if parent is not None:

@@ -1,10 +1,19 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from guardian.shortcuts import assign_perm
 
 from partners import services
-from partners.models import Certification, Competency, Location, PartnerStatus, Tier
+from partners.models import (
+    Certification,
+    Competency,
+    Location,
+    Partner,
+    PartnerStatus,
+    PartnerType,
+    Tier,
+)
 from tests.partners.conftest import api_as
 
 
@@ -190,3 +199,30 @@ def test_partner_admin_maintains_locations_certifications_and_plans(world):
     refused = api_as(world.bob).post(f"{base}/plans/", plan, format="json")
     assert refused.status_code == 403
     assert api_as(world.carol).get(f"{base}/locations/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "field", ["tier", "territory", "channel_manager", "partner_type", "status"]
+)
+def test_a_partner_admin_cannot_set_vendor_only_fields_on_a_new_subsidiary(world, field):
+    gold, _ = Tier.objects.get_or_create(name="Gold", defaults={"rank": 3})
+    value = {
+        "tier": gold,
+        "territory": world.americas,
+        "channel_manager": world.cam_us,
+        "partner_type": PartnerType.MSP,
+        "status": "active",
+    }[field]
+    before = Partner.objects.count()
+    with pytest.raises(PermissionDenied):
+        services.partner_create(
+            actor=world.alice,
+            parent=world.northwind,
+            fields={"display_name": "Northwind Platinum", field: value},
+        )
+    assert Partner.objects.count() == before
+    # Without them the subsidiary inherits the parent's.
+    branch = services.partner_create(
+        actor=world.alice, parent=world.northwind, fields={"display_name": "Northwind Hamburg"}
+    )
+    assert (branch.tier, branch.territory) == (world.northwind.tier, world.northwind.territory)

@@ -4,6 +4,7 @@ the owning app's service) and decisions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,22 +19,7 @@ from workflows.objects import object_decide, recipients
 from workflows.subjects import SetContext, load_object, subject_of
 from workflows.tasks import run_advance as run_advance_task
 
-
-class _Placeholders(dict):
-    """Placeholder values, computed only when a text uses them (some cost queries)."""
-
-    def __init__(self, values: dict[str, Any], lookup: Callable[[str], Any]) -> None:
-        super().__init__(values)
-        self.lookup = lookup
-
-    def __getitem__(self, key: str) -> str:
-        if key in self:
-            value = super().__getitem__(key)
-        elif (found := self.lookup(key)) is not None:
-            value = found
-        else:
-            return "{" + key + "}"  # unknown placeholders stay visible instead of failing
-        return str(value() if callable(value) else value)
+MAX_VALUE = 500  # characters of one filled-in value
 
 
 def render_text(run: WorkflowRun, text: str, obj: Any = None) -> str:
@@ -56,12 +42,23 @@ def render_text(run: WorkflowRun, text: str, obj: Any = None) -> str:
             partner = subject.partner_of(obj)  # a deal's {partner}
             values.setdefault(of_partner.label, str(partner) if partner is not None else "")
 
-    def lookup(key: str) -> Any:
-        if subject is None or obj is None:
-            return None
-        return subjects.placeholder(subject, key, obj, payload)
+    def fill(match: re.Match) -> str:
+        """One ``{name}``, by name only (never Python's format: no attributes, indexes or
+        widths); an unknown one stays as written."""
+        key = match.group(1)
+        if key in values:
+            value = values[key]
+        elif (
+            subject is not None
+            and obj is not None
+            and (found := subjects.placeholder(subject, key, obj, payload))
+        ):
+            value = found()
+        else:
+            return match.group(0)
+        return str(value)[:MAX_VALUE]
 
-    return text.format_map(_Placeholders(values, lookup))
+    return subjects.PLACEHOLDER.sub(fill, text)
 
 
 def _notify(run: WorkflowRun, action: dict) -> dict:
