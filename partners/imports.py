@@ -13,6 +13,7 @@ from import_export import fields, resources, widgets
 
 from partners import scope, services
 from partners.models import PARTNER_FIELDS, OrgUnit, Partner, Tier
+from prm.exports import csv_text
 from prm.users.models import User
 
 
@@ -166,4 +167,4 @@ def _report(result) -> ImportReport:
 
 def csv_export(kind: str, *, actor: User) -> str:
     resource = RESOURCES[kind](actor)
-    return resource.export().csv
+    return csv_text(resource.export())

@@ -103,6 +103,7 @@ TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=30)
 
 MIDDLEWARE = [
     "prm.tenancy.middleware.TenantMiddleware",
+    "prm.http.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -110,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "prm.http.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -281,6 +283,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "prm.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "prm.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["prm.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # APIClient in tests speaks the API's format
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="20/min")},

@@ -40,6 +40,8 @@ class NotificationViewSet(
 ):
     """The caller's notifications, newest first; ``?unread=1`` for the unread ones."""
 
+    lookup_value_regex = "[0-9]+"  # any other id is no route: the same 404 as missing
+
     serializer_class = NotificationOut
 
     def get_queryset(self):
@@ -118,6 +120,8 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Workflow definitions (vendor admins). Changing the definition or trigger makes a new
     version; ``dry-run/`` shows which conditions an existing record meets and which actions
     would run, without running them."""
+
+    lookup_value_regex = "[0-9]+"  # any other id is no route: the same 404 as missing
 
     serializer_class = WorkflowOut
 
@@ -269,6 +273,8 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """The caller's approval inbox: what is due and when (``?all=1`` includes decided ones).
     ``approve/`` and ``reject/`` record the decision with a comment and resume the run."""
 
+    lookup_value_regex = "[0-9]+"  # any other id is no route: the same 404 as missing
+
     serializer_class = ApprovalOut
 
     def get_queryset(self):
@@ -348,6 +354,8 @@ class RunOut(serializers.ModelSerializer):
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Workflow runs and their steps (vendor admins); filter by ``workflow`` and ``status``.
     ``retry/`` re-runs a failed run from its failed step."""
+
+    lookup_value_regex = "[0-9]+"  # any other id is no route: the same 404 as missing
 
     serializer_class = RunOut
 

@@ -165,6 +165,22 @@ def test_csv_export_is_scoped(world):
     assert "Northwind Munich" in text and "Tailwind" not in text
 
 
+@pytest.mark.parametrize(
+    "formula", ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+)
+def test_csv_exports_carry_no_formulas(world, formula):
+    import csv
+    import io
+
+    services.partner_update(
+        actor=world.alice, partner=world.munich, fields={"display_name": formula}
+    )
+    text = browser_as(world.alice).get("/export/partners.csv").content.decode()
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'" + formula in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "-"))]
+
+
 def test_the_application_form_is_rate_limited_per_address(world):
     client = Client(HTTP_HOST=ACME_HOST)
     for _ in range(5):

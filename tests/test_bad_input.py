@@ -1,0 +1,86 @@
+"""No input gives a 500 (issue 10, points 12 and 13): NUL characters in query strings and
+JSON bodies, form bodies on JSON routes and non-numeric ids are refused with the error
+shape; signed-in pages and API answers are not cacheable."""
+
+import pytest
+
+from tests.conftest import ACME_HOST, login_client, token_client
+
+API_QUERIES = [
+    "/api/v1/partners/search/?skill=%00",
+    "/api/v1/partners/?q=%00",
+    "/api/v1/users/?q=%00",
+    "/api/v1/workflow-runs/?workflow=%00",
+]
+PAGES = ["/partners/?q=%00", "/users/?q=%00", "/partners/search/?skill=%00"]
+
+
+@pytest.mark.parametrize("path", API_QUERIES)
+def test_a_nul_in_an_api_query_string_is_a_400_with_the_error_shape(db, path):
+    answer = token_client(ACME_HOST, "admin@acme.example").get(path)
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "code": "invalid",
+        "detail": "The request contains a NUL character.",
+        "fields": {},
+    }
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_nul_in_a_page_query_string_is_a_400(db, path):
+    assert login_client(ACME_HOST, "admin@acme.example").get(path).status_code == 400
+
+
+def test_a_nul_inside_a_json_body_is_a_400(db):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    title = "a\u0000b"
+    answer = client.post(
+        "/api/v1/workflows/",
+        {
+            "name": "Nul",
+            "trigger": "partner.enrolled",
+            "definition": {"actions": [{"type": "notify", "to": "actor", "title": title}]},
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_form_and_multipart_bodies_on_json_routes_are_a_415(db, content_type):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    answer = client.post("/api/v1/workflows/", data="name=x", content_type=content_type)
+    assert answer.status_code == 415 and answer.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/approvals/abc/approve/", "/api/v1/workflow-runs/x1/retry/"]
+)
+def test_a_non_numeric_id_is_the_same_404_as_a_missing_one(db, path):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    missing = path.replace("abc", "999999").replace("x1", "999999")
+    for url in (path, missing):
+        assert client.post(url, {}, content_type="application/json").status_code == 404
+
+
+def test_an_odd_audit_object_id_is_not_a_500(db):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    answer = client.get("/api/v1/audit/?object_type=partner&object_id=%C2%B2")
+    assert answer.status_code in {400, 404}
+
+
+def test_signed_in_pages_and_api_answers_are_not_cacheable(db):
+    page = login_client(ACME_HOST, "admin@acme.example").get("/")
+    assert "no-store" in page["Cache-Control"]
+    api = token_client(ACME_HOST, "admin@acme.example")
+    assert "no-store" in api.get("/api/v1/me/")["Cache-Control"]
+    from django.test import Client
+
+    token = Client(HTTP_HOST=ACME_HOST).post(
+        "/api/v1/auth/token/",
+        {"email": "admin@acme.example", "password": "demo-pass-123"},
+        content_type="application/json",
+    )
+    assert token.status_code == 200 and "no-store" in token["Cache-Control"]
