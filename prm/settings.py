@@ -251,6 +251,10 @@ WORKFLOW_OUTBOX_RESEND_SECONDS = env.int("WORKFLOW_OUTBOX_RESEND_SECONDS", defau
 # A wait shorter than this is resumed by a delayed task; longer ones by the sweep, so that
 # no worker holds a message for hours (Redis redelivers those after its visibility timeout).
 WORKFLOW_COUNTDOWN_MAX_SECONDS = env.int("WORKFLOW_COUNTDOWN_MAX_SECONDS", default=300)
+# Webhooks go only to public https addresses. Development and tests (a receiver on
+# 127.0.0.1) may allow plain http and loopback/private addresses; never in production.
+WORKFLOW_WEBHOOKS_ALLOW_HTTP = env.bool("WORKFLOW_WEBHOOKS_ALLOW_HTTP", default=False)
+WORKFLOW_WEBHOOKS_ALLOW_PRIVATE = env.bool("WORKFLOW_WEBHOOKS_ALLOW_PRIVATE", default=False)
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
 # Per-tenant schedules fan out from public through one dispatcher task (tenancy.fan_out):
 # each entry is sent once, in public ("tenant_schemas"); without it the scheduler would send

@@ -20,6 +20,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 PORTAL_URL_SCHEME = "http"
+# The webhook receivers of the tests listen on http://127.0.0.1 (worker subprocesses read
+# these settings too); the guard's own tests turn them off.
+WORKFLOW_WEBHOOKS_ALLOW_HTTP = env.bool("WORKFLOW_WEBHOOKS_ALLOW_HTTP", default=True)
+WORKFLOW_WEBHOOKS_ALLOW_PRIVATE = env.bool("WORKFLOW_WEBHOOKS_ALLOW_PRIVATE", default=True)
 PORTAL_URL_PORT = env.str("PORTAL_URL_PORT", default="")
 # One queue per pytest-xdist worker: real Celery workers started by different test
 # processes share the test Redis but not the test database.

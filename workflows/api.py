@@ -116,6 +116,10 @@ class SimulateOut(serializers.Serializer):
     truncated = serializers.BooleanField()
 
 
+class WebhookSecretOut(serializers.Serializer):
+    secret = serializers.CharField(help_text="whsec_ and base64: shown this once.")
+
+
 class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Workflow definitions (vendor admins). Changing the definition or trigger makes a new
     version; ``dry-run/`` shows which conditions an existing record meets and which actions
@@ -166,6 +170,14 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=request.user, workflow=self.get_object(), **data.validated_data
         )
         return Response(WorkflowOut(workflow).data)
+
+    @extend_schema(request=None, responses={201: WebhookSecretOut})
+    @action(detail=True, methods=["post"], url_path="webhook-secret")
+    def webhook_secret(self, request, pk=None):
+        """A new secret for the workflow's webhook signatures (Standard Webhooks), returned
+        this once; the previous one stops being used at once."""
+        secret = services.webhook_secret_rotate(actor=request.user, workflow=self.get_object())
+        return Response({"secret": secret}, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.DictField()})
     @action(detail=True, methods=["get"])

@@ -21,7 +21,7 @@ from typing import Any
 from prm.errors import Invalid
 from prm.outbox.events import EVENT_TYPES
 from prm.users.models import VENDOR_ROLES, User
-from workflows import subjects
+from workflows import outbound, subjects
 from workflows.subjects import DIRECTORY, Subject, subject_of
 
 PERIODS = ("day", "week", "month", "quarter")
@@ -129,8 +129,8 @@ def validate(
         for key in ("hours", "after_hours"):
             if key in action and (not isinstance(action[key], int | float) or action[key] <= 0):
                 errors.append(f"{where}: {key} must be a positive number.")
-        if kind == "webhook" and not str(action.get("url", "")).startswith(("https://", "http://")):
-            errors.append(f"{where}: the webhook url must start with https://.")
+        if kind == "webhook" and (problem := outbound.url_problem(str(action.get("url", "")))):
+            errors.append(f"{where}: {problem}")
         if kind == "start_workflow":
             if not isinstance(action.get("workflow"), int):
                 errors.append(f"{where}: 'workflow' is the id of another workflow.")

@@ -3,6 +3,9 @@ The events that start runs are the platform's outbox (prm.outbox)."""
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -224,3 +227,32 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} step {self.step}: {self.approver}"
+
+
+class WebhookSecret(models.Model):
+    """The key a workflow's webhooks are signed with (Standard Webhooks: ``whsec_`` and
+    base64), one per workflow; created when a version with a webhook is saved, rotated by a
+    vendor admin (the API shows a new secret once). Stored as it is: signing needs the key
+    itself, so it cannot be hashed, and the tenant's database is what protects it."""
+
+    workflow = models.OneToOneField(
+        Workflow, on_delete=models.CASCADE, related_name="webhook_secret"
+    )
+    secret = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"webhook secret of {self.workflow}"
+
+    @staticmethod
+    def generate() -> str:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+    @classmethod
+    def of(cls, workflow_id: int) -> str:
+        """The workflow's secret, created if it has none yet."""
+        row, _ = cls.objects.get_or_create(
+            workflow_id=workflow_id, defaults={"secret": cls.generate()}
+        )
+        return row.secret

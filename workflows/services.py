@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from prm.errors import Invalid
 from prm.permissions import require
 from prm.users.models import User
 from workflows import definitions, subjects
-from workflows.models import Workflow, WorkflowVersion
+from workflows.models import WebhookSecret, Workflow, WorkflowVersion
 
 
 def _start_graph(exclude: int | None) -> dict[int, set[int]]:
@@ -76,7 +77,21 @@ def _workflow_save(
             workflow=workflow, number=number, definition=definition, created_by=actor
         )
         workflow.save(update_fields=["current"])
+        if any(a.get("type") == "webhook" for a in (definition or {}).get("actions", [])):
+            WebhookSecret.of(workflow.pk)  # its webhooks' own signing key
     return workflow
+
+
+@transaction.atomic(durable=True)
+def webhook_secret_rotate(*, actor: User, workflow: Workflow) -> str:
+    """Give the workflow's webhooks a new signing secret and return it (shown once; the
+    old one stops signing at once). Vendor admins only."""
+    require(actor, "workflows.configure", "Only vendor admins configure workflows.")
+    secret = WebhookSecret.generate()
+    WebhookSecret.objects.update_or_create(
+        workflow=workflow, defaults={"secret": secret, "rotated_at": timezone.now()}
+    )
+    return secret
 
 
 # The entry point (pages, API, tests): its own transaction, never nested in another.
