@@ -136,6 +136,7 @@ CONTENT_SECURITY_POLICY = {
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
+    "prm.users.lockout.LockoutBackend",  # first: refuses sign-ins while locked out
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -149,6 +150,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Against password guessing (prm/users/lockout.py), on the sign-in form, the token API and
+# the operator's admin alike: failed sign-ins only, counted per account and per address.
+PRM_LOGIN_FAILURES_PER_ACCOUNT = env.int("PRM_LOGIN_FAILURES_PER_ACCOUNT", default=8)
+PRM_LOGIN_FAILURES_PER_ADDRESS = env.int("PRM_LOGIN_FAILURES_PER_ADDRESS", default=20)
+PRM_LOGIN_COOLOFF_SECONDS = env.int("PRM_LOGIN_COOLOFF_SECONDS", default=600)
+# How many proxies in front of the app append to X-Forwarded-For (the README's TLS proxy:
+# 1). 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored.
+PRM_TRUSTED_PROXIES = env.int("PRM_TRUSTED_PROXIES", default=0)
 
 TEMPLATES = [
     {
@@ -283,7 +292,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "prm.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="20/min")},
+    # Any throttle's client address: the trusted proxies only (DRF's default, None, would
+    # believe a client's X-Forwarded-For).
+    "NUM_PROXIES": PRM_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRM portal API",

@@ -1,0 +1,158 @@
+"""The one protection against password guessing, for every way in: the portal's sign-in
+form, the token API and the operator's admin.
+
+Only failed sign-ins count (Django's ``user_login_failed`` signal, sent by ``authenticate``
+whichever channel called it), twice: per account (the e-mail stripped and lower-cased) and
+per client address (``client_ip``: REMOTE_ADDR, or the address the configured number of
+trusted proxies saw). After ``PRM_LOGIN_FAILURES_PER_ACCOUNT`` failures of one account, or
+``PRM_LOGIN_FAILURES_PER_ADDRESS`` failures from one address, ``LockoutBackend`` (first in
+AUTHENTICATION_BACKENDS) refuses even the right password until ``PRM_LOGIN_COOLOFF_SECONDS``
+after the failure that locked it; a completed password reset unlocks the account.
+
+The counts live in the cache (Redis in production), under keys that name the schema: users
+live in each tenant's schema, so ``carol@x`` of one tenant is not ``carol@x`` of another, and
+the operator's accounts are the public schema's. Nothing is written to the database per
+attempt, and a tenant created later needs no table for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+LOCKED_FLAG = "prm_login_locked"
+
+
+def locked_message() -> str:
+    minutes = max(1, round(settings.PRM_LOGIN_COOLOFF_SECONDS / 60))
+    return (
+        "Too many failed sign-in attempts. Try again in "
+        f"{minutes} minute{'s' if minutes != 1 else ''}, or reset your password."
+    )
+
+
+def normalise_email(value: Any) -> str:
+    return str(value or "").strip().lower()
+
+
+def client_ip(request: Any) -> str:
+    """The client's address: REMOTE_ADDR, unless ``PRM_TRUSTED_PROXIES`` (N) proxies stand in
+    front of the app; then the N-th address from the right of X-Forwarded-For, the one the
+    outermost trusted proxy saw connect. Anything left of it is the client's own say and is
+    never trusted. A header with fewer entries than proxies did not come through all of them:
+    then REMOTE_ADDR."""
+    meta = request.META
+    remote = meta.get("REMOTE_ADDR", "") or ""
+    proxies = settings.PRM_TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+def ratelimit_key(group: str, request: HttpRequest) -> str:
+    """django-ratelimit's key for other per-address limits: the same client address."""
+    return client_ip(request)
+
+
+def _keys(request: Any, email: str) -> list[tuple[str, int]]:
+    schema = connection.schema_name
+    account = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    address = hashlib.sha256(client_ip(request).encode()).hexdigest()
+    return [
+        (f"prm-login:{schema}:account:{account}", settings.PRM_LOGIN_FAILURES_PER_ACCOUNT),
+        (f"prm-login:{schema}:address:{address}", settings.PRM_LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
+def is_locked(request: Any, email: str) -> bool:
+    counts = cache.get_many([key for key, _ in _keys(request, email)])
+    return any(counts.get(key, 0) >= limit for key, limit in _keys(request, email))
+
+
+def record_failure(request: Any, email: str) -> None:
+    cooloff = settings.PRM_LOGIN_COOLOFF_SECONDS
+    for key, limit in _keys(request, email):
+        cache.add(key, 0, timeout=cooloff)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, count := 1, timeout=cooloff)
+        if count == limit:
+            cache.touch(key, cooloff)  # locked for a full cool-off from this failure on
+
+
+def unlock_account(email: str) -> None:
+    """Forget the account's failures (in the current schema), e.g. after a password reset."""
+    account = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    cache.delete(f"prm-login:{connection.schema_name}:account:{account}")
+
+
+def locked_out(request: Any) -> bool:
+    """Whether the last ``authenticate`` of this request was refused by the lock."""
+    return bool(getattr(request, LOCKED_FLAG, False))
+
+
+def _credential(credentials: dict[str, Any]) -> str:
+    return normalise_email(credentials.get("username") or credentials.get("email"))
+
+
+class LockoutBackend:
+    """First of the authentication backends: refuses every attempt, right password or not,
+    while the account or the address is locked (``authenticate`` then returns None)."""
+
+    def authenticate(self, request: Any, username: Any = None, **credentials: Any) -> None:
+        if request is None:
+            return None  # not a sign-in over HTTP (a shell, a management command)
+        if is_locked(request, _credential({"username": username, **credentials})):
+            setattr(request, LOCKED_FLAG, True)
+            raise PermissionDenied
+        return None
+
+    def get_user(self, user_id: Any) -> None:
+        return None
+
+
+@receiver(user_login_failed, dispatch_uid="prm-login-failed")
+def _count_failure(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any):
+    if request is None or locked_out(request):
+        return  # attempts refused by the lock do not prolong it
+    record_failure(request, _credential(credentials))
+
+
+@receiver(user_logged_in, dispatch_uid="prm-logged-in")
+def _forget_failures(sender: Any, request: Any, user: Any, **kw: Any) -> None:
+    # A success clears the account's count (not the address's: one's own account must not
+    # wipe the failures one's address spent on others).
+    if request is not None:
+        unlock_account(user.get_username())
+
+
+class LockoutFormMixin(forms.Form):
+    """For AuthenticationForm subclasses: the lock's message instead of "wrong password"."""
+
+    request: Any
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if locked_out(self.request):
+                raise forms.ValidationError(locked_message(), code="locked") from None
+            raise
