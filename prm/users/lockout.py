@@ -7,7 +7,8 @@ per client address (``client_ip``: REMOTE_ADDR, or the address the configured nu
 trusted proxies saw). After ``PRM_LOGIN_FAILURES_PER_ACCOUNT`` failures of one account, or
 ``PRM_LOGIN_FAILURES_PER_ADDRESS`` failures from one address, ``LockoutBackend`` (first in
 AUTHENTICATION_BACKENDS) refuses even the right password until ``PRM_LOGIN_COOLOFF_SECONDS``
-after the failure that locked it; a completed password reset unlocks the account.
+after the failure that locked it; a completed password reset unlocks the account, and a
+successful sign-in forgets the account's (not the address's) earlier failures.
 
 The counts live in the cache (Redis in production), under keys that name the schema: users
 live in each tenant's schema, so ``carol@x`` of one tenant is not ``carol@x`` of another, and
@@ -26,9 +27,10 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.dispatch import receiver
 from django.http import HttpRequest
+
+from prm.tenancy.context import current_schema
 
 LOCKED_FLAG = "prm_login_locked"
 
@@ -71,13 +73,16 @@ def ratelimit_key(group: str, request: HttpRequest) -> str:
     return client_ip(request)
 
 
+def _key(kind: str, value: str) -> str:
+    # The schema in the key, whatever the cache's KEY_FUNCTION: one tenant's accounts and
+    # addresses are counted apart from another's. Hashed: any e-mail makes a valid key.
+    return f"prm-login:{current_schema()}:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
 def _keys(request: Any, email: str) -> list[tuple[str, int]]:
-    schema = connection.schema_name
-    account = hashlib.sha256(normalise_email(email).encode()).hexdigest()
-    address = hashlib.sha256(client_ip(request).encode()).hexdigest()
     return [
-        (f"prm-login:{schema}:account:{account}", settings.PRM_LOGIN_FAILURES_PER_ACCOUNT),
-        (f"prm-login:{schema}:address:{address}", settings.PRM_LOGIN_FAILURES_PER_ADDRESS),
+        (_key("account", normalise_email(email)), settings.PRM_LOGIN_FAILURES_PER_ACCOUNT),
+        (_key("address", client_ip(request)), settings.PRM_LOGIN_FAILURES_PER_ADDRESS),
     ]
 
 
@@ -100,8 +105,7 @@ def record_failure(request: Any, email: str) -> None:
 
 def unlock_account(email: str) -> None:
     """Forget the account's failures (in the current schema), e.g. after a password reset."""
-    account = hashlib.sha256(normalise_email(email).encode()).hexdigest()
-    cache.delete(f"prm-login:{connection.schema_name}:account:{account}")
+    cache.delete(_key("account", normalise_email(email)))
 
 
 def locked_out(request: Any) -> bool:
@@ -151,7 +155,8 @@ class LockoutFormMixin(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         try:
-            return super().clean()
+            super().clean()
+            return self.cleaned_data
         except forms.ValidationError:
             if locked_out(self.request):
                 raise forms.ValidationError(locked_message(), code="locked") from None
