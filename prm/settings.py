@@ -136,7 +136,6 @@ CONTENT_SECURITY_POLICY = {
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    "prm.users.lockout.LockoutBackend",  # first: refuses sign-ins while locked out
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]

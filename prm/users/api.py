@@ -45,9 +45,9 @@ class TokenObtainApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = lockout.normalise_email(data.validated_data["email"])
-        user = authenticate(request, email=email, password=data.validated_data["password"])
-        if user is None and lockout.locked_out(request):
+        if lockout.is_locked(request, email):  # the password is not even tried
             raise exceptions.Throttled(detail=lockout.locked_message())
+        user = authenticate(request, email=email, password=data.validated_data["password"])
         if user is None:
             # Same answer for an unknown e-mail and a wrong password.
             raise exceptions.AuthenticationFailed(

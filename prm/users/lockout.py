@@ -5,10 +5,11 @@ Only failed sign-ins count (Django's ``user_login_failed`` signal, sent by ``aut
 whichever channel called it), twice: per account (the e-mail stripped and lower-cased) and
 per client address (``client_ip``: REMOTE_ADDR, or the address the configured number of
 trusted proxies saw). After ``PRM_LOGIN_FAILURES_PER_ACCOUNT`` failures of one account, or
-``PRM_LOGIN_FAILURES_PER_ADDRESS`` failures from one address, ``LockoutBackend`` (first in
-AUTHENTICATION_BACKENDS) refuses even the right password until ``PRM_LOGIN_COOLOFF_SECONDS``
-after the failure that locked it; a completed password reset unlocks the account, and a
-successful sign-in forgets the account's (not the address's) earlier failures.
+``PRM_LOGIN_FAILURES_PER_ADDRESS`` failures from one address, each channel (``is_locked``
+before ``authenticate``: ``LockoutFormMixin`` for the forms, the token API itself) refuses
+even the right password until ``PRM_LOGIN_COOLOFF_SECONDS`` after the failure that locked
+it; a completed password reset unlocks the account, and a successful sign-in forgets the
+account's (not the address's) earlier failures.
 
 The counts live in the cache (Redis in production), under keys that name the schema: users
 live in each tenant's schema, so ``carol@x`` of one tenant is not ``carol@x`` of another, and
@@ -26,13 +27,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from prm.tenancy.context import current_schema
-
-LOCKED_FLAG = "prm_login_locked"
 
 
 def locked_message() -> str:
@@ -108,35 +106,14 @@ def unlock_account(email: str) -> None:
     cache.delete(_key("account", normalise_email(email)))
 
 
-def locked_out(request: Any) -> bool:
-    """Whether the last ``authenticate`` of this request was refused by the lock."""
-    return bool(getattr(request, LOCKED_FLAG, False))
-
-
 def _credential(credentials: dict[str, Any]) -> str:
     return normalise_email(credentials.get("username") or credentials.get("email"))
 
 
-class LockoutBackend:
-    """First of the authentication backends: refuses every attempt, right password or not,
-    while the account or the address is locked (``authenticate`` then returns None)."""
-
-    def authenticate(self, request: Any, username: Any = None, **credentials: Any) -> None:
-        if request is None:
-            return None  # not a sign-in over HTTP (a shell, a management command)
-        if is_locked(request, _credential({"username": username, **credentials})):
-            setattr(request, LOCKED_FLAG, True)
-            raise PermissionDenied
-        return None
-
-    def get_user(self, user_id: Any) -> None:
-        return None
-
-
 @receiver(user_login_failed, dispatch_uid="prm-login-failed")
 def _count_failure(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any):
-    if request is None or locked_out(request):
-        return  # attempts refused by the lock do not prolong it
+    if request is None:
+        return  # not a sign-in over HTTP (a shell, a management command)
     record_failure(request, _credential(credentials))
 
 
@@ -149,15 +126,15 @@ def _forget_failures(sender: Any, request: Any, user: Any, **kw: Any) -> None:
 
 
 class LockoutFormMixin(forms.Form):
-    """For AuthenticationForm subclasses: the lock's message instead of "wrong password"."""
+    """For AuthenticationForm subclasses: while locked, the lock's message, and the password
+    is not even tried (so a refused attempt does not prolong the lock)."""
 
     request: Any
 
     def clean(self) -> dict[str, Any]:
-        try:
-            super().clean()
-            return self.cleaned_data
-        except forms.ValidationError:
-            if locked_out(self.request):
-                raise forms.ValidationError(locked_message(), code="locked") from None
-            raise
+        username = str(self.cleaned_data.get("username") or "")
+        attempt = self.request is not None and username and self.cleaned_data.get("password")
+        if attempt and is_locked(self.request, username):
+            raise forms.ValidationError(locked_message(), code="locked")
+        super().clean()
+        return self.cleaned_data
