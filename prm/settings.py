@@ -151,6 +151,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Against password guessing (prm/users/lockout.py), on the sign-in form, the token API and
+# the operator's admin alike: failed sign-ins only, counted per account and per address.
+PRM_LOGIN_FAILURES_PER_ACCOUNT = env.int("PRM_LOGIN_FAILURES_PER_ACCOUNT", default=8)
+PRM_LOGIN_FAILURES_PER_ADDRESS = env.int("PRM_LOGIN_FAILURES_PER_ADDRESS", default=20)
+PRM_LOGIN_COOLOFF_SECONDS = env.int("PRM_LOGIN_COOLOFF_SECONDS", default=600)
+# How many proxies in front of the app append to X-Forwarded-For (the README's TLS proxy:
+# 1). 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored.
+PRM_TRUSTED_PROXIES = env.int("PRM_TRUSTED_PROXIES", default=0)
 
 TEMPLATES = [
     {
@@ -291,7 +299,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",  # APIClient in tests speaks the API's format
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="20/min")},
+    # Any throttle's client address: the trusted proxies only (DRF's default, None, would
+    # believe a client's X-Forwarded-For).
+    "NUM_PROXIES": PRM_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRM portal API",

@@ -38,7 +38,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name=f"{reset}_confirm.html"),
+        views.PasswordResetConfirmView.as_view(template_name=f"{reset}_confirm.html"),
         name="password_reset_confirm",
     ),
     path(

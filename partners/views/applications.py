@@ -12,9 +12,10 @@ from partners import forms, scope, services
 from partners.models import ApplicationStatus
 from partners.views._common import requires
 from prm.portal.views import PortalRequest, service_errors
+from prm.users.lockout import ratelimit_key
 
 
-@ratelimit(key="ip", rate="5/h", method="POST", block=False)
+@ratelimit(key=ratelimit_key, rate="5/h", method="POST", block=False)
 def apply(request: HttpRequest) -> HttpResponse:
     """The public application form of the tenant's portal."""
     form = forms.ApplicationForm(request.POST if request.method == "POST" else None)

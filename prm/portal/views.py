@@ -13,13 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
-from django_ratelimit.decorators import ratelimit
 from rest_framework.authtoken.models import Token
 
 from prm.errors import ServiceError
+from prm.users import lockout
 from prm.users.models import Role, User
 
 # What a service raises when it refuses (prm.errors, and Django's own from full_clean).
@@ -91,7 +90,7 @@ ROLE_PURPOSE: dict[str, str] = {
 }
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(lockout.LockoutFormMixin, AuthenticationForm):
     username = forms.EmailField(
         label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
@@ -105,31 +104,22 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-@method_decorator(ratelimit(key="ip", rate="20/10m", method="POST", block=False), name="post")
-@method_decorator(
-    ratelimit(key="post:username", rate="8/10m", method="POST", block=False), name="post"
-)
 class LoginView(auth_views.LoginView):
-    """E-mail login, throttled per address and per account against password guessing."""
+    """E-mail login; password guessing is locked out per account and per address
+    (prm/users/lockout.py)."""
 
     form_class = EmailAuthenticationForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the mailed link also lifts a sign-in lockout."""
+
     def form_valid(self, form):
-        if getattr(self.request, "limited", False):
-            return self._throttled(form)
-        return super().form_valid(form)
-
-    def form_invalid(self, form):
-        if getattr(self.request, "limited", False):
-            return self._throttled(form)
-        return super().form_invalid(form)
-
-    def _throttled(self, form):
-        form.errors.clear()
-        form.add_error(None, "Too many sign-in attempts. Wait a few minutes and try again.")
-        return super().form_invalid(form)
+        response = super().form_valid(form)
+        lockout.unlock_account(form.user.get_username())
+        return response
 
 
 @login_required

@@ -1,8 +1,20 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 
+from prm.users import lockout
 from prm.users.models import User
+
+
+class OperatorAuthenticationForm(lockout.LockoutFormMixin, AdminAuthenticationForm):
+    """The operator admin's sign-in, under the same lockout as the portals'."""
+
+    def clean_username(self) -> str:
+        return lockout.normalise_email(self.cleaned_data["username"])
+
+
+admin.site.login_form = OperatorAuthenticationForm
 
 
 class OperatorCreationForm(BaseUserCreationForm):

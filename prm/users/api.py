@@ -4,8 +4,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from prm.users import lockout
 
 
 class TokenObtainApi(APIView):
@@ -13,8 +14,8 @@ class TokenObtainApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"  # against password guessing: REST_FRAMEWORK rates
+    # Against password guessing: prm/users/lockout.py, as for the sign-in form.
+    throttle_classes: list = []
 
     @extend_schema_serializer(component_name="TokenRequest")
     class InputSerializer(serializers.Serializer):
@@ -43,15 +44,15 @@ class TokenObtainApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request,
-            email=data.validated_data["email"].lower(),
-            password=data.validated_data["password"],
-        )
+        email = lockout.normalise_email(data.validated_data["email"])
+        if lockout.is_locked(request, email):  # the password is not even tried
+            raise exceptions.Throttled(detail=lockout.locked_message())
+        user = authenticate(request, email=email, password=data.validated_data["password"])
         if user is None:
             # Same answer for an unknown e-mail and a wrong password.
             raise exceptions.AuthenticationFailed(
                 "Unable to log in with the provided e-mail and password."
             )
+        lockout.unlock_account(email)
         token, _ = Token.objects.get_or_create(user=user)
         return Response(self.OutputSerializer({"token": token.key}).data)
