@@ -87,17 +87,18 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
 def approval_decide(*, actor: User, approval_id: int, decision: str, comment: str = "") -> Approval:
     """Record the decision and resume the run: approved goes on with the next action,
     rejected ends the run. Deciding twice, or after someone else decided, is a 409."""
-    # of=("self",): lock the approval row only, not the joined run and workflow rows.
-    approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
-    if approval is None:
+    run_id = approvals_of(actor).filter(pk=approval_id).values_list("run_id", flat=True).first()
+    if run_id is None:
         raise NotFound("No such approval.")
     if decision not in Decision.values:
         raise Invalid({"decision": ["Decide approved or rejected."]})
+    # Locks in one order, the run first: approvers deciding one step at once queue on the
+    # run instead of each holding their approval and waiting for the others' (a deadlock).
+    # of=("self",): lock the row itself, not the joined version and workflow rows.
     run = (
-        WorkflowRun.objects.select_for_update(of=("self",))
-        .select_related("version")
-        .get(pk=approval.run_id)
+        WorkflowRun.objects.select_for_update(of=("self",)).select_related("version").get(pk=run_id)
     )
+    approval = approvals_of(actor).select_for_update(of=("self",)).get(pk=approval_id)
     if (
         approval.decided_at
         or approval.superseded

@@ -59,7 +59,10 @@ certification_add = transaction.atomic(durable=True)(_certification_add)
 
 
 def _business_plan_set(*, actor: User, partner: Partner, fields: dict[str, Any]) -> BusinessPlan:
-    """Set the targets of one year (one plan per partner and year)."""
+    """Set the targets of one year (one plan per partner and year). Concurrent first plans of
+    a year queue on the partner's row, so the second updates the first's instead of failing
+    on the unique constraint."""
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
     plan = BusinessPlan.objects.filter(partner=partner, year=fields["year"]).first()
     plan = plan or BusinessPlan()
     for key, value in fields.items():

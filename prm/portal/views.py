@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -125,9 +125,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @login_required
 @require_POST
 def api_token(request: PortalRequest) -> HttpResponse:
-    """Create (or replace) the caller's API token and show it once."""
-    Token.objects.filter(user=request.user).delete()
-    token = Token.objects.create(user=request.user)
+    """Create (or replace) the caller's API token and show it once. Two replacements at once
+    queue on the user's row (one token per user is a database rule): the last one wins."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=request.user.pk).first()
+        Token.objects.filter(user=request.user).delete()
+        token = Token.objects.create(user=request.user)
     if request.htmx:
         return render(request, "portal/_profile_card.html#token", {"new_token": token.key})
     messages.success(request, f"Your new API token: {token.key}")
