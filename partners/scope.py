@@ -190,6 +190,21 @@ def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.none()
 
 
+def territories_assignable_by(user: User) -> QuerySet[OrgUnit]:
+    """The territories a user may give a partner: the whole tree for vendor admins; for
+    other vendor staff the units their own scope covers (so nobody places a partner where
+    they could no longer see it); none on the partner side."""
+    scope = scope_of(user)
+    if scope.everything:
+        return OrgUnit.objects.all()
+    if not scope.vendor_side:
+        return OrgUnit.objects.none()
+    terms = [Q(path__startswith=p) for p in scope.unit_subtrees]
+    if scope.unit_ids:
+        terms.append(Q(pk__in=scope.unit_ids))
+    return OrgUnit.objects.filter(reduce(or_, terms)) if terms else OrgUnit.objects.none()
+
+
 def org_units_editable_by(user: User) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.all() if can(user, "org.configure") else OrgUnit.objects.none()
 

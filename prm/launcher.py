@@ -78,7 +78,8 @@ def reap_leftovers(state_file: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-    parser.add_argument("--bind", default=os.environ.get("BIND", "0.0.0.0"))
+    # Loopback unless told otherwise: the demo logins share one published password.
+    parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1"))
     parser.add_argument("--no-seed", action="store_true", help="Skip the demo data.")
     args = parser.parse_args(argv)
 

@@ -84,3 +84,35 @@ def test_signed_in_pages_and_api_answers_are_not_cacheable(db):
         content_type="application/json",
     )
     assert token.status_code == 200 and "no-store" in token["Cache-Control"]
+
+
+def test_an_unknown_host_under_the_api_answers_the_error_shape(db):
+    from django.test import Client
+
+    answer = Client(HTTP_HOST="nobody.localhost").get("/api/v1/me/")
+    assert answer.status_code == 404
+    assert answer.json() == {"code": "not_found", "detail": "Not found.", "fields": {}}
+
+
+def test_host_names_match_whatever_their_case(db):
+    assert login_client("ACME.Localhost", "admin@acme.example").get("/").status_code == 200
+
+
+def test_make_run_listens_on_loopback_unless_told_otherwise(monkeypatch):
+    import argparse
+
+    from prm import launcher
+
+    monkeypatch.delenv("BIND", raising=False)
+    seen = {}
+    real = argparse.ArgumentParser.parse_args
+
+    def capture(self, args=None, namespace=None):
+        parsed = real(self, args, namespace)
+        seen.update(vars(parsed))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", capture)
+    with pytest.raises(SystemExit):
+        launcher.main([])
+    assert seen["bind"] == "127.0.0.1"

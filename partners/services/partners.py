@@ -16,7 +16,7 @@ from partners.models import (
     PartnerMembership,
     PartnerStatus,
 )
-from partners.scope import partners_editable_by
+from partners.scope import partners_editable_by, territories_assignable_by
 from partners.services._common import _lock_tree, _require
 from prm.audit import audit_note
 from prm.errors import Forbidden, Invalid
@@ -26,6 +26,15 @@ from prm.users.models import User
 
 NAME_TAKEN = {"display_name": ["A partner unit with this name already exists there."]}
 VENDOR_ONLY_FIELDS = {"tier", "territory", "channel_manager", "status", "partner_type"}
+
+
+def _check_territory(actor: User, fields: dict[str, Any]) -> None:
+    """A territory given must be one the actor's scope covers (checked before any write)."""
+    territory = fields.get("territory")
+    if territory is not None and not territories_assignable_by(actor).filter(pk=territory.pk):
+        raise Invalid(
+            {"territory": ["Choose a territory within your own part of the organisation."]}
+        )
 
 
 def _partner_create(
@@ -40,6 +49,7 @@ def _partner_create(
     if actor.is_partner_side and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
         # A subsidiary inherits these from its parent; only the vendor sets them.
         raise Forbidden(f"Only the vendor sets {', '.join(sorted(forbidden))}.")
+    _check_territory(actor, fields)
     data = dict(fields)
     m2m = {key: data.pop(key) for key in PARTNER_M2M_FIELDS if key in data}
     if parent is not None:
@@ -79,6 +89,7 @@ def _partner_update(*, actor: User, partner: Partner, fields: dict[str, Any]) ->
         raise Invalid({"status": ["Use the status transition instead."]})
     if actor.is_partner_side and (forbidden := VENDOR_ONLY_FIELDS & set(fields)):
         raise Forbidden(f"Only the vendor changes {', '.join(sorted(forbidden))}.")
+    _check_territory(actor, fields)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     m2m = {key: fields[key] for key in PARTNER_M2M_FIELDS if key in fields}
     for key, value in fields.items():

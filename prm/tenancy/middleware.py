@@ -12,7 +12,10 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.http import JsonResponse
 from django_tenants.middleware.main import TenantMainMiddleware
+
+from prm.api import error_body
 
 _cache: dict[str, tuple[float, object]] = {}
 
@@ -26,6 +29,17 @@ def forget(hostname: str | None = None) -> None:
 
 
 class TenantMiddleware(TenantMainMiddleware):
+    @staticmethod
+    def hostname_from_request(request):
+        """Host names are case-insensitive (``ACME.localhost`` is acme)."""
+        return TenantMainMiddleware.hostname_from_request(request).lower()
+
+    def no_tenant_found(self, request, hostname):
+        """An unknown host is a 404; under /api/ in the API's error shape."""
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return super().no_tenant_found(request, hostname)
+
     def get_tenant(self, domain_model, hostname):
         now = time.monotonic()
         hit = _cache.get(hostname)

@@ -226,3 +226,27 @@ def test_a_partner_admin_cannot_set_vendor_only_fields_on_a_new_subsidiary(world
         actor=world.alice, parent=world.northwind, fields={"display_name": "Northwind Hamburg"}
     )
     assert (branch.tier, branch.territory) == (world.northwind.tier, world.northwind.territory)
+
+
+def test_a_channel_manager_cannot_place_a_partner_outside_their_territory(world):
+    client = api_as(world.cam_emea)  # manager of Europe
+    before = Partner.objects.count()
+    outside = client.post(
+        "/api/v1/partners/",
+        {"display_name": "Far Away", "partner_type": "reseller", "territory": world.americas.pk},
+        format="json",
+    )
+    assert outside.status_code == 400 and "territory" in outside.json()["fields"]
+    assert Partner.objects.count() == before
+    moved = client.patch(
+        f"/api/v1/partners/{world.northwind.pk}/", {"territory": world.americas.pk}, format="json"
+    )
+    assert moved.status_code == 400
+    world.northwind.refresh_from_db()
+    assert world.northwind.territory == world.dach
+    inside = client.post(
+        "/api/v1/partners/",
+        {"display_name": "Close By", "partner_type": "reseller", "territory": world.dach.pk},
+        format="json",
+    )
+    assert inside.status_code == 201
