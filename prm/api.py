@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
@@ -20,6 +20,9 @@ from prm.errors import Conflict, Invalid, ServiceError
 __all__ = ["Conflict", "Pagination", "error_body", "exception_handler"]
 
 logger = logging.getLogger(__name__)
+
+
+TOO_LARGE = "The request body is larger than the portal accepts."
 
 
 class Pagination(PageNumberPagination):
@@ -43,6 +46,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Every API error as ``{"code", "detail", "fields"}``. Django's ValidationError (raised
     by services) becomes a 400 with the same field map as a serializer's; a service's
     ``prm.errors`` refusal its own status and code."""
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", TOO_LARGE), status=413)
     if isinstance(exc, ServiceError) and not isinstance(exc, Invalid | Http404 | PermissionDenied):
         return Response(error_body(exc.error_code, exc.detail), status=exc.status)
     if isinstance(exc, DjangoValidationError):
@@ -90,6 +95,8 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, Http404):
             return JsonResponse(error_body("not_found", "Not found."), status=404)
+        if isinstance(exception, RequestDataTooBig):  # a client error: no traceback
+            return JsonResponse(error_body("too_large", TOO_LARGE), status=413)
         logger.exception("Unhandled API error", exc_info=exception)
         return JsonResponse(
             error_body("server_error", "Something went wrong on our side; it has been logged."),

@@ -7,23 +7,42 @@ from typing import Any
 
 from rest_framework import exceptions, parsers
 
+MAX_DEPTH = 32  # of nested objects and lists in a body; real requests need a handful
 
-def _has_nul(data: Any, depth: int = 0) -> bool:
+
+def _problem(data: Any, depth: int = 0) -> str | None:
+    """Why a parsed body cannot be taken: too deep, or a NUL character (Postgres cannot
+    store one: it would be a 500)."""
+    if depth > MAX_DEPTH:
+        return f"The request is nested more than {MAX_DEPTH} levels deep."
     if isinstance(data, str):
-        return "\x00" in data
-    if isinstance(data, dict):
-        return any(_has_nul(k) or _has_nul(v, depth + 1) for k, v in data.items())
-    if isinstance(data, list):
-        return any(_has_nul(v, depth + 1) for v in data)
-    return False
+        return "The request contains a NUL character." if "\x00" in data else None
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        if isinstance(key, str) and "\x00" in key:
+            return "The request contains a NUL character."
+        if problem := _problem(value, depth + 1):
+            return problem
+    return None
 
 
 class JSONParser(parsers.JSONParser):
-    """The API's only body format: JSON (form and multipart bodies answer 415), and no NUL
-    character anywhere in it (Postgres cannot store one: it would be a 500)."""
+    """The API's only body format: JSON (form and multipart bodies answer 415), at most
+    MAX_DEPTH levels deep and with no NUL character anywhere in it."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if _has_nul(data):
-            raise exceptions.ParseError("The request contains a NUL character.")
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # nested beyond what the JSON decoder itself can take
+            raise exceptions.ParseError(
+                f"The request is nested more than {MAX_DEPTH} levels deep."
+            ) from None
+        if problem := _problem(data):
+            raise exceptions.ParseError(problem)
         return data

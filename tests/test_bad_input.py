@@ -116,3 +116,30 @@ def test_make_run_listens_on_loopback_unless_told_otherwise(monkeypatch):
     with pytest.raises(SystemExit):
         launcher.main([])
     assert seen["bind"] == "127.0.0.1"
+
+
+def test_an_oversized_body_is_a_413_with_the_error_shape_and_no_traceback(db, caplog):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    body = '{"name": "' + "x" * (3 * 1024 * 1024) + '"}'
+    answer = client.post("/api/v1/workflows/", data=body, content_type="application/json")
+    assert answer.status_code == 413 and answer.json()["code"] == "too_large"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_is_a_400(db, depth):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    body = '{"definition": ' + "[" * depth + "]" * depth + "}"
+    answer = client.post("/api/v1/workflows/", data=body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "parse_error"
+
+
+def test_a_workflow_definition_has_a_bounded_size(db):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    notes = [{"type": "notify", "to": "actor", "title": "x" * 1000} for _ in range(80)]
+    answer = client.post(
+        "/api/v1/workflows/",
+        {"name": "Huge", "trigger": "partner.enrolled", "definition": {"actions": notes}},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and "at most 64 KB" in answer.json()["detail"]

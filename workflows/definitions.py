@@ -14,6 +14,7 @@ value, and every comparison with no value is false.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -86,6 +87,8 @@ def validate(
         known = ", ".join(sorted(subjects.TRIGGERS))
         raise Invalid({"trigger": [f"Unknown trigger {trigger!r}; choose one of {known}."]})
     schedule = subjects.is_schedule(trigger)
+    if len(json.dumps(definition, default=str)) > MAX_DEFINITION:
+        raise Invalid({"definition": [f"A definition is at most {MAX_DEFINITION // 1024} KB."]})
     if not isinstance(definition, dict):
         raise Invalid({"definition": ["A definition is an object with conditions and actions."]})
     conditions = definition.get("conditions") or {"all": []}
@@ -168,6 +171,7 @@ def _check_trigger_options(
             errors.append("days_before: a list of whole days between 1 and 365, e.g. [60, 30, 7].")
 
 
+MAX_DEFINITION = 64 * 1024  # characters of JSON: far above any real workflow
 TEXTS = ("title", "body", "note", "reason", "value")  # action texts that take placeholders
 MAX_TEXT = 2000
 

@@ -117,10 +117,14 @@ class WorkflowForm(PortalForm):
 
     def clean_definition(self):
         text = self.cleaned_data["definition"]
+        if len(text) > definitions.MAX_DEFINITION:
+            raise forms.ValidationError("A definition is at most 64 KB.")
         try:
             return json.loads(text) if text.strip() else None
         except ValueError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc}") from None
+        except RecursionError:
+            raise forms.ValidationError("The JSON is nested too deeply.") from None
 
 
 def _configurable(request: PortalRequest) -> None:
