@@ -131,8 +131,17 @@ def main(argv: list[str] | None = None) -> int:
             "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
             "beat": [*celery, "beat", "-l", "info", "-s", str(data_dir / "run/celerybeat")],
         }
+        # The development server serves each request in a thread of its own: a connection
+        # kept for reuse (CONN_MAX_AGE) would only pile up, one per thread of a burst, until
+        # PostgreSQL answers "too many clients". Close each at the end of its request.
+        envs = {"web": {"DB_CONN_MAX_AGE": env.get("DB_CONN_MAX_AGE", "0")}}
         for name, cmd in commands.items():
-            proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, preexec_fn=_die_with_parent)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=BASE_DIR,
+                env={**env, **envs.get(name, {})},
+                preexec_fn=_die_with_parent,
+            )
             children.append((name, proc))
         state_file.write_text(
             json.dumps(

@@ -3,6 +3,7 @@ embedded servers they start, as real processes in a fresh data dir."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -142,7 +144,25 @@ def start_launcher(data_dir: Path, port: int) -> subprocess.Popen:
     pytest.fail("web server did not answer")
 
 
-def test_launcher_stops_everything_on_sigterm_also_after_a_killed_run(data_dir):
+def burst(port: int, count: int = 50) -> list[int]:
+    """``count`` requests at once against the run's web server; their statuses."""
+
+    def one(_: int) -> int:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/healthz/")
+        req.add_header("Host", "localhost")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_launcher_holds_bursts_and_stops_everything_on_sigterm_also_after_a_killed_run(
+    data_dir,
+):
     port = free_port()
     first = start_launcher(data_dir, port)
     first.send_signal(signal.SIGKILL)  # no chance to clean up
@@ -150,6 +170,9 @@ def test_launcher_stops_everything_on_sigterm_also_after_a_killed_run(data_dir):
     first.stdout.close()
     second = start_launcher(data_dir, port)  # reaps what the first left, reuses the data
     assert len(ours(data_dir)) >= 4  # launcher, web, worker, beat, postgres, redis
+    for _ in range(3):  # 150 requests, more than PostgreSQL's 100 connections
+        statuses = burst(port)
+        assert statuses == [200] * 50, sorted(set(statuses))
     second.send_signal(signal.SIGTERM)
     output = second.communicate(timeout=60)[0]
     assert second.returncode == 0
