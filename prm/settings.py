@@ -214,6 +214,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
+# Production behind HTTPS (README): redirect plain http and tell browsers to stay on https.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the load balancer's probe speaks plain http
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
 # --- e-mail: a file per message under the data dir unless EMAIL_URL says otherwise ---
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PRM portal <no-reply@localhost>")
@@ -313,6 +319,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set (the same names appear as fields of several resources).
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "prm.users.models.Role",
+        "MembershipRoleEnum": "partners.models.MembershipRole",
+        "PartnerStatusEnum": "partners.models.PartnerStatus",
+        "RunStatusEnum": "workflows.models.RunStatus",
+    },
 }
 
 LOGGING = {

@@ -143,3 +143,11 @@ def test_a_workflow_definition_has_a_bounded_size(db):
         content_type="application/json",
     )
     assert answer.status_code == 400 and "at most 64 KB" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [{}, {"name": 1, "trigger": "nonsense"}])
+def test_a_partner_user_learns_nothing_from_posting_to_workflows(db, body):
+    answer = token_client(ACME_HOST, "bob@northwind.example").post(
+        "/api/v1/workflows/", body, content_type="application/json"
+    )
+    assert answer.status_code == 403 and answer.json()["fields"] == {}

@@ -52,3 +52,38 @@ def test_the_dockerfile_copies_every_app_it_installs():
     dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
     for app in ("prm", "partners", "deals", "incentives", "workflows"):
         assert f"COPY {app} {app}" in dockerfile
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-production-secret-for-the-check-only-0123456789-abcdefghij",
+    "SESSION_COOKIE_SECURE": "1",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+def test_the_readme_production_settings_pass_check_deploy_with_no_warning():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = Path(__file__).resolve().parent.parent
+    # The production environment: none of the test run's Django switches (the browser tests
+    # set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="prm.settings")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    readme = (base / "README.md").read_text()
+    assert all(f"{name}=" in readme for name in PRODUCTION if name.startswith("SECURE_"))

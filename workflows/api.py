@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from prm.permissions import require
 from workflows import approvals, definitions, engine, services, subjects
 from workflows.models import (
     Approval,
@@ -87,6 +88,15 @@ class WorkflowIn(serializers.Serializer):
         self.fields["trigger"].choices = definitions.trigger_choices()  # type: ignore[attr-defined]  # a ChoiceField
 
 
+class AnalyticsOut(serializers.Serializer):
+    runs = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    median_cycle_seconds = serializers.FloatField(allow_null=True)
+    p95_cycle_seconds = serializers.FloatField(allow_null=True)
+    exception_rate = serializers.FloatField()
+    approvals_overdue = serializers.IntegerField()
+
+
 class DryRunIn(serializers.Serializer):
     object_id = serializers.IntegerField()
 
@@ -154,6 +164,8 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         ],
     )
     def create(self, request):
+        # Authorization before validation: others learn nothing about the request's shape.
+        require(request.user, "workflows.configure", "Only vendor admins configure workflows.")
         data = WorkflowIn(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -164,10 +176,11 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=WorkflowIn, responses={200: WorkflowOut})
     def partial_update(self, request, pk=None):
+        workflow = self.get_object()  # others: the same 404 as a missing workflow
         data = WorkflowIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         workflow = services.workflow_save(
-            actor=request.user, workflow=self.get_object(), **data.validated_data
+            actor=request.user, workflow=workflow, **data.validated_data
         )
         return Response(WorkflowOut(workflow).data)
 
@@ -179,7 +192,7 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         secret = services.webhook_secret_rotate(actor=request.user, workflow=self.get_object())
         return Response({"secret": secret}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: AnalyticsOut})
     @action(detail=True, methods=["get"])
     def analytics(self, request, pk=None):
         """Volume, median and p95 cycle time, exception rate, approvals overdue."""
