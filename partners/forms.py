@@ -23,6 +23,7 @@ from partners.models import (
 )
 from prm.permissions import can
 from prm.portal.forms import PortalForm
+from prm.tenancy.context import current_schema
 from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 
@@ -114,9 +115,15 @@ class ApplicationForm(PortalForm, forms.ModelForm):
         widgets = {"message": forms.Textarea(attrs={"rows": 3})}
         labels = {"message": "What do you sell, to whom, and why this program?"}
 
+    @staticmethod
+    def stamp(moment: float, schema: str | None = None) -> str:
+        """The signed start time, bound to the tenant: a stamp fetched from one vendor's
+        portal is refused by every other's."""
+        return signing.dumps(moment, salt=f"prm.apply:{schema or current_schema()}")
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["started"].initial = signing.dumps(timezone.now().timestamp())
+        self.fields["started"].initial = self.stamp(timezone.now().timestamp())
         self.fields["nickname"].widget.attrs.update(
             {"tabindex": "-1", "autocomplete": "off", "class": "form-control"}
         )
@@ -124,7 +131,13 @@ class ApplicationForm(PortalForm, forms.ModelForm):
     def clean(self):
         data = super().clean() or {}
         try:
-            started = float(signing.loads(data.get("started", ""), max_age=24 * 3600))
+            started = float(
+                signing.loads(
+                    data.get("started", ""),
+                    salt=f"prm.apply:{current_schema()}",
+                    max_age=24 * 3600,
+                )
+            )
         except (signing.BadSignature, ValueError):
             raise forms.ValidationError("The form expired. Please send it again.") from None
         if data.get("nickname") or timezone.now().timestamp() - started < self.MIN_SECONDS:

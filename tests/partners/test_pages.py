@@ -103,6 +103,16 @@ def test_public_application_form_checks_spam_and_fields(world):
     assert not PartnerApplication.objects.filter(company_name="Greenfield Systems").exists()
 
 
+def test_a_stamp_from_another_tenants_form_is_refused(world):
+    globex_stamp = _started(Client(HTTP_HOST="globex.localhost"))
+    client = Client(HTTP_HOST=ACME_HOST)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        clock.shift(ApplicationForm.MIN_SECONDS + 1)
+        answer = client.post("/apply/", {**APPLICATION, "started": globex_stamp})
+    assert "The form expired" in answer.content.decode()
+    assert not PartnerApplication.objects.filter(company_name="Greenfield Systems").exists()
+
+
 def test_public_application_form_accepts_a_person_after_the_bot_timer(world):
     client = Client(HTTP_HOST=ACME_HOST)
     with time_machine.travel(timezone.now(), tick=False) as clock:
