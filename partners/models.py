@@ -144,7 +144,6 @@ PARTNER_LIFECYCLE = Lifecycle(
     },
     labels=dict(PartnerStatus.choices),
 )
-PARTNER_TRANSITIONS = PARTNER_LIFECYCLE.moves  # the table, for readers of the old name
 # A profile not reviewed for more than this many days is stale (lists, the partner page,
 # the home figures, the default reminder workflow).
 PROFILE_STALE_DAYS = 180

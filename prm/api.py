@@ -14,10 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from prm.errors import Conflict, Invalid, ServiceError
-
-# Conflict is re-exported for the services that still import it from here.
-__all__ = ["Conflict", "Pagination", "error_body", "exception_handler"]
+from prm.errors import Invalid, ServiceError
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,7 @@
 constraint that keeps the column to the known statuses.
 
 Each app declares its lifecycles (``PARTNER_LIFECYCLE = Lifecycle("partner", {...})``) and
-has one transition function per lifecycle that calls ``check`` and then writes with
-``conditional_move`` (so a concurrent move of the same row loses instead of overwriting).
+has one transition function per lifecycle that locks the row, calls ``check`` and writes.
 The tables are also data for the workflow builder (which statuses a ``set_field`` offers).
 """
 
@@ -51,13 +50,3 @@ class Lifecycle:
 
 def status_constraint(field_name: str, values: Iterable[str], name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field_name}__in": list(values)}), name=name)
-
-
-def conditional_move(
-    queryset: models.QuerySet, *, pk: object, field_name: str, current: str, target: str, **also
-) -> bool:
-    """``UPDATE … SET status = target WHERE pk = … AND status = current``: True when this
-    caller made the move, False when another got there first (healthchecks' claim)."""
-    return bool(
-        queryset.filter(pk=pk, **{field_name: current}).update(**{field_name: target}, **also)
-    )

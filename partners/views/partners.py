@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from partners import forms, scope, services
 from partners.api.audit import audit_trail
 from partners.filters import PartnerFilter
-from partners.models import PARTNER_TRANSITIONS, Competency, PartnerStatus, Tier
+from partners.models import PARTNER_LIFECYCLE, Competency, PartnerStatus, Tier
 from partners.selectors import partner_search, tiers_visible_to
 from partners.views._common import message_form_errors, requires
 from prm.permissions import can
@@ -63,7 +63,8 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         "plans": partner.plans.order_by("-year"),
         "users": scope.users_visible_to(request.user).filter(partner_membership__partner=partner),
         "transitions": [
-            (s, PartnerStatus(s).label) for s in sorted(PARTNER_TRANSITIONS[partner.status])
+            (s, PARTNER_LIFECYCLE.label(s))
+            for s in sorted(PARTNER_LIFECYCLE.allowed(partner.status))
         ]
         if can(request.user, "partners.change_status") and editable
         else [],
