@@ -297,6 +297,8 @@ def _with_urls(runs) -> list:
     for run in runs:
         url = subjects.object_url(run.object_type, run.object_id)
         run.object_url = url  # for the template only
+        subject = subjects.SUBJECTS.get(run.object_type)
+        run.object_label = subject.label if subject else "record"  # in the users' words
     return runs
 
 
