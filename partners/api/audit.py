@@ -7,11 +7,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.views import APIView
+from rest_framework.generics import ListAPIView
 
 from partners import scope
 from partners.models import OrgUnit, Partner
-from prm.api import Pagination
 from workflows.models import Approval
 from workflows.selectors import get_approval_for
 
@@ -30,28 +29,30 @@ class AuditEntry(serializers.Serializer):
     changes = serializers.ListField(child=serializers.DictField())
 
 
-class AuditApi(APIView):
+class AuditApi(ListAPIView):
+    """A paginated list, like every other list of the API."""
+
+    serializer_class = AuditEntry
+
     @extend_schema(
         parameters=[
             OpenApiParameter("object_type", OpenApiTypes.STR, enum=list(AUDITED), required=True),
             OpenApiParameter("object_id", OpenApiTypes.INT, required=True),
         ],
-        responses={200: AuditEntry(many=True)},
     )
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         """Who changed what and when on one object (newest first), with before and after."""
-        kind = request.query_params.get("object_type", "")
-        object_id = request.query_params.get("object_id", "")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        kind = self.request.query_params.get("object_type", "")
+        object_id = self.request.query_params.get("object_id", "")
         if kind not in AUDITED or not object_id.isdigit():
             raise ValidationError(
                 {"object_type": [f"Give object_type ({', '.join(AUDITED)}) and object_id."]}
             )
         getter, _ = AUDITED[kind]
-        obj = getter(request.user, object_id)
-        entries = audit_trail(obj)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(entries, request, view=self)
-        return paginator.get_paginated_response(AuditEntry(page, many=True).data)
+        return audit_trail(getter(self.request.user, object_id))
 
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}

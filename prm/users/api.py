@@ -1,5 +1,10 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -31,7 +36,10 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={
+            200: OutputSerializer,
+            429: OpenApiResponse(description="Too many failed sign-ins: wait, or reset."),
+        },
         examples=[
             OpenApiExample(
                 "Demo login",
