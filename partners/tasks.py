@@ -10,19 +10,29 @@ from prm.tenancy.urls_util import tenant_url
 
 @app.task(name="partners.send_invitation_email", acks_late=True, max_retries=5)
 def send_invitation_email(invitation_id: int, token: str) -> None:
-    """E-mail the invitation link. Sent at most once per invitation row is not needed: a
-    repeated e-mail carries the same single-use link."""
-    invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
-    if invitation.accepted_at is not None:
+    """E-mail the invitation link, naming the role. Sent at most once per invitation row is
+    not needed: a repeated e-mail carries the same single-use link. A re-sent invitation
+    has a new token, so an e-mail of its old token is not sent."""
+    from partners.selectors import _token_hash
+    from prm.portal.views import ROLE_PURPOSE
+
+    invitation = Invitation.objects.select_related("partner", "org_unit", "invited_by").get(
+        pk=invitation_id
+    )
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
         return
+    if invitation.token_hash != _token_hash(token):
+        return  # re-sent since: the newer e-mail carries the link that works
     tenant = current_tenant()
     context = {
         "invitation": invitation,
         "vendor_name": tenant.name,
+        "role_purpose": ROLE_PURPOSE.get(invitation.role, ""),
         "link": tenant_url(tenant, f"/invitations/{token}/"),
     }
     send_mail(
-        subject=f"You are invited to {tenant.name}'s partner portal",
+        subject=f"You are invited to {tenant.name}'s partner portal as a "
+        f"{invitation.get_role_display().lower()}",
         message=render_to_string("partners/email/invitation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
