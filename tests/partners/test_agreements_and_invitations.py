@@ -292,3 +292,31 @@ def test_the_users_page_lists_pending_invitations_with_confirmed_resend_and_revo
     link = Client(HTTP_HOST=ACME_HOST).get(f"/invitations/{new_token}/").content.decode()
     assert "This invitation was withdrawn" in link
     assert client.post(f"/users/invitations/{invitation.pk}/resend/").status_code == 404
+
+
+def test_the_invitation_form_starts_at_the_least_powerful_role_and_the_own_company(world):
+    from partners.forms import InviteForm
+    from partners.scope import partners_editable_by
+
+    alice = InviteForm(actor=world.alice, partners=partners_editable_by(world.alice))
+    assert alice["role"].value() == Role.PARTNER_USER
+    assert alice["membership_role"].value() == "member"
+    assert alice["partner"].value() == world.northwind.pk
+    assert alice.fields["role"].choices[0][0] == Role.PARTNER_USER
+    page = browser_as_html(world.alice)
+    assert '<option value="partner_user" selected>' in page
+    assert f'<option value="{world.northwind.pk}" selected>' in page
+
+    admin = InviteForm(actor=world.admin, partners=partners_editable_by(world.admin))
+    assert admin["role"].value() == Role.PARTNER_USER
+    assert admin["partner"].value() is None
+
+
+def browser_as_html(user) -> str:
+    from django.test import Client
+
+    from tests.conftest import ACME_HOST
+
+    client = Client(HTTP_HOST=ACME_HOST)
+    client.force_login(user)
+    return client.get("/users/").content.decode()
