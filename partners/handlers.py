@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from partners.models import Partner
+from partners.models import AgreementAcceptance, Partner
 from partners.scope import partner_admins
+from partners.services.agreements import ACCEPT_TERMS
 from prm.outbox.events import on_event
 from prm.outbox.models import Event
 from prm.users.models import PARTNER_ROLES, User
@@ -18,12 +19,18 @@ def _partner(event: Event) -> Partner | None:
 
 
 def agreement_published(event: Event) -> None:
+    """Ask the partner users who have not accepted this version yet (one may have before
+    the event was processed) to accept it."""
+    accepted = AgreementAcceptance.objects.filter(agreement_id=event.object_id)
     notify(
-        users=User.objects.filter(role__in=PARTNER_ROLES, is_active=True),
+        users=User.objects.filter(role__in=PARTNER_ROLES, is_active=True).exclude(
+            pk__in=accepted.values("user_id")
+        ),
         title="New program terms to accept",
         body=f"Version {event.payload.get('version')} of the program agreement is published.",
         url=reverse("agreement"),
         event=event,
+        asks=ACCEPT_TERMS,
     )
 
 

@@ -313,10 +313,54 @@ def test_the_invitation_form_starts_at_the_least_powerful_role_and_the_own_compa
 
 
 def browser_as_html(user) -> str:
+    return browser_client(user).get("/users/").content.decode()
+
+
+# --- a notification that asks for an action is done when it is taken (point 8) ----------
+
+
+def test_accepting_the_terms_marks_the_terms_notification_done(
+    world, django_capture_on_commit_callbacks
+):
+    from workflows.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = services.agreement_publish(actor=world.admin, title="Terms", body="v9")
+    asked = Notification.objects.filter(title="New program terms to accept")
+    assert asked.filter(user=world.bob, done_at__isnull=True, read_at__isnull=True).exists()
+    client = browser_client(world.bob)
+    assert 'data-testid="unread">' in client.get("/").content.decode()
+
+    services.agreement_accept(actor=world.bob, agreement=agreement, ip_address="203.0.113.9")
+    mine = asked.get(user=world.bob)
+    assert mine.done_at is not None and mine.read_at is not None
+    assert asked.get(user=world.mia).done_at is None  # only the actor's own
+    assert 'data-testid="unread"' not in client.get("/").content.decode()
+    page = client.get("/notifications/").content.decode()
+    assert "New program terms to accept" in page and "Done" in page
+    listed = api_as(world.bob).get("/api/v1/notifications/").json()["results"]
+    assert [(n["done"], n["read"]) for n in listed if n["id"] == mine.pk] == [(True, True)]
+
+
+def test_who_accepted_before_the_publication_was_processed_is_not_asked(world):
+    from prm.outbox import events
+    from prm.outbox.models import Event
+    from workflows.models import Notification
+
+    agreement = services.agreement_publish(actor=world.admin, title="Terms", body="v9")
+    services.agreement_accept(actor=world.bob, agreement=agreement, ip_address=None)
+    event = Event.objects.get(type="agreement.published", object_id=str(agreement.pk))
+    events.event_process(event_id=str(event.pk))
+    asked = Notification.objects.filter(event=event)
+    assert asked.filter(user=world.mia).exists()
+    assert not asked.filter(user=world.bob).exists()
+
+
+def browser_client(user):
     from django.test import Client
 
     from tests.conftest import ACME_HOST
 
     client = Client(HTTP_HOST=ACME_HOST)
     client.force_login(user)
-    return client.get("/users/").content.decode()
+    return client
