@@ -1,5 +1,7 @@
 """The program's standard notifications, as reactions to the partners app's events. The
-rule-based workflows (editable by vendor admins) run beside these."""
+rule-based workflows (editable by vendor admins) run beside these, so a fact a default
+workflow already tells someone about has no handler here (one notification per fact):
+a new partner's channel manager hears of it from "Partner onboarding"."""
 
 from __future__ import annotations
 
@@ -50,20 +52,7 @@ def partner_status_changed(event: Event) -> None:
     )
 
 
-def partner_enrolled(event: Event) -> None:
-    partner = _partner(event)
-    if partner is None or partner.channel_manager is None:
-        return
-    notify(
-        users=[partner.channel_manager],
-        title=f"New partner assigned to you: {partner}",
-        url=reverse("partner-detail", args=[partner.pk]),
-        event=event,
-    )
-
-
 def register() -> None:
     """Called from ``PartnersConfig.ready``, after the subjects declared the events."""
     on_event("agreement.published")(agreement_published)
     on_event("partner.status_changed")(partner_status_changed)
-    on_event("partner.enrolled")(partner_enrolled)
