@@ -423,6 +423,9 @@ class PartnerApplication(models.Model):
     partner = models.OneToOneField(Partner, null=True, blank=True, on_delete=models.SET_NULL)
     submitted_at = models.DateTimeField(auto_now_add=True)
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
+    received_email_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the applicant was e-mailed that it was received."
+    )
     history = HistoricalRecords()
 
     class Meta:

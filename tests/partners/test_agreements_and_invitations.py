@@ -364,3 +364,48 @@ def browser_client(user):
     client = Client(HTTP_HOST=ACME_HOST)
     client.force_login(user)
     return client
+
+
+# --- the applicant is told the application arrived (point 20) ---------------------------
+
+
+def test_an_applicant_is_emailed_that_the_application_arrived_and_what_happens_next(
+    world, django_capture_on_commit_callbacks
+):
+    from partners.tasks import send_application_received_email
+
+    with django_capture_on_commit_callbacks(execute=True):
+        app = application()
+    (sent,) = mail.outbox
+    assert sent.to == ["fay@greenfield.example"]
+    assert "received your application" in sent.subject
+    assert "Hello Fay Fabrikam" in sent.body and "Greenfield Systems" in sent.body
+    assert "What happens next" in sent.body and "partner admin" in sent.body
+    assert f"valid for {services.INVITATION_DAYS} days" in sent.body
+    # A redelivered task sends nothing twice.
+    assert send_application_received_email(app.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_refused_application_sends_no_confirmation(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        application(contact_email="")
+    assert mail.outbox == []
+
+
+def test_a_failed_confirmation_is_retried_and_then_sent(world, monkeypatch):
+    from partners import tasks
+
+    app = application()
+    monkeypatch.setattr(tasks, "send_mail", mock_failing_send_mail)
+    with pytest.raises(ConnectionError):  # called outside a worker, the retry re-raises
+        tasks.send_application_received_email(app.pk)
+    app.refresh_from_db()
+    assert app.received_email_sent_at is None  # the claim was released for the retry
+    monkeypatch.undo()
+    assert tasks.send_application_received_email(app.pk) is True
+    assert mail.outbox[0].to == ["fay@greenfield.example"]
+
+
+def mock_failing_send_mail(**kwargs):
+    raise ConnectionError("SMTP down")
