@@ -18,6 +18,7 @@ from partners.models import (
     Partner,
     PartnerApplication,
     PartnerContact,
+    PartnerMembership,
     PartnerType,
     Tier,
 )
@@ -168,8 +169,11 @@ class InvitationAcceptForm(PortalForm):
 
 
 class InviteForm(PortalForm):
+    """Invite someone. It starts at the least powerful role (a partner user, a member of
+    the unit) and, for a partner admin, at their own company."""
+
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTNER_USER)
     partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False)
     org_unit = UnitChoice(queryset=OrgUnit.objects.all(), required=False, label="Org unit")
     membership_role = forms.ChoiceField(
@@ -180,9 +184,14 @@ class InviteForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = partners  # type: ignore[attr-defined]  # a ModelChoiceField
         if not can(actor, "people.add_vendor_side"):
-            roles = [(r, Role(r).label) for r in sorted(PARTNER_ROLES)]
+            # Least powerful first, as in the role's select.
+            roles = [(r, Role(r).label) for r in reversed(Role.values) if r in PARTNER_ROLES]
             self.fields["role"].choices = roles  # type: ignore[attr-defined]  # a ChoiceField
             del self.fields["org_unit"]
+        if actor.is_partner_side:
+            own = PartnerMembership.objects.filter(user=actor).values_list("partner", flat=True)
+            if (partner := partners.filter(pk__in=own).first()) is not None:
+                self.fields["partner"].initial = partner.pk
 
 
 class ImportForm(PortalForm):

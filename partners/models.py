@@ -423,6 +423,9 @@ class PartnerApplication(models.Model):
     partner = models.OneToOneField(Partner, null=True, blank=True, on_delete=models.SET_NULL)
     submitted_at = models.DateTimeField(auto_now_add=True)
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
+    received_email_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the applicant was e-mailed that it was received."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -444,7 +447,9 @@ class PartnerApplication(models.Model):
 
 class Invitation(models.Model):
     """A single-use, expiring link to create an account and set a password. Only a hash
-    of the token is stored."""
+    of the token is stored. An address has at most one pending invitation (neither accepted
+    nor revoked; an expired one is still pending until it is re-sent or revoked): the
+    database enforces it."""
 
     email = models.EmailField()
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -456,16 +461,29 @@ class Invitation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now, help_text="When it was last (re)sent.")
 
     class Meta:
         indexes = [models.Index(fields=["email"], name="invitation_email")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} as {self.role}"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class PartnerUserObjectPermission(UserObjectPermissionBase):

@@ -40,7 +40,7 @@ from partners.models import (
     Tier,
     stale_profiles_q,
 )
-from prm.errors import Invalid
+from prm.errors import Invalid, NotFound
 from prm.permissions import can
 from prm.tenancy.context import current_tenant
 from prm.users.models import VENDOR_ROLES, Role, User
@@ -198,10 +198,39 @@ def _token_hash(token: str) -> str:
 def invitation_for_token(token: str) -> Invitation:
     """The open invitation behind ``token``, or a ValidationError saying why not."""
     invitation = Invitation.objects.filter(token_hash=_token_hash(token)).first()
-    if invitation is None:
-        raise Invalid("This invitation link is not valid.")
+    if invitation is None:  # also the link of an earlier e-mail of a re-sent invitation
+        raise Invalid(
+            "This invitation link is not valid. If you were sent a newer invitation, use "
+            "the link in the latest e-mail."
+        )
     if invitation.accepted_at is not None:
         raise Invalid("This invitation has already been used. Sign in instead.")
+    if invitation.revoked_at is not None:
+        raise Invalid(
+            "This invitation was withdrawn. Ask whoever invited you if you still need access."
+        )
     if invitation.expires_at <= timezone.now():
         raise Invalid("This invitation has expired. Ask for a new one.")
     return invitation
+
+
+def invitations_pending_visible_to(user: User) -> QuerySet[Invitation]:
+    """The pending invitations (neither accepted nor revoked; expired ones included, so
+    they can be re-sent) the user may resend or revoke: vendor admins all of them, channel
+    managers and partner admins those to the partners they may edit."""
+    pending = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    pending = pending.select_related("partner", "org_unit", "invited_by").order_by("-sent_at")
+    if can(user, "people.manage_all"):
+        return pending
+    if can(user, "people.add_partner_side"):
+        return pending.filter(partner__in=scope.partners_editable_by(user).values("pk"))
+    return pending.none()
+
+
+def get_pending_invitation_for(user: User, invitation_id: int | str) -> Invitation:
+    """A pending invitation the user may manage; the same 404 whether missing, out of scope
+    or no longer pending."""
+    try:
+        return invitations_pending_visible_to(user).get(pk=invitation_id)
+    except (Invitation.DoesNotExist, ValueError):
+        raise NotFound("No such pending invitation.") from None

@@ -27,6 +27,11 @@ portal_urls: list[URLPattern | URLResolver] = [
     path("agreement/", views.agreement, name="agreement"),
     path("users/", views.user_list, name="users"),
     path("users/<int:user_id>/active/", views.user_active, name="user-active"),
+    path(
+        "users/invitations/<int:invitation_id>/<str:action>/",
+        views.invitation_action,
+        name="invitation-action",
+    ),
     path("export/<str:kind>.csv", views.export_csv, name="export"),
     path("import/<str:kind>/", views.import_csv, name="import"),
 ]

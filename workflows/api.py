@@ -27,13 +27,18 @@ from workflows.simulation import period_problem, simulate
 
 class NotificationOut(serializers.ModelSerializer):
     read = serializers.SerializerMethodField()
+    done = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
-        fields = ["id", "title", "body", "url", "created_at", "read", "read_at"]
+        fields = ["id", "title", "body", "url", "created_at", "read", "read_at", "done", "done_at"]
 
     def get_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
+
+    def get_done(self, notification: Notification) -> bool:
+        """A notification that asked for an action whose action was taken."""
+        return notification.done_at is not None
 
 
 class NotificationViewSet(

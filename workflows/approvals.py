@@ -15,7 +15,7 @@ from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from workflows import subjects
 from workflows.models import Approval, Decision, RunStatus, WorkflowRun, WorkflowStep
-from workflows.notifications import notify
+from workflows.notifications import asking, notifications_done, notify
 from workflows.objects import object_decide, recipients
 from workflows.selectors import approvals_of
 from workflows.subjects import DIRECTORY, load_object, subject_of
@@ -79,8 +79,14 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
         title=f"Approval needed: {run.workflow}",
         body=summary,
         url="/approvals/",
+        asks=deciding(run, run.next_step),
     )
     return {"asked": [u.email for u in approvers], "due_at": due.isoformat() if due else None}
+
+
+def deciding(run: WorkflowRun, step: int) -> str:
+    """What the notifications of an approval step ask for: deciding it (by anyone asked)."""
+    return asking("approval.decide", run) + f":{step}"
 
 
 @transaction.atomic(durable=True)
@@ -113,6 +119,7 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
     Approval.objects.filter(run=run, step=approval.step, decided_at__isnull=True).exclude(
         pk=approval.pk
     ).update(superseded=True)
+    notifications_done(asks=deciding(run, approval.step))  # of every approver asked
     WorkflowStep.objects.filter(run=run, index=approval.step).update(
         result={"decision": decision, "by": actor.email, "comment": comment}, finished_at=now
     )
@@ -197,6 +204,7 @@ def approvals_escalate() -> int:
                 title=f"Escalated approval: {approval.run.workflow}",
                 body=f"Not decided in time by {approval.approver}.",
                 url="/approvals/",
+                asks=deciding(approval.run, approval.step),
             )
             escalated += 1
     return escalated

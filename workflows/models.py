@@ -17,7 +17,9 @@ from prm.lifecycle import Lifecycle, status_constraint
 
 class Notification(models.Model):
     """An in-app notification. One per event and recipient, so reprocessing an event cannot
-    notify anyone twice."""
+    notify anyone twice. One that asks for an action names it in ``asks`` (see
+    ``workflows.notifications.asking``); the service that performs the action marks it
+    done (and read)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -32,10 +34,23 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the e-mail copy went out (sent once)."
     )
+    asks = models.CharField(
+        max_length=120, blank=True, help_text="The action it asks for, e.g. 'agreement.accept'."
+    )
+    done_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the action it asks for was taken."
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(
+                fields=["asks"],
+                condition=Q(done_at__isnull=True) & ~Q(asks=""),
+                name="notification_asks_open",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "user"],

@@ -15,6 +15,10 @@ from prm.locking import advisory_lock
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
+from workflows.notifications import asking, notifications_done
+
+# What the terms notification asks for (partners.handlers); accepting marks it done.
+ACCEPT_TERMS = asking("agreement.accept")
 
 
 def _agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
@@ -57,7 +61,8 @@ def require_current_terms(user: User) -> None:
 def _agreement_accept(
     *, actor: User, agreement: Agreement, ip_address: str | None, user_agent: str = ""
 ) -> AgreementAcceptance:
-    """Record the acceptance of the current version by a partner user (idempotent)."""
+    """Record the acceptance of the current version by a partner user (idempotent) and
+    mark the actor's notifications asking to accept the terms done."""
     require(actor, "agreements.accept", "Only partner users accept the partner agreement.")
     membership = PartnerMembership.objects.filter(user=actor).first()
     if membership is None:
@@ -74,6 +79,8 @@ def _agreement_accept(
             "user_agent": user_agent[:300],
         },
     )
+    # "New program terms to accept" (of this version or an earlier one) is done now.
+    notifications_done(asks=ACCEPT_TERMS, users=[actor])
     return acceptance
 
 

@@ -19,7 +19,13 @@ from partners.views.partners import (
     partner_search_page,
     partner_status,
 )
-from partners.views.people import agreement, invitation_accept, user_active, user_list
+from partners.views.people import (
+    agreement,
+    invitation_accept,
+    invitation_action,
+    user_active,
+    user_list,
+)
 
 __all__ = [
     "CSV_COLUMNS",
@@ -32,6 +38,7 @@ __all__ = [
     "home",
     "import_csv",
     "invitation_accept",
+    "invitation_action",
     "message_form_errors",
     "organisation",
     "partner_add_detail",

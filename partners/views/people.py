@@ -8,7 +8,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,6 +16,7 @@ from partners import forms, scope, selectors, services
 from partners.views._common import requires
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
+from prm.users.models import Role
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -83,7 +84,8 @@ def user_list(request: PortalRequest) -> HttpResponse:
                 membership_role=data["membership_role"],
             )
         if not outcome.failed:
-            messages.success(request, f"Invitation sent to {data['email']}.")
+            role = Role(data["role"]).label.lower()
+            messages.success(request, f"Invitation sent to {data['email']} as a {role}.")
             return redirect("users")
     users = (
         scope.users_visible_to(actor)
@@ -97,6 +99,8 @@ def user_list(request: PortalRequest) -> HttpResponse:
         request,
         "partners/users.html",
         {
+            "invitations": selectors.invitations_pending_visible_to(actor)[:200],
+            "invitation_days": services.INVITATION_DAYS,
             "users": users[:500],
             "total": users.count(),
             "form": form,
@@ -106,6 +110,26 @@ def user_list(request: PortalRequest) -> HttpResponse:
             - {actor.pk},
         },
     )
+
+
+@require_POST
+@requires("people.manage")
+def invitation_action(request: PortalRequest, invitation_id: int, action: str) -> HttpResponse:
+    """Resend (a new link, valid for another week) or revoke a pending invitation."""
+    invitation = selectors.get_pending_invitation_for(request.user, invitation_id)
+    if action not in {"resend", "revoke"}:
+        raise Http404
+    with service_errors(request) as outcome:
+        if action == "resend":
+            services.invitation_resend(actor=request.user, invitation=invitation)
+        else:
+            services.invitation_revoke(actor=request.user, invitation=invitation)
+    if not outcome.failed:
+        if action == "resend":
+            messages.success(request, f"Invitation sent again to {invitation.email}.")
+        else:
+            messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("users")
 
 
 @require_POST
