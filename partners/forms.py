@@ -22,6 +22,7 @@ from partners.models import (
     PartnerType,
     Tier,
 )
+from prm import limits
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.tenancy.context import current_schema
@@ -68,7 +69,9 @@ class PartnerForm(PortalForm):
     channel_manager = forms.ModelChoiceField(queryset=scope.channel_managers(), required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     email_domain = forms.CharField(max_length=120, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=limits.DESCRIPTION
+    )
     competencies = forms.ModelMultipleChoiceField(
         queryset=Competency.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -153,7 +156,7 @@ class ApproveForm(PortalForm):
 
 
 class RejectForm(PortalForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE)
 
 
 class InvitationAcceptForm(PortalForm):

@@ -15,6 +15,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from prm import limits
 from prm.lifecycle import Lifecycle, status_constraint
 from prm.users.models import Role
 
@@ -84,7 +85,7 @@ class Tier(models.Model):
     min_trailing_revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     min_certified_people = models.PositiveIntegerField(default=0)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     history = HistoricalRecords()
 
     class Meta:
@@ -194,7 +195,7 @@ class Partner(MP_Node):
     )
     competencies = models.ManyToManyField(Competency, blank=True, related_name="partners")
     industries = models.ManyToManyField(Industry, blank=True, related_name="partners")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     profile_reviewed_at = models.DateTimeField(
         default=timezone.now, help_text="Last time the partner confirmed its profile."
     )
@@ -316,7 +317,7 @@ class PartnerContact(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     kind = models.CharField(max_length=12, choices=ContactKind.choices)
     happened_on = models.DateField(default=date.today)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=limits.NOTE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -360,7 +361,7 @@ class Agreement(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=limits.DOCUMENT)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -411,11 +412,11 @@ class PartnerApplication(models.Model):
     country = CountryField()
     contact_name = models.CharField(max_length=120)
     contact_email = models.EmailField()
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     status = models.CharField(
         max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
     )
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, max_length=limits.NOTE)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from prm import limits
 from prm.permissions import require
 from workflows import approvals, definitions, engine, services, subjects
 from workflows.models import (
@@ -82,7 +83,9 @@ class WorkflowOut(serializers.ModelSerializer):
 
 class WorkflowIn(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        max_length=limits.DESCRIPTION, allow_blank=True, required=False
+    )
     trigger = serializers.ChoiceField(choices=[], required=False)
     enabled = serializers.BooleanField(required=False)
     definition = serializers.JSONField(required=False)
@@ -296,7 +299,9 @@ class ApprovalOut(serializers.ModelSerializer):
 
 
 class DecisionIn(serializers.Serializer):
-    comment = serializers.CharField(allow_blank=True, required=False, default="")
+    comment = serializers.CharField(
+        max_length=limits.NOTE, allow_blank=True, required=False, default=""
+    )
 
 
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

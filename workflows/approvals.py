@@ -9,8 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from prm import limits
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid, NotFound
+from prm.limits import check_length
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from workflows import subjects
@@ -98,6 +100,7 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
         raise NotFound("No such approval.")
     if decision not in Decision.values:
         raise Invalid({"decision": ["Decide approved or rejected."]})
+    check_length("comment", comment, limits.NOTE)
     # Locks in one order, the run first: approvers deciding one step at once queue on the
     # run instead of each holding their approval and waiting for the others' (a deadlock).
     # of=("self",): lock the row itself, not the joined version and workflow rows.
@@ -155,6 +158,7 @@ def approval_request_info(*, actor: User, approval_id: int, comment: str) -> App
     run and to the partner's admins; the approval stays open (its SLA keeps running)."""
     if not comment.strip():
         raise Invalid({"comment": ["Say what you need to know."]})
+    check_length("comment", comment, limits.NOTE)
     approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
     if approval is None:
         raise NotFound("No such approval.")

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from prm import limits
 from prm.lifecycle import Lifecycle, status_constraint
 
 
@@ -68,7 +69,7 @@ class Workflow(models.Model):
     versions: a run keeps the version it started with."""
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     trigger = models.CharField(max_length=80)
     enabled = models.BooleanField(default=False)
     checked_period = models.CharField(
@@ -225,7 +226,7 @@ class Approval(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=limits.NOTE)
     superseded = models.BooleanField(default=False)
     info_requested_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()  # decisions and questions, in the audit trail

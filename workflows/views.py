@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from prm import limits
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
@@ -97,7 +98,9 @@ def unread_count(request) -> dict:
 
 class WorkflowForm(PortalForm):
     name = forms.CharField(max_length=120)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.DESCRIPTION
+    )
     trigger = forms.ChoiceField(choices=definitions.trigger_choices)
     enabled = forms.BooleanField(required=False)
     definition = forms.CharField(

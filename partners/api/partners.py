@@ -27,6 +27,7 @@ from partners.models import (
     PartnerType,
 )
 from partners.selectors import partner_queryset, tiers_visible_to
+from prm import limits
 from prm.api_input import ScopedPrimaryKeyField, require_in, validate_first
 from prm.permissions import require
 from prm.users.models import User
@@ -105,7 +106,9 @@ class PartnerIn(serializers.Serializer):
     )
     website = serializers.URLField(allow_blank=True, required=False)
     email_domain = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        max_length=limits.DESCRIPTION, allow_blank=True, required=False
+    )
     competencies = serializers.SlugRelatedField(
         slug_field="name", queryset=Competency.objects.all(), many=True, required=False
     )
@@ -116,7 +119,9 @@ class PartnerIn(serializers.Serializer):
 
 class StatusIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=PartnerStatus.choices)
-    reason = serializers.CharField(allow_blank=True, required=False, default="")
+    reason = serializers.CharField(
+        max_length=limits.NOTE, allow_blank=True, required=False, default=""
+    )
 
 
 class LocationIn(serializers.ModelSerializer):

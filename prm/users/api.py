@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from prm import limits
 from prm.users import lockout
 
 
@@ -25,7 +26,9 @@ class TokenObtainApi(APIView):
     @extend_schema_serializer(component_name="TokenRequest")
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
-        password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+        password = serializers.CharField(
+            max_length=limits.PASSWORD, trim_whitespace=False, style={"input_type": "password"}
+        )
 
     @extend_schema_serializer(component_name="Token")
     class OutputSerializer(serializers.Serializer):
