@@ -3,13 +3,14 @@ skills, certifications, agreements, applications and invitations (PRODUCT.md §2
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Left, Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -481,6 +482,15 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} as {self.role}"
+
+    def link_token(self) -> str:
+        """The token of the invitation's link, derived from ``SECRET_KEY`` and the row (its
+        tenant, address and the time it was last sent): the e-mail task rebuilds it from the
+        row, so the token never travels through the broker, and the database keeps only its
+        hash (a dump alone gives no working link)."""
+        sent = self.sent_at.astimezone(UTC).isoformat()
+        value = f"{connection.schema_name}:{self.email}:{sent}"
+        return salted_hmac("partners.invitation", value, algorithm="sha256").hexdigest()
 
     @property
     def expired(self) -> bool:

@@ -10,10 +10,11 @@ from prm.tenancy.urls_util import tenant_url
 
 
 @app.task(name="partners.send_invitation_email", acks_late=True, max_retries=5)
-def send_invitation_email(invitation_id: int, token: str) -> None:
+def send_invitation_email(invitation_id: int) -> None:
     """E-mail the invitation link, naming the role. Sent at most once per invitation row is
-    not needed: a repeated e-mail carries the same single-use link. A re-sent invitation
-    has a new token, so an e-mail of its old token is not sent."""
+    not needed: a repeated e-mail carries the same single-use link. The link's token is
+    rebuilt from the row (``Invitation.link_token``), never passed through the broker; a
+    re-sent invitation has a new one, and a task of the earlier sending sends that."""
     from partners.selectors import _token_hash
     from prm.portal.views import ROLE_PURPOSE
 
@@ -22,8 +23,9 @@ def send_invitation_email(invitation_id: int, token: str) -> None:
     )
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         return
+    token = invitation.link_token()
     if invitation.token_hash != _token_hash(token):
-        return  # re-sent since: the newer e-mail carries the link that works
+        return  # SECRET_KEY changed since: no link this row could rebuild works
     tenant = current_tenant()
     context = {
         "invitation": invitation,

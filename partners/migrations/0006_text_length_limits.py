@@ -4,65 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0005_application_received_email'),
+        ("partners", "0005_application_received_email"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agreement',
-            name='body',
+            model_name="agreement",
+            name="body",
             field=models.TextField(max_length=200000),
         ),
         migrations.AlterField(
-            model_name='historicalagreement',
-            name='body',
+            model_name="historicalagreement",
+            name="body",
             field=models.TextField(max_length=200000),
         ),
         migrations.AlterField(
-            model_name='historicalpartner',
-            name='description',
+            model_name="historicalpartner",
+            name="description",
             field=models.TextField(blank=True, max_length=5000),
         ),
         migrations.AlterField(
-            model_name='historicalpartnerapplication',
-            name='decision_reason',
+            model_name="historicalpartnerapplication",
+            name="decision_reason",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='historicalpartnerapplication',
-            name='message',
+            model_name="historicalpartnerapplication",
+            name="message",
             field=models.TextField(blank=True, max_length=5000),
         ),
         migrations.AlterField(
-            model_name='historicaltier',
-            name='description',
+            model_name="historicaltier",
+            name="description",
             field=models.TextField(blank=True, max_length=5000),
         ),
         migrations.AlterField(
-            model_name='partner',
-            name='description',
+            model_name="partner",
+            name="description",
             field=models.TextField(blank=True, max_length=5000),
         ),
         migrations.AlterField(
-            model_name='partnerapplication',
-            name='decision_reason',
+            model_name="partnerapplication",
+            name="decision_reason",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='partnerapplication',
-            name='message',
+            model_name="partnerapplication",
+            name="message",
             field=models.TextField(blank=True, max_length=5000),
         ),
         migrations.AlterField(
-            model_name='partnercontact',
-            name='note',
+            model_name="partnercontact",
+            name="note",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='tier',
-            name='description',
+            model_name="tier",
+            name="description",
             field=models.TextField(blank=True, max_length=5000),
         ),
     ]

@@ -4,7 +4,6 @@ user. An address has one pending invitation at most (a database constraint)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -60,17 +59,17 @@ def _invitation_create(
     if pending is not None:  # expired: the new invitation replaces it
         pending.revoked_at = timezone.now()
         pending.save(update_fields=["revoked_at"])
-    token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email,
         role=role,
         partner=partner if role in PARTNER_ROLES else None,
         org_unit=org_unit if role in VENDOR_ROLES else None,
         membership_role=membership_role,
-        token_hash=_token_hash(token),
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         invited_by=actor,
     )
+    token = invitation.link_token()
+    invitation.token_hash = _token_hash(token)
     invitation.full_clean(exclude=["token_hash"], validate_constraints=False)
     try:
         with transaction.atomic():
@@ -80,7 +79,7 @@ def _invitation_create(
             email=email, accepted_at__isnull=True, revoked_at__isnull=True
         ).first()
         raise _already_pending(existing) from None
-    enqueue_on_commit(send_invitation_email_task, invitation.pk, token)
+    enqueue_on_commit(send_invitation_email_task, invitation.pk)
     return invitation, token
 
 
@@ -121,13 +120,13 @@ def _invitation_resend(*, actor: User, invitation: Invitation) -> tuple[Invitati
     (also an expired one). Only a hash is kept, so it goes out with a new link; the link of
     the earlier e-mail stops working. Returns the invitation and its new token."""
     invitation = _pending_for_change(actor=actor, invitation=invitation)
-    token = secrets.token_urlsafe(32)
     now = timezone.now()
-    invitation.token_hash = _token_hash(token)
     invitation.expires_at = now + timedelta(days=INVITATION_DAYS)
     invitation.sent_at = now
+    token = invitation.link_token()
+    invitation.token_hash = _token_hash(token)
     invitation.save(update_fields=["token_hash", "expires_at", "sent_at"])
-    enqueue_on_commit(send_invitation_email_task, invitation.pk, token)
+    enqueue_on_commit(send_invitation_email_task, invitation.pk)
     return invitation, token
 
 

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -55,6 +56,38 @@ def test_only_vendor_admins_publish_and_only_partner_users_accept(world):
     assert (
         api_as(world.cam_emea).post(f"/api/v1/agreements/{agreement.pk}/accept/").status_code == 403
     )
+
+
+def test_the_invitation_token_does_not_travel_through_the_broker(
+    world, django_capture_on_commit_callbacks
+):
+    from celery.app.task import Task
+
+    sent = []
+    real = Task.apply_async
+
+    def record(task, args=None, kwargs=None, **options):
+        sent.append((task.name, args, kwargs))
+        return real(task, args, kwargs, **options)
+
+    with mock.patch.object(Task, "apply_async", record):
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation, token = services.invitation_create(
+                actor=world.alice,
+                email="quiet@world.example",
+                role=Role.PARTNER_USER,
+                partner=world.munich,
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            _, again = services.invitation_resend(actor=world.alice, invitation=invitation)
+    invitation_tasks = [s for s in sent if s[0] == "partners.send_invitation_email"]
+    assert invitation_tasks == [
+        ("partners.send_invitation_email", (invitation.pk,), {}),
+        ("partners.send_invitation_email", (invitation.pk,), {}),
+    ]
+    assert token not in repr(sent) and again not in repr(sent)
+    assert f"/invitations/{token}/" in mail.outbox[-2].body  # the task rebuilt it
+    assert f"/invitations/{again}/" in mail.outbox[-1].body
 
 
 def test_an_invitation_works_once_and_expires(world, django_capture_on_commit_callbacks):

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflows', '0009_notification_asks_done'),
+        ("workflows", "0009_notification_asks_done"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='approval',
-            name='comment',
+            model_name="approval",
+            name="comment",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='historicalapproval',
-            name='comment',
+            model_name="historicalapproval",
+            name="comment",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='workflow',
-            name='description',
+            model_name="workflow",
+            name="description",
             field=models.TextField(blank=True, max_length=5000),
         ),
     ]
