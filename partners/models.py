@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
 from prm import limits
+from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle, status_constraint
 from prm.users.models import Role
 
@@ -506,3 +507,16 @@ class PartnerUserObjectPermission(UserObjectPermissionBase):
 
 class PartnerGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+
+# How their histories read in the audit trail (the other fields by their verbose names).
+audit_declare(
+    Partner,
+    labels={
+        "display_name": "Name",
+        "email_domain": "E-mail domain",
+        "profile_reviewed_at": "Profile reviewed",
+    },
+)
+audit_declare(OrgUnit, labels={"name": "Name"})
+audit_declare(PartnerApplication, labels={"email_domain": "E-mail domain"})

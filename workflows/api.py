@@ -225,7 +225,8 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         definition = workflow.current.definition if workflow.current else {"actions": []}
         result = simulate(trigger=workflow.trigger, definition=definition, **data.validated_data)
-        what = definitions.considered_what(workflow.trigger, events="events")
+        label = subjects.trigger_label(workflow.trigger)
+        what = definitions.considered_what(workflow.trigger, events=f"“{label}” events")
         return Response(
             {
                 "sentence": result.sentence(what),

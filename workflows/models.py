@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from prm import limits
+from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle, status_constraint
 
 
@@ -272,3 +273,12 @@ class WebhookSecret(models.Model):
             workflow_id=workflow_id, defaults={"secret": cls.generate()}
         )
         return row.secret
+
+
+# A decision reads "Decision set to Approved by …: “comment”" (the note carries the comment
+# and the record's time says when).
+audit_declare(
+    Approval,
+    labels={"superseded": "No longer needed", "escalated_at": "Escalated", "due_at": "Due"},
+    hidden=("comment", "decided_at", "info_requested_at"),
+)

@@ -1,5 +1,6 @@
 """API of the audit trail: who changed what and when on one partner, org unit or
-approval, with field-level before and after (the diff engine ``audit_trail``)."""
+approval, with field-level before and after, labels and a sentence per change (the
+formatter ``prm.audit.audit_trail``; partner users see vendor staff without e-mail)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.generics import ListAPIView
 
 from partners import scope
 from partners.models import OrgUnit, Partner
+from prm.audit import audit_trail, viewer_of
 from workflows.models import Approval
 from workflows.selectors import get_approval_for
 
@@ -26,7 +28,11 @@ class AuditEntry(serializers.Serializer):
     action = serializers.CharField()
     by = serializers.CharField(allow_null=True)
     reason = serializers.CharField(allow_null=True)
-    changes = serializers.ListField(child=serializers.DictField())
+    summary = serializers.CharField(help_text="What happened, as a sentence.")
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="field, label, before, after, before_text, after_text, text",
+    )
 
 
 class AuditApi(ListAPIView):
@@ -52,68 +58,4 @@ class AuditApi(ListAPIView):
                 {"object_type": [f"Give object_type ({', '.join(AUDITED)}) and object_id."]}
             )
         getter, _ = AUDITED[kind]
-        return audit_trail(getter(self.request.user, object_id))
-
-
-ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-
-
-def audit_trail(obj) -> list[dict]:
-    """The history rows of ``obj`` as entries with field-level before/after, foreign keys
-    and many-to-many values shown by name."""
-    records = list(obj.history.select_related("history_user").order_by("history_date"))
-    entries = []
-    previous = None
-    names: dict[tuple, str] = {}  # (model, pk) -> name, so each related row is read once
-    for record in records:
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous)
-            changes = [
-                {
-                    "field": c.field,
-                    "before": _display(type(obj), c.field, c.old, names),
-                    "after": _display(type(obj), c.field, c.new, names),
-                }
-                for c in delta.changes
-                if c.field not in {"path", "depth", "updated_at"}
-            ]
-        entries.append(
-            {
-                "at": record.history_date,
-                "action": ACTIONS.get(record.history_type, record.history_type),
-                "by": record.history_user.email if record.history_user else None,
-                "reason": record.history_change_reason,
-                "changes": changes,
-            }
-        )
-        previous = record
-    return entries[::-1]
-
-
-def _display(model, field_name: str, value, names: dict[tuple, str]):
-    """A history value as people read it: names for related rows, not ids."""
-    field = model._meta.get_field(field_name)
-    related = field.related_model
-    if related is None or value in (None, "", []):
-        return _plain(value)
-    if field.many_to_many:
-        key = related._meta.model_name
-        ids = [row[key] for row in value if isinstance(row, dict) and key in row]
-        return sorted(_name(related, pk, names) for pk in ids)
-    return _name(related, value, names)
-
-
-def _name(model, pk, names: dict[tuple, str]) -> str:
-    if (model, pk) not in names:
-        found = model.objects.filter(pk=pk).first()
-        names[(model, pk)] = str(found) if found else f"#{pk} (deleted)"
-    return names[(model, pk)]
-
-
-def _plain(value):
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value if isinstance(value, int | float | bool | type(None)) else str(value)
+        return audit_trail(getter(self.request.user, object_id), viewer_of(self.request.user))

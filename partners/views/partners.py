@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from partners import forms, scope, services
-from partners.api.audit import audit_trail
 from partners.filters import PartnerFilter
 from partners.models import PARTNER_LIFECYCLE, Competency, PartnerStatus, Tier
 from partners.selectors import partner_search, tiers_visible_to
 from partners.views._common import message_form_errors, requires
+from prm.audit import audit_trail, viewer_of
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
 from prm.users.models import VENDOR_ROLES, Role
@@ -68,7 +68,7 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         ]
         if can(request.user, "partners.change_status") and editable
         else [],
-        "audit": audit_trail(partner)[:20],
+        "audit": audit_trail(partner, viewer_of(request.user))[:20],
         "detail_forms": {
             name: form()
             for name, form in forms.DETAIL_FORMS.items()

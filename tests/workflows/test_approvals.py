@@ -168,6 +168,8 @@ def test_decisions_are_in_the_audit_trail(approval_flow, django_capture_on_commi
     query = {"object_type": "approval", "object_id": approval.pk}
     trail = api_as(w.admin).get("/api/v1/audit/", query).json()["results"]
     assert trail[0]["by"] == w.cam_emea.email and trail[0]["reason"] == "approved: Fine"
+    assert trail[0]["summary"] == f"Decision set to Approved by {w.cam_emea.email}: “Fine”"
+    assert trail[-1]["summary"] == "Requested."
     assert {"field": "decision", "before": "", "after": "approved"} in [
         {k: c[k] for k in ("field", "before", "after")} for c in trail[0]["changes"]
     ]
