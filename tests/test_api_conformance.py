@@ -78,6 +78,33 @@ def _known_ids(client, path: str) -> dict[str, int]:
     return known
 
 
+def _checker(strategy, label: str, call: dict, counts: dict, failures: list[str]):
+    """A hypothesis test of one operation: each example is sent, its answer checked against
+    the schema, and a failure collected under ``label`` (so every operation runs)."""
+
+    @given(case=strategy)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        counts["examples"] += 1
+        with _rolled_back():
+            response = case.call(**call)
+            try:
+                case.validate_response(
+                    response, checks=CHECKS, headers=call["headers"], transport_kwargs=call
+                )
+            except BaseExceptionGroup as error:
+                failures.append(f"{label}: {error}"[:3000])
+            transaction.set_rollback(True)
+
+    return check
+
+
 def run_every_operation(email: str) -> tuple[dict[str, int], list[str]]:
     client = token_client(ACME_HOST, email)
     headers = {"Authorization": client.defaults["HTTP_AUTHORIZATION"]}
@@ -97,31 +124,9 @@ def run_every_operation(email: str) -> tuple[dict[str, int], list[str]]:
         if known:  # random ids are mostly missing: real answers come with real ones
             flavours.append(("valid, real ids", operation.as_strategy(path_parameters=known)))
         for flavour, strategy in flavours:
-            label = f"{operation.label} ({flavour})"
-
-            @given(case=strategy)
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            def check(case, label=label):
-                counts["examples"] += 1
-                with _rolled_back():
-                    response = case.call(**call)
-                    try:
-                        case.validate_response(
-                            response, checks=CHECKS, headers=headers, transport_kwargs=call
-                        )
-                    except BaseExceptionGroup as error:  # collected: every operation runs
-                        failures.append(f"{label}: {error}"[:3000])
-                    transaction.set_rollback(True)
-
             # Unsatisfiable: e.g. no invalid request exists for a GET without input.
             with contextlib.suppress(Unsatisfiable):
-                check()
+                _checker(strategy, f"{operation.label} ({flavour})", call, counts, failures)()
     return counts, failures
 
 
