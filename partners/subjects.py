@@ -182,7 +182,11 @@ AGREEMENT = Subject(
     name="agreement",
     model=Agreement,
     label="agreement",
-    events={"agreement.published": "A new version of the program agreement was published."},
+    events={
+        "agreement.published": "A new version of the program agreement was published.",
+        "agreement.reminder_sent": "The people who had not accepted the current agreement "
+        "were reminded.",
+    },
     fields=[Field("version", "int", "Version"), Field("title", "str", "Title")],
     url=lambda pk: reverse("agreement"),
     visible_to=lambda user: Agreement.objects.filter(published_at__isnull=False),

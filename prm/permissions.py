@@ -43,6 +43,8 @@ declare(
     org__configure=ADMINS,
     partners__import=ADMINS,
     agreements__publish=ADMINS,
+    agreements__report=ADMINS | {Role.LEGAL_APPROVER},  # who accepted, who is missing
+    agreements__remind=ADMINS,
     agreements__accept=PARTNER_ROLES,
     partners__enrol=DECIDERS,
     partners__change_status=DECIDERS,
