@@ -48,6 +48,19 @@ class MoveForm(PortalForm):
     )
 
 
+class AgreementForm(PortalForm):
+    """A new version of the program terms (the services check what is left blank)."""
+
+    title = forms.CharField(max_length=200, required=False, label="Title")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+        label="Terms",
+        help_text="Every partner user is asked to accept the new version before they "
+        "register deals or file claims.",
+    )
+
+
 class RenameForm(PortalForm):
     name = forms.CharField(max_length=120)
 

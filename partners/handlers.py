@@ -36,6 +36,20 @@ def agreement_published(event: Event) -> None:
     )
 
 
+def agreement_reminder_sent(event: Event) -> None:
+    """One notification and one e-mail to each person the reminder named (once per event
+    and person, however often the event is processed)."""
+    notify(
+        users=User.objects.filter(pk__in=event.payload.get("users", []), role__in=PARTNER_ROLES),
+        title="Reminder: please accept the program terms",
+        body=f"Version {event.payload.get('version')} of the program agreement is waiting "
+        "for your acceptance.",
+        url=reverse("agreement"),
+        event=event,
+        email=True,
+    )
+
+
 def partner_status_changed(event: Event) -> None:
     partner = _partner(event)
     if partner is None:
@@ -55,4 +69,5 @@ def partner_status_changed(event: Event) -> None:
 def register() -> None:
     """Called from ``PartnersConfig.ready``, after the subjects declared the events."""
     on_event("agreement.published")(agreement_published)
+    on_event("agreement.reminder_sent")(agreement_reminder_sent)
     on_event("partner.status_changed")(partner_status_changed)

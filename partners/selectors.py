@@ -5,13 +5,15 @@ token. Who sees what is decided in partners.scope; these build on it."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -41,9 +43,10 @@ from partners.models import (
     stale_profiles_q,
 )
 from prm.errors import Invalid, NotFound
+from prm.outbox.models import Event
 from prm.permissions import can
 from prm.tenancy.context import current_tenant
-from prm.users.models import VENDOR_ROLES, Role, User
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 # --- partners and users ----------------------------------------------------------------
 
@@ -185,6 +188,93 @@ def has_accepted_current_terms(user: User) -> bool:
     if current is None:
         return True
     return AgreementAcceptance.objects.filter(agreement=current, user=user).exists()
+
+
+REMINDER_EVENT = "agreement.reminder_sent"
+REMIND_AGAIN_AFTER = timedelta(days=1)  # a pending person is reminded at most once a day
+
+
+def agreement_signers(actor: User) -> QuerySet[User]:
+    """Who must accept the program agreement, of the people ``actor`` sees: the active
+    partner-side users attached to a partner (the only ones who can accept)."""
+    return scope.users_visible_to(actor).filter(
+        role__in=PARTNER_ROLES, is_active=True, partner_membership__isnull=False
+    )
+
+
+def agreements_published() -> QuerySet[Agreement]:
+    return Agreement.objects.filter(published_at__isnull=False).order_by("-version")
+
+
+def agreement_reminded(agreement: Agreement) -> dict[int, datetime]:
+    """When each person was last reminded to accept ``agreement`` (user id → time)."""
+    last: dict[int, datetime] = {}
+    for payload, at in Event.objects.filter(
+        type=REMINDER_EVENT, object_type="agreement", object_id=str(agreement.pk)
+    ).values_list("payload", "created_at"):
+        for user_id in payload.get("users", []):
+            last[user_id] = max(at, last.get(user_id, at))
+    return last
+
+
+@dataclass
+class Pending:
+    user: User
+    last_version: int | None  # the latest version they accepted, if any
+    reminded_at: datetime | None
+
+
+@dataclass
+class AgreementReport:
+    """Who accepted ``agreement`` and when, and (for the current version) who has not."""
+
+    agreement: Agreement
+    current: bool
+    accepted: list[AgreementAcceptance]
+    pending: list[Pending] = field(default_factory=list)
+
+    @property
+    def due(self) -> int:
+        """How many people are asked to accept it (the current version only)."""
+        return len(self.accepted) + len(self.pending)
+
+    def accepted_by_id(self) -> dict[int, AgreementAcceptance]:
+        return {a.pk: a for a in self.accepted}
+
+    def remindable(self, now: datetime | None = None) -> list[Pending]:
+        """The pending people not reminded within the last day."""
+        since = (now or timezone.now()) - REMIND_AGAIN_AFTER
+        return [p for p in self.pending if p.reminded_at is None or p.reminded_at < since]
+
+
+def agreement_report(actor: User, agreement: Agreement) -> AgreementReport:
+    """The acceptance report of a version, over the people ``actor`` sees. Called by the
+    report page and by ``agreement_remind`` (who is pending)."""
+    signers = agreement_signers(actor)
+    current = agreement_current()
+    accepted = list(
+        agreement.acceptances.filter(user__in=scope.users_visible_to(actor))
+        .select_related("user", "partner")
+        .order_by("-accepted_at")
+    )
+    report = AgreementReport(
+        agreement=agreement,
+        current=current is not None and current.pk == agreement.pk,
+        accepted=accepted,
+    )
+    if report.current:
+        reminded = agreement_reminded(agreement)
+        rows = (
+            signers.exclude(acceptances__agreement=agreement)
+            .annotate(last_version=Max("acceptances__agreement__version"))
+            .select_related("partner_membership__partner")
+            .order_by("partner_membership__partner__display_name", "email")
+        )
+        report.pending = [
+            Pending(user=u, last_version=u.last_version, reminded_at=reminded.get(u.pk))
+            for u in rows
+        ]
+    return report
 
 
 # --- invitations ----------------------------------------------------------------------

@@ -198,8 +198,15 @@ AGREEMENT = Subject(
     name="agreement",
     model=Agreement,
     label="agreement",
-    events={"agreement.published": "A new version of the program agreement was published."},
-    event_labels={"agreement.published": "New agreement version published"},
+    events={
+        "agreement.published": "A new version of the program agreement was published.",
+        "agreement.reminder_sent": "The people who had not accepted the current agreement "
+        "were reminded.",
+    },
+    event_labels={
+        "agreement.published": "New agreement version published",
+        "agreement.reminder_sent": "Reminder to accept the agreement sent",
+    },
     fields=[
         Field("version", "int", "Agreement version"),
         Field("title", "str", "Agreement title"),

@@ -15,8 +15,10 @@ from partners.services._common import _lock_tree, _require
 from partners.services.agreements import (
     _agreement_accept,
     _agreement_publish,
+    _agreement_remind,
     agreement_accept,
     agreement_publish,
+    agreement_remind,
     require_current_terms,
 )
 from partners.services.applications import (
@@ -84,6 +86,7 @@ __all__ = [
     "VENDOR_ONLY_FIELDS",
     "_agreement_accept",
     "_agreement_publish",
+    "_agreement_remind",
     "_application_approve",
     "_application_reject",
     "_application_submit",
@@ -113,6 +116,7 @@ __all__ = [
     "agreement_accept",
     "agreement_current",
     "agreement_publish",
+    "agreement_remind",
     "application_approve",
     "application_reject",
     "application_submit",

@@ -48,6 +48,10 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
     partner = scope.get_partner_for(request.user, partner_id)
     editable = scope.partners_editable_by(request.user).filter(pk=partner.pk).exists()
     vendor_side = request.user.role in VENDOR_ROLES
+    # Finance and legal read every partner; they log contacts only with those they work on.
+    logs_contacts = (
+        vendor_side and scope.partners_worked_by(request.user).filter(pk=partner.pk).exists()
+    )
     today = timezone.now().date()
     certifications = partner.certifications.select_related("competency").order_by("expires_on")
     context = {
@@ -72,7 +76,7 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         "detail_forms": {
             name: form()
             for name, form in forms.DETAIL_FORMS.items()
-            if (name == "contact" and vendor_side) or (name != "contact" and editable)
+            if (name == "contact" and logs_contacts) or (name != "contact" and editable)
         },
         "contacts": scope.contacts_visible_to(request.user)
         .filter(partner=partner)

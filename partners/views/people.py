@@ -1,11 +1,10 @@
-"""Portal pages of people and terms: accepting an invitation, the program agreement, the
-user list with invitations, and (de)activating users."""
+"""Portal pages of people: accepting an invitation, the user list with invitations, and
+(de)activating users. The program agreement's pages are in partners.views.agreements."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,32 +36,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("home")
     return render(request, "partners/invitation.html", {"form": form, "invitation": invitation})
-
-
-@login_required
-def agreement(request: PortalRequest) -> HttpResponse:
-    current = selectors.agreement_current()
-    if request.method == "POST" and current is not None:
-        with service_errors(request) as outcome:
-            services.agreement_accept(
-                actor=request.user,
-                agreement=current,
-                ip_address=request.META.get("REMOTE_ADDR"),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        if not outcome.failed:
-            messages.success(request, f"You accepted {current}.")
-            return redirect("home")
-    accepted = current is not None and current.acceptances.filter(user=request.user).exists()
-    return render(
-        request,
-        "partners/agreement.html",
-        {
-            "agreement": current,
-            "accepted": accepted,
-            "can_accept": can(request.user, "agreements.accept"),
-        },
-    )
 
 
 @requires("people.manage")
