@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Left, Lower
 from django.utils import timezone
@@ -19,6 +19,7 @@ from treebeard.mp_tree import MP_Node
 from prm import limits
 from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle, status_constraint
+from prm.tenancy.context import current_schema
 from prm.users.models import Role
 
 STEPLEN = MP_Node.steplen
@@ -490,7 +491,7 @@ class Invitation(models.Model):
         row, so the token never travels through the broker, and the database keeps only its
         hash (a dump alone gives no working link)."""
         sent = self.sent_at.astimezone(UTC).isoformat()
-        value = f"{connection.schema_name}:{self.email}:{sent}"
+        value = f"{current_schema()}:{self.email}:{sent}"
         return salted_hmac("partners.invitation", value, algorithm="sha256").hexdigest()
 
     @property
