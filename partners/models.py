@@ -430,6 +430,9 @@ class PartnerApplication(models.Model):
     received_email_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the applicant was e-mailed that it was received."
     )
+    rejected_email_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the applicant was e-mailed the rejection."
+    )
     history = HistoricalRecords()
 
     class Meta:

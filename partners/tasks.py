@@ -49,14 +49,31 @@ def certifications_expiring() -> int:
     return certifications_expiring()
 
 
-@app.task(name="partners.send_application_received_email", acks_late=True, max_retries=5)
-def send_application_received_email(application_id: int) -> bool:
-    """Tell an applicant their application arrived and what happens next, once: the row is
-    claimed with a conditional UPDATE (a redelivered task sends nothing twice); a failed
-    send releases the claim and retries."""
-    claimed = PartnerApplication.objects.filter(
-        pk=application_id, received_email_sent_at__isnull=True
-    ).update(received_email_sent_at=timezone.now())
+# The e-mails an applicant gets: kind -> (the field that claims it, subject, template).
+APPLICANT_EMAILS = {
+    "received": (
+        "received_email_sent_at",
+        "We received your application to {vendor}'s partner program",
+        "partners/email/application_received.txt",
+    ),
+    "rejected": (
+        "rejected_email_sent_at",
+        "Your application to {vendor}'s partner program",
+        "partners/email/application_rejected.txt",
+    ),
+}
+
+
+@app.task(name="partners.send_applicant_email", acks_late=True, max_retries=5)
+def send_applicant_email(application_id: int, kind: str) -> bool:
+    """Tell an applicant their application arrived, or that it was rejected and why, once
+    each: the row is claimed with a conditional UPDATE (a redelivered task sends nothing
+    twice); a failed send releases the claim and retries. (An approval's e-mail is the
+    invitation.)"""
+    claim, subject, template = APPLICANT_EMAILS[kind]
+    claimed = PartnerApplication.objects.filter(pk=application_id, **{claim: None}).update(
+        **{claim: timezone.now()}
+    )
     if not claimed:
         return False
     from partners.services.invitations import INVITATION_DAYS
@@ -67,15 +84,16 @@ def send_application_received_email(application_id: int) -> bool:
         "application": application,
         "vendor_name": tenant.name,
         "invitation_days": INVITATION_DAYS,
+        "apply_url": tenant_url(tenant, "/apply/"),
     }
     try:
         send_mail(
-            subject=f"We received your application to {tenant.name}'s partner program",
-            message=render_to_string("partners/email/application_received.txt", context),
+            subject=subject.format(vendor=tenant.name),
+            message=render_to_string(template, context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[application.contact_email],
         )
     except Exception as exc:
-        PartnerApplication.objects.filter(pk=application_id).update(received_email_sent_at=None)
-        raise send_application_received_email.retry(exc=exc, countdown=30) from exc
+        PartnerApplication.objects.filter(pk=application_id).update(**{claim: None})
+        raise send_applicant_email.retry(exc=exc, countdown=30) from exc
     return True

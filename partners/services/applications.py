@@ -11,7 +11,7 @@ from django.utils import timezone
 from partners.models import ApplicationStatus, MembershipRole, OrgUnit, Partner, PartnerApplication
 from partners.services.invitations import _invitation_create
 from partners.services.partners import _partner_create
-from partners.tasks import send_application_received_email as application_received_email_task
+from partners.tasks import send_applicant_email as applicant_email_task
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid
 from prm.outbox.events import event_emit
@@ -29,7 +29,7 @@ def _application_submit(*, fields: dict[str, Any], ip_address: str | None) -> Pa
     audit_note(application, None, "submitted")
     application.save()
     event_emit(event_type="application.submitted", obj=application)
-    enqueue_on_commit(application_received_email_task, application.pk)
+    enqueue_on_commit(applicant_email_task, application.pk, "received")
     return application
 
 
@@ -105,6 +105,7 @@ def _application_reject(*, actor: User, application: PartnerApplication, reason:
     application.decided_at = timezone.now()
     audit_note(application, actor, "rejected")
     application.save()
+    enqueue_on_commit(applicant_email_task, application.pk, "rejected")
 
 
 application_reject = transaction.atomic(durable=True)(_application_reject)

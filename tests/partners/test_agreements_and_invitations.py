@@ -406,7 +406,7 @@ def browser_client(user):
 def test_an_applicant_is_emailed_that_the_application_arrived_and_what_happens_next(
     world, django_capture_on_commit_callbacks
 ):
-    from partners.tasks import send_application_received_email
+    from partners.tasks import send_applicant_email
 
     with django_capture_on_commit_callbacks(execute=True):
         app = application()
@@ -417,7 +417,7 @@ def test_an_applicant_is_emailed_that_the_application_arrived_and_what_happens_n
     assert "What happens next" in sent.body and "partner admin" in sent.body
     assert f"valid for {services.INVITATION_DAYS} days" in sent.body
     # A redelivered task sends nothing twice.
-    assert send_application_received_email(app.pk) is False
+    assert send_applicant_email(app.pk, "received") is False
     assert len(mail.outbox) == 1
 
 
@@ -433,13 +433,31 @@ def test_a_failed_confirmation_is_retried_and_then_sent(world, monkeypatch):
     app = application()
     monkeypatch.setattr(tasks, "send_mail", mock_failing_send_mail)
     with pytest.raises(ConnectionError):  # called outside a worker, the retry re-raises
-        tasks.send_application_received_email(app.pk)
+        tasks.send_applicant_email(app.pk, "received")
     app.refresh_from_db()
     assert app.received_email_sent_at is None  # the claim was released for the retry
     monkeypatch.undo()
-    assert tasks.send_application_received_email(app.pk) is True
+    assert tasks.send_applicant_email(app.pk, "received") is True
     assert mail.outbox[0].to == ["fay@greenfield.example"]
 
 
 def mock_failing_send_mail(**kwargs):
     raise ConnectionError("SMTP down")
+
+
+def test_a_rejected_applicant_is_emailed_the_reason_once(world, django_capture_on_commit_callbacks):
+    from partners.tasks import send_applicant_email
+
+    app = application()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_reject(
+            actor=world.admin, application=app, reason="We have enough MSPs in Bavaria."
+        )
+    (sent,) = mail.outbox
+    assert sent.to == ["fay@greenfield.example"]
+    assert "Your application" in sent.subject
+    assert "cannot accept it" in sent.body
+    assert "We have enough MSPs in Bavaria." in sent.body
+    assert "/apply/" in sent.body
+    assert send_applicant_email(app.pk, "rejected") is False  # a redelivery sends nothing
+    assert len(mail.outbox) == 1
