@@ -81,8 +81,6 @@ class PartnerForm(PortalForm):
         if not vendor_side:
             for name in self.VENDOR_FIELDS:
                 del self.fields[name]
-        for name in ("competencies", "industries"):
-            self.fields[name].widget.attrs["class"] = "form-check-input"
 
     @classmethod
     def initial_for(cls, partner: Partner) -> dict:

@@ -1,0 +1,81 @@
+"""Issue 11 in the browser: the partner form renders every widget properly, Enter in a
+one-line box decides nothing, the org tree moves what it says, errors stand beside their
+field with the input kept, and consequential actions are confirmed (with a reason)."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from partners.models import Partner
+from tests.browser.conftest import screenshot
+from tests.browser.test_login import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.fixture
+def acme(django_db_blocker):
+    """Read (and put back) rows of the shared test database the portal serves."""
+
+    class Acme:
+        def partner(self, name: str) -> Partner:
+            with django_db_blocker.unblock(), schema_context("acme"):
+                return Partner.objects.get(display_name=name)
+
+    return Acme()
+
+
+def signed_in(page, portal: str, email: str = "admin@acme.example") -> str:
+    sign_in(page, portal, "acme", email)
+    page.get_by_role("navigation").first.wait_for()
+    return portal.format(host="acme")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_partner_edit_form_lays_out_its_checkbox_groups_inside_the_card(page, portal, acme, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    base = signed_in(page, portal)
+    page.goto(base + f"/partners/{acme.partner('Northwind Traders').pk}/edit/")
+    group = page.get_by_role("group", name="Competencies")
+    boxes = group.get_by_role("checkbox")
+    assert boxes.count() > 1
+    card = box(page, ".card-body")
+    rects = [boxes.nth(i).bounding_box() for i in range(boxes.count())]
+    labels = group.locator("label")
+    label_rects = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    for r in rects + label_rects:  # every box and label inside the card ...
+        assert card["x"] <= r["x"] and r["x"] + r["width"] <= card["x"] + card["width"] + 1
+    for i, a in enumerate(label_rects):  # ... and none on top of another
+        assert not any(overlaps(a, b) for b in label_rects[i + 1 :])
+    save = page.get_by_role("button", name="Save").bounding_box()
+    industries = page.get_by_role("group", name="Industries").bounding_box()
+    assert industries["y"] + industries["height"] <= save["y"]
+    assert page.locator("label[for=id_display_name] .required-mark").count() == 1
+    screenshot(page, f"issue11-partner-edit-{width}")
+
+
+def test_partner_edit_form_marks_an_invalid_field_and_keeps_the_input(page, portal):
+    base = signed_in(page, portal)
+    page.goto(base + "/partners/new/")
+    page.get_by_label("Website").fill("not a web address")
+    page.get_by_role("group", name="Competencies").get_by_role("checkbox").first.check()
+    page.get_by_role("button", name="Save").click()
+    assert "is-invalid" in page.locator("#id_display_name").get_attribute("class")
+    assert "is-invalid" in page.locator("#id_website").get_attribute("class")
+    assert page.locator("#id_website").input_value() == "not a web address"
+    assert page.get_by_role("group", name="Competencies").get_by_role("checkbox").first.is_checked()
+    page.locator(".invalid-feedback").first.wait_for()
