@@ -79,3 +79,38 @@ def test_partner_edit_form_marks_an_invalid_field_and_keeps_the_input(page, port
     assert page.locator("#id_website").input_value() == "not a web address"
     assert page.get_by_role("group", name="Competencies").get_by_role("checkbox").first.is_checked()
     page.locator(".invalid-feedback").first.wait_for()
+
+
+@pytest.fixture
+def pending_approval(django_db_blocker):
+    """An approval waiting in the channel manager's inbox (on a run of the demo data)."""
+    from prm.users.models import User
+    from workflows.models import Approval, WorkflowRun
+
+    with django_db_blocker.unblock(), schema_context("acme"):
+        run = WorkflowRun.objects.order_by("pk").first()
+        assert run is not None, "the demo data has workflow runs"
+        cam = User.objects.get(email="cam@acme.example")
+        approval = Approval.objects.create(
+            run=run, step=99, approver=cam, summary="Enter guard check"
+        )
+    yield approval
+    with django_db_blocker.unblock(), schema_context("acme"):
+        Approval.objects.filter(pk=approval.pk).delete()
+
+
+def test_enter_in_the_approval_comment_box_decides_nothing(
+    page, portal, pending_approval, django_db_blocker
+):
+    from workflows.models import Approval
+
+    base = signed_in(page, portal, "cam@acme.example")
+    page.goto(base + "/approvals/")
+    row = page.get_by_role("row").filter(has_text="Enter guard check")
+    comment = row.get_by_label("Comment")
+    comment.fill("looks fine, but let me check")
+    comment.press("Enter")
+    page.wait_for_timeout(500)
+    assert comment.input_value() == "looks fine, but let me check"  # no page load
+    with django_db_blocker.unblock(), schema_context("acme"):
+        assert Approval.objects.get(pk=pending_approval.pk).decided_at is None

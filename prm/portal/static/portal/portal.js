@@ -1,8 +1,29 @@
-// The portal's only script of its own (the Content-Security-Policy allows no inline script):
-// forms with data-confirm ask before they submit.
-document.addEventListener("submit", (event) => {
-  const message = event.target.dataset && event.target.dataset.confirm;
-  if (message && !window.confirm(message)) {
+// The portal's only script of its own (the Content-Security-Policy allows no inline script).
+
+// Forms with data-confirm ask before they submit. Capture phase: the question comes before
+// htmx sends a form it handles, and "Cancel" stops both.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  },
+  true,
+);
+
+// Enter in a one-line box never decides anything: in a form with several submit buttons
+// (approve/reject, one per status) or one marked data-no-enter-submit, Enter in a text input
+// would "click" the first button; the user has to press the button they mean.
+document.addEventListener("keydown", (event) => {
+  const input = event.target;
+  if (event.key !== "Enter" || !(input instanceof HTMLInputElement) || !input.form) return;
+  if (["submit", "button", "reset", "checkbox", "radio", "file"].includes(input.type)) return;
+  const form = input.form;
+  const buttons = form.querySelectorAll("button:not([type=button]):not([type=reset]), input[type=submit]");
+  if (buttons.length > 1 || "noEnterSubmit" in form.dataset) {
     event.preventDefault();
   }
 });
