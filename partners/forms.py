@@ -44,6 +44,12 @@ class MoveForm(PortalForm):
         empty_label="(top level)",
         label="Move under",
     )
+    reason = forms.CharField(
+        max_length=300,
+        required=False,  # the service refuses a blank reason, beside this field
+        label="Why it moves",
+        help_text="Kept in the audit trail: the move changes which partners its managers see.",
+    )
 
 
 class RenameForm(PortalForm):

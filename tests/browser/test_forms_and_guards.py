@@ -114,3 +114,65 @@ def test_enter_in_the_approval_comment_box_decides_nothing(
     assert comment.input_value() == "looks fine, but let me check"  # no page load
     with django_db_blocker.unblock(), schema_context("acme"):
         assert Approval.objects.get(pk=pending_approval.pk).decided_at is None
+
+
+@pytest.fixture
+def org_units(django_db_blocker):
+    """Names of the demo tree, and the tree put back after the test moved a unit."""
+    from partners.models import OrgUnit
+
+    with django_db_blocker.unblock(), schema_context("acme"):
+        dach = OrgUnit.objects.get(name="Germany")
+        before = dach.path
+        parent = OrgUnit.objects.get(path=before[: -len(before) // dach.depth])
+    yield {"unit": dach, "parent": parent}
+    with django_db_blocker.unblock(), schema_context("acme"):
+        dach = OrgUnit.objects.get(name="Germany")
+        if dach.path[: len(parent.path)] != parent.path or dach.depth != parent.depth + 1:
+            OrgUnit.objects.move(dach, OrgUnit.objects.get(pk=parent.pk), "last-child")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_org_tree_shows_subtree_counts_and_edit_controls_on_request(page, portal, org_units, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    base = signed_in(page, portal)
+    page.goto(base + "/organisation/")
+    tree = page.get_by_test_id("org-tree")
+    unit, parent = org_units["unit"], org_units["parent"]
+    row = tree.locator(f'li[data-unit="{parent.name}"]')
+    # The controls stay out of the way until asked for.
+    assert not tree.get_by_label(f"Move {unit.name} under").is_visible()
+    counts = {
+        li.get_attribute("data-unit"): int(
+            li.get_by_test_id("partner-count").inner_text().split()[0]
+        )
+        for li in tree.locator("li[data-unit]").all()
+    }
+    assert counts[parent.name] >= counts[unit.name] > 0  # the whole subtree counts
+    screenshot(page, f"issue11-org-tree-{width}")
+    page.get_by_role("button", name=f"Edit {unit.name}").click()
+    select = tree.get_by_label(f"Move {unit.name} under")
+    select.wait_for()
+    page.locator(f"#edit-unit-{unit.pk}.show:not(.collapsing)").wait_for()
+    # The select starts at the current parent, not "(top level)".
+    assert select.evaluate("el => el.options[el.selectedIndex].text").strip().endswith(parent.name)
+    assert row.count() == 1
+    screenshot(page, f"issue11-org-tree-editing-{width}")
+
+
+def test_org_tree_move_without_a_reason_is_refused_beside_the_field(page, portal, org_units):
+    base = signed_in(page, portal)
+    page.goto(base + "/organisation/")
+    unit = org_units["unit"]
+    page.get_by_role("button", name=f"Edit {unit.name}").click()
+    page.get_by_label(f"Move {unit.name} under").select_option(label="(top level)")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name=f"Move {unit.name}").click()
+    item = page.get_by_test_id("org-tree").locator(f'li[data-unit="{unit.name}"]')
+    item.locator(".invalid-feedback").filter(has_text="Say why").wait_for()
+    assert dialogs and "Move" in dialogs[0]
+    # The choice is kept, and nothing moved.
+    select = page.get_by_label(f"Move {unit.name} under")
+    assert select.input_value() == ""
+    assert "is-invalid" in item.get_by_label("Why it moves").get_attribute("class")
