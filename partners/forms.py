@@ -218,6 +218,10 @@ class CertificationForm(PortalForm, forms.ModelForm):
             "expires_on": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issued_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
 
 class PlanForm(PortalForm, forms.ModelForm):
     class Meta:
@@ -233,6 +237,37 @@ class ContactForm(PortalForm, forms.ModelForm):
             "happened_on": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"happened_on": "When"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers no future day (the service refuses one too).
+        self.fields["happened_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class StatusForm(PortalForm):
+    """The reason of a status change (the buttons name the status)."""
+
+    reason = forms.CharField(
+        max_length=500,
+        required=False,  # required for suspending and terminating: the service decides
+        label="Reason",
+        help_text="Required to suspend or terminate; kept in the audit trail.",
+    )
+
+
+class BranchForm(PortalForm):
+    display_name = forms.CharField(max_length=120, label="New branch name")
+
+
+class DeactivateForm(PortalForm):
+    reason = forms.CharField(
+        max_length=500,
+        required=False,  # the service refuses a blank reason, beside this field
+        label="Why may this user no longer sign in?",
+        widget=forms.TextInput,
+        help_text="Recorded with the change.",
+    )
 
 
 DETAIL_FORMS = {

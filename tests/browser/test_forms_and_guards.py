@@ -176,3 +176,96 @@ def test_org_tree_move_without_a_reason_is_refused_beside_the_field(page, portal
     select = page.get_by_label(f"Move {unit.name} under")
     assert select.input_value() == ""
     assert "is-invalid" in item.get_by_label("Why it moves").get_attribute("class")
+
+
+@pytest.fixture
+def northwind_active(django_db_blocker):
+    """Northwind Traders active (as in the demo data) before and after the test."""
+    with django_db_blocker.unblock(), schema_context("acme"):
+        partner = Partner.objects.get(display_name="Northwind Traders")
+        status = partner.status
+    yield partner
+    with django_db_blocker.unblock(), schema_context("acme"):
+        Partner.objects.filter(pk=partner.pk).update(status=status)
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_partner_page_shows_a_small_forms_error_beside_its_field_with_the_input_kept(
+    page, portal, acme, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    base = signed_in(page, portal)
+    page.goto(base + f"/partners/{acme.partner('Northwind Traders').pk}/")
+    page.get_by_role("button", name="A certification").click()
+    form = page.locator("#add-certification")
+    form.locator("#id_holder_name").fill("Jo Typed")
+    form.locator("#id_name").fill("Cloud Architect")
+    form.locator("#id_issued_on").fill("2026-03-01")
+    form.locator("#id_expires_on").fill("2026-02-01")
+    page.get_by_role("button", name="Save certification").click()
+    feedback = page.locator("#add-certification .invalid-feedback")
+    feedback.wait_for()
+    assert feedback.inner_text() == "The expiry date must be after the issue date."
+    assert "is-invalid" in page.locator("#add-certification #id_expires_on").get_attribute("class")
+    assert page.locator("#add-certification #id_holder_name").input_value() == "Jo Typed"
+    assert "__all__" not in page.content() and "Constraint" not in page.content()
+    page.locator("#add-certification").scroll_into_view_if_needed()
+    screenshot(page, f"issue11-partner-form-error-{width}")
+
+
+def test_enter_in_the_status_reason_box_changes_nothing_and_a_suspension_is_confirmed(
+    page, portal, northwind_active, django_db_blocker
+):
+    base = signed_in(page, portal)
+    page.goto(base + f"/partners/{northwind_active.pk}/")
+    status_form = page.get_by_test_id("status-form")
+    reason = status_form.get_by_label("Reason")
+    reason.fill("late payments")
+    reason.press("Enter")
+    page.wait_for_timeout(500)
+    assert reason.input_value() == "late payments"  # no page load, no status change
+    with django_db_blocker.unblock(), schema_context("acme"):
+        assert Partner.objects.get(pk=northwind_active.pk).status == "active"
+    # Suspending asks first; "Cancel" changes nothing.
+    dialogs = []
+    page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    status_form.get_by_role("button", name="Suspended").click()
+    page.wait_for_timeout(300)
+    assert dialogs and "Suspended" in dialogs[0]
+    with django_db_blocker.unblock(), schema_context("acme"):
+        assert Partner.objects.get(pk=northwind_active.pk).status == "active"
+    # Without a reason the service refuses, beside the field.
+    reason.fill("")
+    page.once("dialog", lambda d: d.accept())
+    status_form.get_by_role("button", name="Suspended").click()
+    page.get_by_test_id("status-form").locator(".invalid-feedback").wait_for()
+    assert "Say why" in page.get_by_test_id("status-form").inner_text()
+    with django_db_blocker.unblock(), schema_context("acme"):
+        assert Partner.objects.get(pk=northwind_active.pk).status == "active"
+
+
+def test_replacing_the_api_token_asks_first(page, portal):
+    base = signed_in(page, portal, "bob@northwind.example")
+    page.goto(base + "/")
+    button = page.get_by_role("button", name="Create API token")
+    if button.count():
+        button.click()
+        page.get_by_test_id("new-token").wait_for()
+        page.goto(base + "/")
+    dialogs = []
+    page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Replace token").click()
+    page.wait_for_timeout(500)
+    assert dialogs and "Replace your API token" in dialogs[0]
+    assert page.get_by_test_id("new-token").count() == 0  # cancelled: nothing replaced
+
+
+def test_deactivating_a_user_asks_why_on_a_confirmation_page(page, portal):
+    base = signed_in(page, portal, "alice@northwind.example")
+    page.goto(base + "/users/")
+    page.get_by_role("link", name="Deactivate bob@northwind.example").click()
+    page.get_by_text("will no longer be able to sign in").wait_for()
+    page.get_by_role("button", name="Deactivate").click()
+    page.locator(".invalid-feedback").filter(has_text="Say why").wait_for()
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("link", name="Deactivate bob@northwind.example").wait_for()

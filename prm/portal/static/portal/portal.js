@@ -1,11 +1,15 @@
 // The portal's only script of its own (the Content-Security-Policy allows no inline script).
 
-// Forms with data-confirm ask before they submit. Capture phase: the question comes before
-// htmx sends a form it handles, and "Cancel" stops both.
+// Forms with data-confirm (or the button pressed, when the buttons differ) ask before they
+// submit. Capture phase: the question comes before htmx sends a form it handles, and
+// "Cancel" stops both.
 document.addEventListener(
   "submit",
   (event) => {
-    const message = event.target.dataset && event.target.dataset.confirm;
+    const button = event.submitter;
+    const message =
+      (button && button.dataset && button.dataset.confirm) ||
+      (event.target.dataset && event.target.dataset.confirm);
     if (message && !window.confirm(message)) {
       event.preventDefault();
       event.stopPropagation();
