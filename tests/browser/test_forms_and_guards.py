@@ -64,7 +64,7 @@ def test_partner_edit_form_lays_out_its_checkbox_groups_inside_the_card(page, po
     save = page.get_by_role("button", name="Save").bounding_box()
     industries = page.get_by_role("group", name="Industries").bounding_box()
     assert industries["y"] + industries["height"] <= save["y"]
-    assert page.locator("label[for=id_display_name] .required-mark").count() == 1
+    assert page.locator("label[for=id_display_name] + .required-mark").count() == 1
     screenshot(page, f"issue11-partner-edit-{width}")
 
 
