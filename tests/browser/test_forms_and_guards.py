@@ -210,6 +210,7 @@ def test_partner_page_shows_a_small_forms_error_beside_its_field_with_the_input_
     assert page.locator("#add-certification #id_holder_name").input_value() == "Jo Typed"
     assert "__all__" not in page.content() and "Constraint" not in page.content()
     page.locator("#add-certification").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # fits the screen
     screenshot(page, f"issue11-partner-form-error-{width}")
 
 
