@@ -117,14 +117,15 @@ def user_active(request: PortalRequest, user_id: int) -> HttpResponse:
         active = request.POST.get("active") == "1"
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         if form.is_valid() or active:
-            with service_errors(request, form) as outcome:
+            # A reactivation has no page of its own: its refusal is a page message.
+            with service_errors(request, None if active else form) as outcome:
                 services.user_update(
                     actor=request.user, user=target, fields={"is_active": active}, reason=reason
                 )
             if not outcome.failed:
                 messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
                 return redirect("users")
-            if active:  # a reactivation has no page of its own: its refusal is a message
+            if active:
                 return redirect("users")
         context = {"target": target, "form": form}
         return render(request, "partners/user_deactivate.html", context, status=400)

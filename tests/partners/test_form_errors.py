@@ -149,3 +149,13 @@ def test_the_deactivation_page_asks_why_and_keeps_the_user_active_without_a_reas
     assert refused.status_code == 400 and "is-invalid" in refused.content.decode()
     world.mia.refresh_from_db()
     assert world.mia.is_active
+
+
+def test_reactivating_needs_no_reason_and_is_recorded_too(world):
+    client = browser_as(world.alice)
+    client.post(f"/users/{world.mia.pk}/active/", {"active": "0", "reason": "on leave"})
+    assert client.post(f"/users/{world.mia.pk}/active/", {"active": "1"}).status_code == 302
+    world.mia.refresh_from_db()
+    assert world.mia.is_active
+    changes = list(AccessChange.objects.filter(user=world.mia).order_by("changed_at"))
+    assert [(c.active, c.reason) for c in changes] == [(False, "on leave"), (True, "")]
