@@ -159,3 +159,22 @@ def test_reactivating_needs_no_reason_and_is_recorded_too(world):
     assert world.mia.is_active
     changes = list(AccessChange.objects.filter(user=world.mia).order_by("changed_at"))
     assert [(c.active, c.reason) for c in changes] == [(False, "on leave"), (True, "")]
+
+
+def test_the_org_page_shows_a_rename_clash_beside_the_name_with_the_input_kept(world):
+    services.org_unit_create(actor=world.admin, name="Nordics", parent=world.emea)
+    client = browser_as(world.admin)
+    response = client.post(f"/organisation/{world.dach.pk}/rename/", {"name": "nordics"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "A unit with this name already exists under that parent." in page
+    assert 'value="nordics"' in page
+    assert "name:" not in page  # no internal field name in a banner
+    assert f'class="collapse show" id="edit-unit-{world.dach.pk}"' in page  # its panel is open
+
+
+def test_the_org_page_preselects_each_units_current_parent(world):
+    page = browser_as(world.admin).get("/organisation/").content.decode()
+    select = page.split(f'id="move-{world.dach.pk}"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{world.emea.pk}" selected>' in select
+    assert f'value="{world.dach.pk}"' not in select  # not under itself
