@@ -46,6 +46,12 @@ class MoveForm(PortalForm):
         empty_label="(top level)",
         label="Move under",
     )
+    reason = forms.CharField(
+        max_length=300,
+        required=False,  # the service refuses a blank reason, beside this field
+        label="Why it moves",
+        help_text="Kept in the audit trail: the move changes which partners its managers see.",
+    )
 
 
 class AgreementForm(PortalForm):
@@ -98,8 +104,6 @@ class PartnerForm(PortalForm):
         if not vendor_side:
             for name in self.VENDOR_FIELDS:
                 del self.fields[name]
-        for name in ("competencies", "industries"):
-            self.fields[name].widget.attrs["class"] = "form-check-input"
 
     @classmethod
     def initial_for(cls, partner: Partner) -> dict:
@@ -239,6 +243,10 @@ class CertificationForm(PortalForm, forms.ModelForm):
             "expires_on": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issued_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
 
 class PlanForm(PortalForm, forms.ModelForm):
     class Meta:
@@ -254,6 +262,37 @@ class ContactForm(PortalForm, forms.ModelForm):
             "happened_on": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"happened_on": "When"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers no future day (the service refuses one too).
+        self.fields["happened_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class StatusForm(PortalForm):
+    """The reason of a status change (the buttons name the status)."""
+
+    reason = forms.CharField(
+        max_length=500,
+        required=False,  # required for suspending and terminating: the service decides
+        label="Reason",
+        help_text="Required to suspend or terminate; kept in the audit trail.",
+    )
+
+
+class BranchForm(PortalForm):
+    display_name = forms.CharField(max_length=120, label="New branch name")
+
+
+class DeactivateForm(PortalForm):
+    reason = forms.CharField(
+        max_length=500,
+        required=False,  # the service refuses a blank reason, beside this field
+        label="Why may this user no longer sign in?",
+        widget=forms.TextInput,
+        help_text="Recorded with the change.",
+    )
 
 
 DETAIL_FORMS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Left, Lower
@@ -25,11 +26,39 @@ from prm.users.models import Role
 STEPLEN = MP_Node.steplen
 
 
-def sibling_unique(field: str, name: str) -> models.UniqueConstraint:
+def sibling_unique(field: str, name: str, message: str) -> models.UniqueConstraint:
     """One ``field`` value per parent: the parent's path is the node's path minus one step."""
     return models.UniqueConstraint(
-        Left("path", (F("depth") - 1) * STEPLEN), Lower(field), name=name
+        Left("path", (F("depth") - 1) * STEPLEN),
+        Lower(field),
+        name=name,
+        violation_error_message=message,
+        violation_error_code=f"{name}:{field}",
     )
+
+
+def human_constraint(constraint, field: str):
+    """A constraint whose violation a user reads beside ``field`` (with its message)."""
+    constraint.violation_error_code = f"{constraint.name}:{field}"
+    return constraint
+
+
+class ConstraintErrorsBesideFields:
+    """Model mixin: a constraint's violation found by ``full_clean`` (forms, services)
+    stands beside the field its code names (``human_constraint``, ``sibling_unique``)
+    instead of at the top as a whole-form error."""
+
+    def validate_constraints(self, exclude=None) -> None:
+        try:
+            super().validate_constraints(exclude)  # type: ignore[misc]  # a Model's method
+        except ValidationError as exc:
+            errors: dict[str, list] = {}
+            for key, items in exc.error_dict.items():
+                for item in items:
+                    code = item.code or ""
+                    field = code.partition(":")[2] if key == NON_FIELD_ERRORS else ""
+                    errors.setdefault(field or key, []).append(item)
+            raise ValidationError(errors) from None
 
 
 def ancestor_paths(node: MP_Node) -> list[str]:
@@ -48,7 +77,7 @@ class MembershipRole(models.TextChoices):
     ADMINISTRATOR = "administrator", "Administrator"
 
 
-class OrgUnit(MP_Node):
+class OrgUnit(ConstraintErrorsBesideFields, MP_Node):
     """A unit of the vendor's organisation (Global → EMEA → DACH); territories are units."""
 
     name = models.CharField(max_length=120)
@@ -56,14 +85,20 @@ class OrgUnit(MP_Node):
     history = HistoricalRecords(excluded_fields=["numchild"])
 
     class Meta:
-        constraints = [sibling_unique("name", "org_unit_sibling_name_unique")]
+        constraints = [
+            sibling_unique(
+                "name",
+                "org_unit_sibling_name_unique",
+                "A unit with this name already exists under that parent.",
+            )
+        ]
         indexes = [path_prefix_index("org_unit_path_prefix")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class OrgUnitMembership(models.Model):
+class OrgUnitMembership(ConstraintErrorsBesideFields, models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_memberships"
@@ -73,7 +108,11 @@ class OrgUnitMembership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "user"], name="unit_membership_unique")
+            models.UniqueConstraint(
+                fields=["unit", "user"],
+                name="unit_membership_unique",
+                violation_error_message="This person already belongs to this unit.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -174,7 +213,7 @@ PARTNER_FIELDS = (
 PARTNER_M2M_FIELDS = ("competencies", "industries")
 
 
-class Partner(MP_Node):
+class Partner(ConstraintErrorsBesideFields, MP_Node):
     """A partner organisation: a company, its subsidiaries and branches form a tree."""
 
     legal_name = models.CharField(max_length=200)
@@ -208,8 +247,17 @@ class Partner(MP_Node):
 
     class Meta:
         constraints = [
-            sibling_unique("display_name", "partner_sibling_name_unique"),
-            PARTNER_LIFECYCLE.constraint("status", "partner_status_known"),
+            sibling_unique(
+                "display_name",
+                "partner_sibling_name_unique",
+                "A partner unit with this name already exists there.",
+            ),
+            human_constraint(
+                PARTNER_LIFECYCLE.constraint(
+                    "status", "partner_status_known", "Choose one of the partner statuses."
+                ),
+                "status",
+            ),
         ]
         indexes = [
             path_prefix_index("partner_path_prefix"),
@@ -262,7 +310,7 @@ class PartnerMembership(models.Model):
         return f"{self.user} ({self.role}) at {self.partner}"
 
 
-class Location(models.Model):
+class Location(ConstraintErrorsBesideFields, models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="locations")
     label = models.CharField(max_length=80, blank=True)
     street = models.CharField(max_length=200, blank=True)
@@ -276,11 +324,14 @@ class Location(models.Model):
     class Meta:
         indexes = [models.Index(fields=["country"], name="location_country")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["partner"],
-                condition=Q(is_headquarters=True),
-                name="one_headquarters_per_partner",
-                violation_error_message="This partner already has a headquarters.",
+            human_constraint(
+                models.UniqueConstraint(
+                    fields=["partner"],
+                    condition=Q(is_headquarters=True),
+                    name="one_headquarters_per_partner",
+                    violation_error_message="This partner already has a headquarters.",
+                ),
+                "is_headquarters",
             )
         ]
 
@@ -288,7 +339,7 @@ class Location(models.Model):
         return f"{self.city}, {self.get_country_display()}"
 
 
-class BusinessPlan(models.Model):
+class BusinessPlan(ConstraintErrorsBesideFields, models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="plans")
     year = models.PositiveSmallIntegerField()
     revenue_target = models.DecimalField(max_digits=14, decimal_places=2, default=0)
@@ -298,7 +349,14 @@ class BusinessPlan(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["partner", "year"], name="business_plan_year_unique")
+            human_constraint(
+                models.UniqueConstraint(
+                    fields=["partner", "year"],
+                    name="business_plan_year_unique",
+                    violation_error_message="This partner already has a plan for that year.",
+                ),
+                "year",
+            )
         ]
 
     def __str__(self) -> str:
@@ -330,7 +388,7 @@ class PartnerContact(models.Model):
         return f"{self.get_kind_display()} with {self.partner} on {self.happened_on}"
 
 
-class Certification(models.Model):
+class Certification(ConstraintErrorsBesideFields, models.Model):
     """A certification held by one of the partner's people."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="certifications")
@@ -349,9 +407,13 @@ class Certification(models.Model):
     class Meta:
         indexes = [models.Index(fields=["expires_on"], name="certification_expiry")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("issued_on")),
-                name="certification_expires_after_issue",
+            human_constraint(
+                models.CheckConstraint(
+                    condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("issued_on")),
+                    name="certification_expires_after_issue",
+                    violation_error_message="The expiry date must be after the issue date.",
+                ),
+                "expires_on",
             )
         ]
 
@@ -379,7 +441,7 @@ class Agreement(models.Model):
         return f"{self.title} (v{self.version})"
 
 
-class AgreementAcceptance(models.Model):
+class AgreementAcceptance(ConstraintErrorsBesideFields, models.Model):
     """Who accepted which version, when and from where. Never deleted."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
@@ -393,7 +455,11 @@ class AgreementAcceptance(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "user"], name="acceptance_once_per_user")
+            models.UniqueConstraint(
+                fields=["agreement", "user"],
+                name="acceptance_once_per_user",
+                violation_error_message="You have already accepted this version.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -406,7 +472,7 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class PartnerApplication(models.Model):
+class PartnerApplication(ConstraintErrorsBesideFields, models.Model):
     """A prospect's application through the tenant's public form."""
 
     company_name = models.CharField(max_length=200)
@@ -438,7 +504,15 @@ class PartnerApplication(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         constraints = [
-            status_constraint("status", ApplicationStatus.values, "application_status_known")
+            human_constraint(
+                status_constraint(
+                    "status",
+                    ApplicationStatus.values,
+                    "application_status_known",
+                    "Choose pending, approved or rejected.",
+                ),
+                "status",
+            )
         ]
 
     def __str__(self) -> str:
@@ -511,6 +585,27 @@ class PartnerUserObjectPermission(UserObjectPermissionBase):
 
 class PartnerGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+
+class AccessChange(models.Model):
+    """A user deactivated or reactivated, by whom and why (the audit of who may sign in;
+    users keep no history of their own). Never deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_changes"
+    )
+    active = models.BooleanField(help_text="Whether the user may sign in after the change.")
+    reason = models.TextField(blank=True, max_length=limits.NOTE)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {'reactivated' if self.active else 'deactivated'}"
 
 
 # How their histories read in the audit trail (the other fields by their verbose names).

@@ -43,10 +43,19 @@ class Lifecycle:
                 f"A {self.name} cannot go from {self.label(current)} to {self.label(target)}."
             )
 
-    def constraint(self, field_name: str, name: str) -> models.CheckConstraint:
-        """The status column holds one of the lifecycle's statuses."""
-        return status_constraint(field_name, self.statuses, name)
+    def constraint(
+        self, field_name: str, name: str, message: str | None = None
+    ) -> models.CheckConstraint:
+        """The status column holds one of the lifecycle's statuses; ``message`` is what a
+        user reads when it is violated (Django's default names the constraint)."""
+        return status_constraint(field_name, self.statuses, name, message)
 
 
-def status_constraint(field_name: str, values: Iterable[str], name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field_name}__in": list(values)}), name=name)
+def status_constraint(
+    field_name: str, values: Iterable[str], name: str, message: str | None = None
+) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field_name}__in": list(values)}),
+        name=name,
+        violation_error_message=message,
+    )

@@ -80,7 +80,7 @@ def run(samples: int, burst: int) -> dict:
 
             def change(i: int) -> None:
                 partner_services.partner_transition(
-                    actor=admin, partner=partner, status=statuses[i % 2]
+                    actor=admin, partner=partner, status=statuses[i % 2], reason="bench"
                 )
 
             def completed() -> int:

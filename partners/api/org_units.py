@@ -31,6 +31,13 @@ class OrgUnitIn(serializers.Serializer):
     parent = ScopedPrimaryKeyField(
         selector=scope.org_units_visible_to, allow_null=True, required=False
     )
+    reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the unit moves (required with ``parent``; kept in the audit trail).",
+    )
 
 
 class OrgUnitViewSet(
@@ -77,7 +84,10 @@ class OrgUnitViewSet(
             )
         if "parent" in data.validated_data:
             unit = services.org_unit_move(
-                actor=request.user, unit=unit, parent=data.validated_data["parent"]
+                actor=request.user,
+                unit=unit,
+                parent=data.validated_data["parent"],
+                reason=data.validated_data["reason"],
             )
         return self._out(unit)
 

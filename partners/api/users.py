@@ -67,6 +67,12 @@ class UserIn(serializers.Serializer):
     membership_role = serializers.ChoiceField(
         choices=MembershipRole.choices, default=MembershipRole.MEMBER
     )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Why the user is deactivated (required with is_active=false; recorded).",
+    )
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -117,7 +123,9 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
         data = UserIn(data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        user = services.user_update(actor=request.user, user=user, fields=dict(data.validated_data))
+        fields = dict(data.validated_data)
+        reason = fields.pop("reason", "")
+        user = services.user_update(actor=request.user, user=user, fields=fields, reason=reason)
         return self._out(user)
 
 

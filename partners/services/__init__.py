@@ -54,6 +54,7 @@ from partners.services.org_units import (
 )
 from partners.services.partners import (
     NAME_TAKEN,
+    NEEDS_REASON,
     VENDOR_ONLY_FIELDS,
     _partner_create,
     _partner_membership_set,
@@ -83,6 +84,7 @@ from partners.services.profile import (
 __all__ = [
     "INVITATION_DAYS",
     "NAME_TAKEN",
+    "NEEDS_REASON",
     "VENDOR_ONLY_FIELDS",
     "_agreement_accept",
     "_agreement_publish",

@@ -9,8 +9,10 @@ from treebeard.exceptions import InvalidMoveToDescendant
 
 from partners.models import MembershipRole, OrgUnit, OrgUnitMembership
 from partners.services._common import _lock_tree
+from prm import limits
 from prm.audit import audit_note
 from prm.errors import Conflict, Forbidden, Invalid
+from prm.limits import check_length
 from prm.permissions import can
 from prm.users.models import User
 
@@ -66,10 +68,15 @@ def _org_unit_rename(*, actor: User, unit: OrgUnit, name: str) -> OrgUnit:
 org_unit_rename = transaction.atomic(durable=True)(_org_unit_rename)
 
 
-def _org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> OrgUnit:
+def _org_unit_move(
+    *, actor: User, unit: OrgUnit, parent: OrgUnit | None, reason: str = ""
+) -> OrgUnit:
     """Move ``unit`` and its subtree under ``parent`` (None: make it a root). Scope follows
-    at once: it is computed from paths, which the move rewrites."""
+    at once: it is computed from paths, which the move rewrites; so the move changes what
+    the managers above and below may see, and needs a ``reason`` (kept in the audit trail).
+    Called by the organisation page and the org-units API."""
     _require_vendor_admin(actor)
+    reason = check_length("reason", reason.strip(), limits.NOTE)
     _lock_tree("org_unit")
     unit.refresh_from_db()
     if parent is not None:
@@ -78,6 +85,10 @@ def _org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> Org
             raise Invalid(
                 {"parent": ["A unit cannot move under itself or one of its own sub-units."]}
             )
+    if not reason:
+        raise Invalid(
+            {"reason": ["Say why the unit moves: it changes which partners its managers see."]}
+        )
     try:
         with transaction.atomic():
             if parent is None:
@@ -92,7 +103,8 @@ def _org_unit_move(*, actor: User, unit: OrgUnit, parent: OrgUnit | None) -> Org
     except IntegrityError:
         raise _sibling_clash() from None
     unit.refresh_from_db()
-    audit_note(unit, actor, f"moved under {parent.name if parent else 'the top level'}")
+    where = parent.name if parent else "the top level"
+    audit_note(unit, actor, f"moved under {where}: {reason}")
     unit.save()  # records the move in the audit trail
     return unit
 

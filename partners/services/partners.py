@@ -28,6 +28,8 @@ from prm.users.models import User
 
 NAME_TAKEN = {"display_name": ["A partner unit with this name already exists there."]}
 VENDOR_ONLY_FIELDS = {"tier", "territory", "channel_manager", "status", "partner_type"}
+# Statuses that take the partner's users' rights away: the change needs a reason.
+NEEDS_REASON = {PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED}
 
 
 def _check_territory(actor: User, fields: dict[str, Any]) -> None:
@@ -120,8 +122,10 @@ def _partner_transition(
     *, actor: User, partner: Partner, status: str, reason: str = "", emit: bool = True
 ) -> Partner:
     """Move a partner along applied → onboarding → active ⇄ suspended → terminated.
-    Illegal transitions are a 409 and change nothing. ``emit=False``: no
-    ``partner.status_changed`` event (a workflow's own change starts no workflows)."""
+    Illegal transitions are a 409 and change nothing. Suspending and terminating take the
+    partner's rights away and need a ``reason`` (kept in the audit trail and the event).
+    ``emit=False``: no ``partner.status_changed`` event (a workflow's own change starts no
+    workflows). Called by the partner page, the API and workflows' ``set_field``."""
     require(actor, "partners.change_status", "Only the vendor changes a partner's status.")
     _require(partners_editable_by(actor), partner, "You cannot change this partner.")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
@@ -129,6 +133,10 @@ def _partner_transition(
         raise Invalid({"status": [f"Unknown status {status!r}."]})
     check_length("reason", reason, limits.NOTE)
     PARTNER_LIFECYCLE.check(partner.status, status)
+    reason = reason.strip()
+    if status in NEEDS_REASON and not reason:
+        label = PARTNER_LIFECYCLE.label(status).lower()
+        raise Invalid({"reason": [f"Say why the partner is {label} (kept in the audit trail)."]})
     before = partner.status
     partner.status = status
     audit_note(partner, actor, f"status {before} → {status}" + (f": {reason}" if reason else ""))

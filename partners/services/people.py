@@ -7,10 +7,19 @@ from typing import Any
 
 from django.db import transaction
 
-from partners.models import MembershipRole, OrgUnit, OrgUnitMembership, Partner, PartnerMembership
+from partners.models import (
+    AccessChange,
+    MembershipRole,
+    OrgUnit,
+    OrgUnitMembership,
+    Partner,
+    PartnerMembership,
+)
 from partners.scope import users_editable_by
 from partners.services._common import _check_may_add_people
+from prm import limits
 from prm.errors import Forbidden, Invalid
+from prm.limits import check_length
 from prm.permissions import can
 from prm.users.models import PARTNER_ROLES, Role, User
 from prm.users.services import user_create
@@ -42,9 +51,11 @@ def _user_provision(
 user_provision = transaction.atomic(durable=True)(_user_provision)
 
 
-def _user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
+def _user_update(*, actor: User, user: User, fields: dict[str, Any], reason: str = "") -> User:
     """Change a user's name, role or active flag. Vendor admins change anyone; partner
-    admins the partner-side users of their subtree, within partner roles."""
+    admins the partner-side users of their subtree, within partner roles. Deactivating
+    takes the user's access away and needs a ``reason``; (de)activations are recorded as
+    ``AccessChange`` rows. Called by the users page, the users API and the CSV import."""
     if not users_editable_by(actor).filter(pk=user.pk).exists():
         raise Forbidden("You cannot change this user.")
     if "role" in fields:
@@ -55,6 +66,14 @@ def _user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
             raise Invalid({"role": ["A user cannot change sides (vendor/partner)."]})
     if fields.get("is_active") is False and user.pk == actor.pk:
         raise Invalid({"is_active": ["You cannot deactivate yourself."]})
+    reason = check_length("reason", reason.strip(), limits.NOTE)
+    access_changes = "is_active" in fields and fields["is_active"] != user.is_active
+    if access_changes and not fields["is_active"] and not reason:
+        raise Invalid({"reason": ["Say why this user may no longer sign in."]})
+    if access_changes:
+        AccessChange.objects.create(
+            user=user, active=fields["is_active"], reason=reason, changed_by=actor
+        )
     for key in ("full_name", "role", "is_active"):
         if key in fields:
             setattr(user, key, fields[key])

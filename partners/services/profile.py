@@ -3,18 +3,27 @@ and the vendor team's contacts with the partner."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from partners.models import BusinessPlan, Certification, Location, Partner, PartnerContact
 from partners.scope import partners_editable_by, partners_worked_by
 from partners.services._common import _require
 from prm.audit import audit_note
-from prm.errors import Conflict
+from prm.errors import Conflict, Invalid
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
+
+
+def _not_in_the_future(fields: dict[str, Any], name: str, message: str) -> None:
+    """Refuse a date that has to have happened already (in the tenant's time zone)."""
+    value = fields.get(name)
+    if isinstance(value, date) and value > timezone.localdate():
+        raise Invalid({name: [message]})
 
 
 def _profile_detail(actor: User, partner: Partner, instance: Any, reason: str) -> Any:
@@ -52,6 +61,10 @@ location_remove = transaction.atomic(durable=True)(_location_remove)
 
 
 def _certification_add(*, actor: User, partner: Partner, fields: dict[str, Any]) -> Certification:
+    """Record a certification of one of the partner's people; it cannot be issued in the
+    future (it would count as held before it is)."""
+    _require(partners_editable_by(actor), partner, "You cannot change this partner.")
+    _not_in_the_future(fields, "issued_on", "A certification cannot be issued in the future.")
     return _profile_detail(actor, partner, Certification(**fields), "certification added")
 
 
@@ -77,10 +90,15 @@ def _partner_contact_log(
     *, actor: User, partner: Partner, fields: dict[str, Any]
 ) -> PartnerContact:
     """Record a call, meeting, e-mail or visit with a partner (vendor staff who see it).
-    Emits ``partner.contacted``, which "reach out to your partner" schedules look for."""
+    Emits ``partner.contacted``, which "reach out to your partner" schedules look for, so a
+    contact in the future is refused: it would silence those reminders until then.
+    Called by the partner page and the contacts API."""
     require(actor, "partners.log_contact", "Contacts are recorded by the vendor's team.")
     # Finance and legal read every partner, but record contacts only with their own.
     _require(partners_worked_by(actor), partner, "You cannot log a contact with this partner.")
+    _not_in_the_future(
+        fields, "happened_on", "A contact cannot be in the future: record it once it happened."
+    )
     contact = PartnerContact(**fields, partner=partner, user=actor)
     contact.full_clean()
     contact.save()

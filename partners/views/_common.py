@@ -17,7 +17,12 @@ __all__ = ["message_form_errors", "requires"]
 
 def message_form_errors(request: HttpRequest, form) -> None:
     """A small form posted from a bigger page: its errors go to the page as one message."""
-    problems = (f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+
+    def label(name: str) -> str:  # the field's label, never its internal name
+        field = form.fields.get(name)
+        return f"{field.label or name.replace('_', ' ').capitalize()}: " if field else ""
+
+    problems = (f"{label(k)}{' '.join(map(str, v))}" for k, v in form.errors.items())
     messages.error(request, "; ".join(problems))
 
 

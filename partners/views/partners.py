@@ -16,7 +16,7 @@ from partners import forms, scope, services
 from partners.filters import PartnerFilter
 from partners.models import PARTNER_LIFECYCLE, Competency, PartnerStatus, Tier
 from partners.selectors import partner_search, tiers_visible_to
-from partners.views._common import message_form_errors, requires
+from partners.views._common import requires
 from prm.audit import audit_trail, viewer_of
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
@@ -46,14 +46,39 @@ def partner_list(request: PortalRequest) -> HttpResponse:
 @login_required
 def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
     partner = scope.get_partner_for(request.user, partner_id)
+    return _detail_page(request, partner)
+
+
+def _detail_page(request: PortalRequest, partner, failed: str = "", form=None) -> HttpResponse:
+    """The partner's page; ``failed`` names the small form that was refused (a detail form,
+    ``status`` or ``branch``): it is shown again, open, with its errors beside its fields
+    and what was typed kept (status 400)."""
     editable = scope.partners_editable_by(request.user).filter(pk=partner.pk).exists()
     vendor_side = request.user.role in VENDOR_ROLES
     # Finance and legal read every partner; they log contacts only with those they work on.
     logs_contacts = (
         vendor_side and scope.partners_worked_by(request.user).filter(pk=partner.pk).exists()
     )
-    today = timezone.now().date()
+    today = timezone.localdate()
     certifications = partner.certifications.select_related("competency").order_by("expires_on")
+    detail_forms = {
+        name: form if failed == name and form is not None else form_class()
+        for name, form_class in forms.DETAIL_FORMS.items()
+        if (name == "contact" and logs_contacts) or (name != "contact" and editable)
+    }
+    transitions = (
+        [
+            (s, PARTNER_LIFECYCLE.label(s), s in services.NEEDS_REASON)
+            for s in sorted(PARTNER_LIFECYCLE.allowed(partner.status))
+        ]
+        if can(request.user, "partners.change_status") and editable
+        else []
+    )
+    shown = {"branch": editable, "status": bool(transitions), **dict.fromkeys(detail_forms, True)}
+    if failed and form is not None and not shown.get(failed):
+        # A refusal of a form this user is not shown (no right to it): a page message.
+        for error in form.non_field_errors():
+            messages.error(request, error)
     context = {
         "partner": partner,
         "editable": editable,
@@ -66,25 +91,19 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         "today": today,
         "plans": partner.plans.order_by("-year"),
         "users": scope.users_visible_to(request.user).filter(partner_membership__partner=partner),
-        "transitions": [
-            (s, PARTNER_LIFECYCLE.label(s))
-            for s in sorted(PARTNER_LIFECYCLE.allowed(partner.status))
-        ]
-        if can(request.user, "partners.change_status") and editable
-        else [],
+        "transitions": transitions,
+        "status_form": form if failed == "status" else forms.StatusForm(),
+        "branch_form": form if failed == "branch" else forms.BranchForm(),
+        "failed": failed,
         "audit": audit_trail(partner, viewer_of(request.user))[:20],
-        "detail_forms": {
-            name: form()
-            for name, form in forms.DETAIL_FORMS.items()
-            if (name == "contact" and logs_contacts) or (name != "contact" and editable)
-        },
+        "detail_forms": detail_forms,
         "contacts": scope.contacts_visible_to(request.user)
         .filter(partner=partner)
         .select_related("user")[:10]
         if vendor_side
         else None,
     }
-    return render(request, "partners/detail.html", context)
+    return render(request, "partners/detail.html", context, status=400 if failed else 200)
 
 
 @login_required
@@ -130,13 +149,13 @@ def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> Ht
     if what not in DETAIL_SERVICES:
         raise Http404
     form = forms.DETAIL_FORMS[what](request.POST)
-    if form.is_valid():
-        with service_errors(request) as outcome:
-            DETAIL_SERVICES[what](actor=request.user, partner=partner, fields=form.cleaned_data)
-        if not outcome.failed:
-            messages.success(request, f"{what.capitalize()} saved.")
-    else:
-        message_form_errors(request, form)
+    if not form.is_valid():
+        return _detail_page(request, partner, what, form)
+    with service_errors(request, form) as outcome:
+        DETAIL_SERVICES[what](actor=request.user, partner=partner, fields=form.cleaned_data)
+    if outcome.failed:
+        return _detail_page(request, partner, what, form)
+    messages.success(request, f"{what.capitalize()} saved.")
     return redirect("partner-detail", partner.pk)
 
 
@@ -145,14 +164,17 @@ def partner_add_detail(request: PortalRequest, partner_id: int, what: str) -> Ht
 def partner_branch(request: PortalRequest, partner_id: int) -> HttpResponse:
     """Add a subsidiary or branch under a partner unit (vendor staff or its partner admin)."""
     parent = scope.get_partner_for(request.user, partner_id)
-    with service_errors(request) as outcome:
+    form = forms.BranchForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, parent, "branch", form)
+    with service_errors(request, form) as outcome:
         branch = services.partner_create(
             actor=request.user,
             parent=parent,
-            fields={"display_name": request.POST.get("display_name", "").strip()},
+            fields={"display_name": form.cleaned_data["display_name"].strip()},
         )
     if outcome.failed:
-        return redirect("partner-detail", parent.pk)
+        return _detail_page(request, parent, "branch", form)
     messages.success(request, f"{branch} added under {parent}.")
     return redirect("partner-detail", branch.pk)
 
@@ -161,15 +183,19 @@ def partner_branch(request: PortalRequest, partner_id: int) -> HttpResponse:
 @requires("partners.change_status")
 def partner_status(request: PortalRequest, partner_id: int) -> HttpResponse:
     partner = scope.get_partner_for(request.user, partner_id)
-    with service_errors(request) as outcome:
+    form = forms.StatusForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, partner, "status", form)
+    with service_errors(request, form) as outcome:
         services.partner_transition(
             actor=request.user,
             partner=partner,
             status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
+            reason=form.cleaned_data["reason"],
         )
-    if not outcome.failed:
-        messages.success(request, "Status changed.")
+    if outcome.failed:
+        return _detail_page(request, partner, "status", form)
+    messages.success(request, "Status changed.")
     return redirect("partner-detail", partner.pk)
 
 

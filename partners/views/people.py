@@ -105,14 +105,28 @@ def invitation_action(request: PortalRequest, invitation_id: int, action: str) -
     return redirect("users")
 
 
-@require_POST
 @requires("people.change")
 def user_active(request: PortalRequest, user_id: int) -> HttpResponse:
-    """Deactivate or reactivate a user the caller manages."""
+    """Deactivate (a confirmation page asking why) or reactivate a user the caller manages.
+    A deactivation without a reason is refused beside the reason field."""
     target = scope.get_user_for(request.user, user_id)
-    active = request.POST.get("active") == "1"
-    with service_errors(request) as outcome:
-        services.user_update(actor=request.user, user=target, fields={"is_active": active})
-    if not outcome.failed:
-        messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
-    return redirect("users")
+    form = forms.DeactivateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        active = request.POST.get("active") == "1"
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        if form.is_valid() or active:
+            # A reactivation has no page of its own: its refusal is a page message.
+            with service_errors(request, None if active else form) as outcome:
+                services.user_update(
+                    actor=request.user, user=target, fields={"is_active": active}, reason=reason
+                )
+            if not outcome.failed:
+                messages.success(request, f"{target} {'reactivated' if active else 'deactivated'}.")
+                return redirect("users")
+            if active:
+                return redirect("users")
+        context = {"target": target, "form": form}
+        return render(request, "partners/user_deactivate.html", context, status=400)
+    if not target.is_active:
+        return redirect("users")
+    return render(request, "partners/user_deactivate.html", {"target": target, "form": form})

@@ -40,7 +40,7 @@ class Outcome:
 
 @contextmanager
 def service_errors(
-    request: HttpRequest, form: forms.Form | None = None, translate: Callable = str
+    request: HttpRequest, form: forms.BaseForm | None = None, translate: Callable = str
 ) -> Iterator[Outcome]:
     """The one place pages turn a service's refusal into what the user sees: with a
     ``form``, input errors beside their fields and other refusals at the top of the form;

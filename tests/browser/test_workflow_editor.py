@@ -166,6 +166,9 @@ def test_vendor_admin_builds_dry_runs_simulates_enables_and_sees_a_run(page, por
     page.get_by_role("link", name="Partners").first.click()
     page.get_by_placeholder("Search by name").fill("Fabrikam")
     page.get_by_role("link", name="Fabrikam", exact=True).click()
+    # Suspending needs a reason and is confirmed (issue 11, point 10).
+    page.get_by_test_id("status-form").get_by_label("Reason").fill("overdue invoices")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Suspended").click()
     page.get_by_text("Status changed.").wait_for()
 

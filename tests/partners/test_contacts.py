@@ -56,3 +56,41 @@ def test_another_tenant_sees_no_contacts_of_acme(logged):
         response = client.get(f"/api/v1/partners/{getattr(logged, name).pk}/contacts/")
         # 404, or the contacts of globex's own partner with that id: never acme's notes
         assert response.status_code == 404 or "met " not in response.content.decode()
+
+
+def test_a_contact_in_the_future_is_refused_and_not_recorded(world):
+    from datetime import timedelta
+
+    import pytest as _pytest
+    from django.utils import timezone
+
+    from prm.errors import Invalid
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with _pytest.raises(Invalid) as refused:
+        services.partner_contact_log(
+            actor=world.admin,
+            partner=world.northwind,
+            fields={"kind": "call", "happened_on": tomorrow},
+        )
+    assert "future" in refused.value.message_dict["happened_on"][0]
+    assert not world.northwind.contacts.exists()
+    # Today is fine.
+    services.partner_contact_log(
+        actor=world.admin,
+        partner=world.northwind,
+        fields={"kind": "call", "happened_on": timezone.localdate()},
+    )
+
+
+def test_the_contacts_api_refuses_a_future_date_beside_the_field(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url = f"/api/v1/partners/{world.northwind.pk}/contacts/"
+    later = (timezone.localdate() + timedelta(days=30)).isoformat()
+    response = api_as(world.admin).post(url, {"kind": "meeting", "happened_on": later})
+    assert response.status_code == 400
+    assert "future" in response.json()["fields"]["happened_on"][0]
+    assert not world.northwind.contacts.exists()

@@ -15,7 +15,9 @@ def names(queryset):
 
 def test_moving_a_unit_rescopes_its_subtree_at_once(world):
     assert "Northwind" in names(partners_visible_to(world.cam_emea))
-    services.org_unit_move(actor=world.admin, unit=world.dach, parent=world.americas)
+    services.org_unit_move(
+        actor=world.admin, unit=world.dach, parent=world.americas, reason="reorganised"
+    )
     world.cam_emea._prm_scope = world.cam_us._prm_scope = None  # a new request
     assert "Northwind" not in names(partners_visible_to(world.cam_emea))
     assert {"Northwind", "Northwind Berlin", "Tailwind"} <= names(partners_visible_to(world.cam_us))
@@ -49,7 +51,7 @@ def test_duplicate_unit_names_under_one_parent_are_refused(world):
 def test_moving_next_to_a_namesake_is_refused(world):
     other = services.org_unit_create(actor=world.admin, name="DACH", parent=world.americas)
     with pytest.raises(ValidationError, match="already exists"):
-        services.org_unit_move(actor=world.admin, unit=other, parent=world.emea)
+        services.org_unit_move(actor=world.admin, unit=other, parent=world.emea, reason="merge")
 
 
 def test_a_unit_with_members_or_partners_cannot_be_deleted(world):
@@ -106,3 +108,31 @@ def test_scoped_user_list_query_count_does_not_grow_with_page_size(world):
         assert len(response.json()["results"]) == size
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_moving_a_unit_without_a_reason_is_refused_and_changes_nothing(world):
+    before = world.dach.path
+    with pytest.raises(ValidationError) as refused:
+        services.org_unit_move(actor=world.admin, unit=world.dach, parent=world.americas)
+    assert "reason" in refused.value.message_dict
+    world.dach.refresh_from_db()
+    assert world.dach.path == before
+
+
+def test_the_reason_of_a_move_is_kept_in_the_audit_trail(world):
+    services.org_unit_move(
+        actor=world.admin, unit=world.dach, parent=world.americas, reason="new sales region"
+    )
+    latest = world.dach.history.order_by("-history_date").first()
+    assert latest.history_change_reason == "moved under The Americas: new sales region"
+    assert latest.history_user == world.admin
+
+
+def test_a_move_through_the_api_needs_a_reason(world):
+    client = api_as(world.admin)
+    url = f"/api/v1/org-units/{world.dach.pk}/"
+    refused = client.patch(url, {"parent": world.americas.pk}, format="json")
+    assert refused.status_code == 400 and refused.json()["fields"]["reason"]
+    assert client.get(url).json()["parent"] == world.emea.pk
+    moved = client.patch(url, {"parent": world.americas.pk, "reason": "reorg"}, format="json")
+    assert moved.status_code == 200 and moved.json()["parent"] == world.americas.pk

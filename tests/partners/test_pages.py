@@ -232,7 +232,13 @@ def test_partner_page_adds_a_certification(world):
 
 def test_partner_admin_deactivates_a_user_of_their_partner_only(world):
     client = browser_as(world.alice)
-    assert client.post(f"/users/{world.mia.pk}/active/", {"active": "0"}).status_code == 302
+    # A deactivation needs a reason (issue 11, point 10): without one, nothing changes.
+    refused = client.post(f"/users/{world.mia.pk}/active/", {"active": "0"})
+    assert refused.status_code == 400 and "Say why" in refused.content.decode()
+    world.mia.refresh_from_db()
+    assert world.mia.is_active
+    done = client.post(f"/users/{world.mia.pk}/active/", {"active": "0", "reason": "left"})
+    assert done.status_code == 302
     world.mia.refresh_from_db()
     assert not world.mia.is_active
     assert client.post(f"/users/{world.carol.pk}/active/", {"active": "0"}).status_code == 404

@@ -64,7 +64,10 @@ def test_status_follows_the_lifecycle_and_illegal_moves_are_409(world):
     assert world.northwind.status == PartnerStatus.ACTIVE
     assert client.post(url, {"status": "suspended", "reason": "unpaid"}).status_code == 200
     assert client.post(url, {"status": "active"}).status_code == 200
-    assert client.post(url, {"status": "terminated"}).status_code == 200
+    # Terminating takes the partner's rights away: it needs a reason (issue 11, point 10).
+    blank = client.post(url, {"status": "terminated", "reason": " "})
+    assert blank.status_code == 400 and blank.json()["fields"]["reason"]
+    assert client.post(url, {"status": "terminated", "reason": "contract ended"}).status_code == 200
     assert client.post(url, {"status": "active"}).status_code == 409
 
 

@@ -328,7 +328,7 @@ def test_events_emitted_while_redis_is_down_are_all_processed_once_it_is_back(
             # This process sends directly again: a new event goes through long before the
             # sweep would re-send it.
             partner_services.partner_transition(
-                actor=admin, partner=partners[0], status="suspended"
+                actor=admin, partner=partners[0], status="suspended", reason="overdue"
             )
             assert emitted.count() == 4
             wait_for(lambda: not emitted.filter(processed_at__isnull=True).exists(), 20)
