@@ -556,6 +556,8 @@ class Invitation(models.Model):
                 fields=["email"],
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_pending_per_email",
+                violation_error_message="This address already has a pending invitation: "
+                "resend or revoke it in the list of pending invitations.",
             )
         ]
 

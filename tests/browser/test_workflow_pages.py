@@ -112,6 +112,9 @@ def test_a_run_reads_step_by_step_and_the_audit_trail_in_words(page, portal, rev
     page.get_by_role("link", name="Partners").first.click()
     page.get_by_placeholder("Search by name").fill("Fabrikam")
     page.get_by_role("link", name="Fabrikam", exact=True).click()
+    # Suspending needs a reason and is confirmed (issue 11, point 10).
+    page.get_by_test_id("status-form").get_by_label("Reason").fill("Until they renew")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Suspended").click()
     page.get_by_text("Status changed.").wait_for()
     page.goto(portal.format(host="acme") + "/approvals/")
