@@ -11,6 +11,7 @@ from partners.views.home import home
 from partners.views.organisation import organisation, unit_action
 from partners.views.partners import (
     DETAIL_SERVICES,
+    our_company,
     partner_add_detail,
     partner_branch,
     partner_detail,
@@ -34,6 +35,7 @@ __all__ = [
     "invitation_accept",
     "message_form_errors",
     "organisation",
+    "our_company",
     "partner_add_detail",
     "partner_branch",
     "partner_detail",
