@@ -2,12 +2,17 @@
 "just now", the public page's call to apply)."""
 
 import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.staticfiles import finders
+from django.template import Context, Template
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from partners.models import Partner
+from partners.models import BusinessPlan, Partner
+from prm.portal.templatetags.portal import ago, days_ago, money
 from tests.conftest import ACME_HOST, login_client
 
 
@@ -55,3 +60,51 @@ def test_the_favicon_is_linked_and_served(db):
     assert icon.endswith(".svg") and finders.find("portal/favicon.svg")
     assert client.get("/favicon.ico")["Location"] == icon
     assert Client(HTTP_HOST="localhost").get("/favicon.ico").status_code == 301
+
+
+def test_a_sign_in_under_a_minute_ago_reads_just_now(db):
+    admin = login_client(ACME_HOST, "admin@acme.example")  # signs in now
+    page = admin.get("/").content.decode()
+    assert "just now" in page
+    assert "0 minutes ago" not in page
+    now = timezone.now()
+    assert ago(now - timedelta(seconds=59), now) == "just now"
+    assert ago(now - timedelta(minutes=3), now) == "3\N{NO-BREAK SPACE}minutes ago"
+    assert days_ago(0) == "today" and days_ago(1) == "yesterday" and days_ago(12) == "12 days ago"
+
+
+def test_dates_read_one_way_on_every_page_and_unformatted_ones_too():
+    day, moment = date(2026, 3, 5), datetime(2026, 3, 5, 14, 5, tzinfo=UTC)
+    rendered = Template(
+        '{{ day }}|{{ day|date }}|{{ moment|date:"DATETIME_FORMAT" }}|{{ moment }}'
+    ).render(Context({"day": day, "moment": moment}))
+    assert rendered == "5 Mar 2026|5 Mar 2026|5 Mar 2026 14:05|5 Mar 2026 14:05"
+
+
+def test_business_plan_targets_show_their_currency(db):
+    with schema_context("acme"):
+        northwind = Partner.objects.get(display_name="Northwind Traders")
+        plan, _ = BusinessPlan.objects.update_or_create(
+            partner=northwind, year=2031, defaults={"revenue_target": Decimal("1250000.00")}
+        )
+    try:
+        page = login_client(ACME_HOST, "cam@acme.example").get(f"/partners/{northwind.pk}/")
+        assert "revenue USD\N{NO-BREAK SPACE}1,250,000," in page.content.decode()
+    finally:
+        with schema_context("acme"):
+            plan.delete()
+    with schema_context("acme"):
+        assert money(Decimal("99.5")) == "USD\N{NO-BREAK SPACE}99.50"
+        assert money(Decimal("10"), "EUR") == "EUR\N{NO-BREAK SPACE}10"
+
+
+def test_the_public_pages_call_to_apply_names_the_vendor(db):
+    client = Client(HTTP_HOST=ACME_HOST)
+    assert "Become an Acme partner" in client.get("/login/").content.decode()
+    apply = client.get("/apply/").content.decode()
+    assert "<title>Become an Acme partner" in apply
+    assert '<h1 class="h4 mb-2">Become an Acme partner</h1>' in apply
+    assert (
+        "Become a Globex partner"
+        in Client(HTTP_HOST="globex.localhost").get("/apply/").content.decode()
+    )
