@@ -4,6 +4,7 @@ by Playwright) finds no critical or serious accessibility violation on the porta
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,8 +28,10 @@ PERSONAS = [
     ("globex", "admin@globex.example"),
 ]
 
-# Links in a page's content that lead to the main detail pages (the first of each kind).
-DETAIL_LINKS = "main table a[href^='/'], main .list-group a[href^='/']"
+# Links to the main detail pages (the first of each kind): in a page's tables and lists, its
+# top bar ("Edit profile", "New workflow", the bell) and its tabs (with their query).
+DETAIL_LINKS = "main table a[href^='/'], main .list-group a[href^='/'], header a[href^='/']"
+TAB_LINKS = "main .nav-tabs a[href]"
 
 
 def signed_in(browser, portal: str, host: str, email: str, width: int, *, axe: bool = False):
@@ -45,27 +48,30 @@ def signed_in(browser, portal: str, host: str, email: str, width: int, *, axe: b
 
 
 def pages_of(page) -> list[str]:
-    """The persona's nav pages and, from each, the first link of each detail kind."""
-    base = page.url.split("/", 3)[:3]
-    nav = page.eval_on_selector_all(
-        "nav[aria-label=Main] a.nav-link", "links => links.map(a => a.getAttribute('href'))"
-    )
-    paths: list[str] = []
-    for href in nav:
-        if href not in paths:
-            paths.append(href)
-    details: dict[str, str] = {}
-    for href in list(paths):
-        page.goto("/".join(base) + href)
-        for link in page.eval_on_selector_all(
-            DETAIL_LINKS, "links => links.map(a => a.getAttribute('href'))"
-        ):
-            path = urlsplit(link).path
-            if path.endswith((".csv", "/edit/")) or "/add/" in path or path in paths:
-                continue
-            kind = path.rstrip("/").rsplit("/", 1)[0]
-            details.setdefault(kind, path)
-    return paths + [p for p in details.values() if p not in paths]
+    """The persona's menu pages, then the first page of each kind linked from them (a
+    partner, an application, a workflow, a form) and from those (a partner's edit form)."""
+    base = "/".join(page.url.split("/", 3)[:3])
+    links = "links => links.map(a => a.getAttribute('href'))"
+    nav = page.eval_on_selector_all("nav[aria-label=Main] a.nav-link", links)
+    pages: list[str] = list(dict.fromkeys(nav))
+    kinds: set[str] = set()
+    visit = list(pages)
+    for _level in range(2):
+        found: list[str] = []
+        for href in visit:
+            page.goto(base + href)
+            tabs = [urlsplit(href).path + t for t in page.eval_on_selector_all(TAB_LINKS, links)]
+            for link in page.eval_on_selector_all(DETAIL_LINKS, links) + tabs:
+                parts = urlsplit(link)
+                url = parts.path + (f"?{parts.query}" if parts.query else "")
+                kind = re.sub(r"/\d+", "/<id>", url)
+                if parts.path.endswith(".csv") or "/add/" in url or url in pages or kind in kinds:
+                    continue
+                kinds.add(kind)
+                found.append(url)
+        pages += found
+        visit = found
+    return pages
 
 
 def axe_violations(page) -> list[str]:
