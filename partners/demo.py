@@ -1,7 +1,9 @@
 """Demo program data for ``seed_demo``: acme gets a three-level vendor tree, about forty
-partners (tiers, types, subsidiaries, locations, skills, certifications, plans, users) and a
-current agreement some have accepted; globex a small program of its own. Deterministic and
-idempotent: a tenant that already has org units is left alone."""
+partners (tiers, types, subsidiaries, locations, skills, certifications, plans, users), each
+owned by the channel manager of its region, two agreement versions, and 18 months of history
+(partners.demo_history: contacts, applications, status changes, acceptances, events); globex
+a small program of its own. Deterministic (relative to today) and idempotent: a tenant that
+already has org units is left alone."""
 
 from __future__ import annotations
 
@@ -10,9 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
-from partners import services
+from partners import demo_history, services
 from partners.models import (
     AgreementAcceptance,
     BusinessPlan,
@@ -46,6 +47,7 @@ CERTS = {
     "Collaboration": "Certified Collaboration Specialist",
     "Managed Services": "Certified Service Manager",
 }
+EXPIRIES = [-300, -150, -20, 7, 25, 55, 200, 400, 700]  # days from today
 PEOPLE = ["Ana", "Ben", "Chloé", "Dev", "Emil", "Farah", "Goran", "Hana", "Ivo", "Jules", "Kai"]
 ACME_TREE = {
     "EMEA": [
@@ -153,7 +155,7 @@ def _seed_acme(admin: User) -> None:
     services._org_unit_membership_set(
         actor=admin, unit=global_, user=finance, role=MembershipRole.MEMBER
     )
-    other_cams = []
+    region_cams = {emea.path: cam}
     for region_name in ("Americas", "APAC"):
         region = OrgUnit.objects.get(name=region_name)
         other = demo_user(
@@ -164,17 +166,19 @@ def _seed_acme(admin: User) -> None:
         services._org_unit_membership_set(
             actor=admin, unit=region, user=other, role=MembershipRole.MANAGER
         )
-        other_cams.append(other)
+        region_cams[region.path] = other
 
     types = list(PartnerType.values)
     statuses = [PartnerStatus.ACTIVE] * 6 + [PartnerStatus.ONBOARDING, PartnerStatus.SUSPENDED]
     today = date.today()
+    stories: list[demo_history.Joined] = []
     for i, name in enumerate(ACME_PARTNERS):
         unit, code, city = countries[i % len(countries)]
         if name in {"Northwind Traders", "Contoso"}:
             unit, code, city = countries[0]  # Germany: in cam@acme.example's EMEA
         tier = tiers[min(3, int(rng.random() ** 1.5 * 4))]
-        manager = cam if unit.path.startswith(emea.path) else rng.choice(other_cams)
+        # The channel manager of the partner's region (it manages the territory's subtree).
+        manager = region_cams[next(p for p in region_cams if unit.path.startswith(p))]
         partner = services._partner_create(
             actor=admin,
             fields={
@@ -188,10 +192,6 @@ def _seed_acme(admin: User) -> None:
                 "email_domain": f"{_slug(name)}.example",
                 "description": f"{name} sells and services Acme solutions in {unit.name}.",
             },
-        )
-        Partner.objects.filter(pk=partner.pk).update(
-            status=statuses[i % len(statuses)] if i > 1 else PartnerStatus.ACTIVE,
-            profile_reviewed_at=timezone.now() - timedelta(days=rng.randint(0, 400)),
         )
         units = [partner] + [
             services._partner_create(actor=admin, parent=partner, fields={"display_name": sub})
@@ -217,9 +217,10 @@ def _seed_acme(admin: User) -> None:
                 holder_name=f"{rng.choice(PEOPLE)} {name.split()[0]}",
                 name=CERTS[skill.name],
                 competency=skill,
-                issued_on=today - timedelta(days=rng.randint(200, 900)),
-                # Some expire within the next weeks, some have expired.
-                expires_on=today + timedelta(days=rng.choice([-20, 7, 25, 55, 200, 400, 700])),
+                # Some expire within the next weeks, some expired (recently or months ago);
+                # demo_history moves the issue dates after the partner joined.
+                expires_on=(expires := today + timedelta(days=rng.choice(EXPIRIES))),
+                issued_on=expires - timedelta(days=rng.choice([365, 730, 1095])),
             )
             for skill in skills
             for _ in range(rng.randint(0, 3) + tier.rank - 1)
@@ -231,7 +232,10 @@ def _seed_acme(admin: User) -> None:
             deals_target=rng.randint(5, 60),
             certified_people_target=tier.min_certified_people + 2,
         )
+        status = statuses[i % len(statuses)] if i > 1 else PartnerStatus.ACTIVE
+        stories.append(demo_history.Joined(partner, [u.pk for u in units], status, manager))
     _demo_partner_users(admin)
+    demo_history.backdate(admin, stories, rng)  # and its 18 months of history
 
 
 def _demo_partner_users(admin: User) -> None:
@@ -259,6 +263,9 @@ def _demo_partner_users(admin: User) -> None:
             services._partner_membership_set(
                 actor=admin, partner=partner, user=user, role=member_role
             )
+    services._agreement_publish(  # the first version; demo_history dates both
+        actor=admin, title="Acme Partner Program Agreement", body=FIRST_TERMS
+    )
     agreement = services._agreement_publish(
         actor=admin,
         title="Acme Partner Program Agreement",
@@ -274,6 +281,12 @@ def _demo_partner_users(admin: User) -> None:
             user=user,
             defaults={"partner_id": user.partner_membership.partner_id, "ip_address": "192.0.2.10"},
         )
+
+
+FIRST_TERMS = """1. Scope. This agreement governs your participation in the partner program.
+2. Deal registration. Registered opportunities are protected for 60 days.
+3. Conduct. You represent the vendor's products accurately and comply with applicable law.
+4. Term. Either party may end participation with 60 days' written notice."""
 
 
 def _seed_small(admin: User) -> None:

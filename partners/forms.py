@@ -18,9 +18,11 @@ from partners.models import (
     Partner,
     PartnerApplication,
     PartnerContact,
+    PartnerMembership,
     PartnerType,
     Tier,
 )
+from prm import limits
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.tenancy.context import current_schema
@@ -46,6 +48,19 @@ class MoveForm(PortalForm):
     )
 
 
+class AgreementForm(PortalForm):
+    """A new version of the program terms (the services check what is left blank)."""
+
+    title = forms.CharField(max_length=200, required=False, label="Title")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+        label="Terms",
+        help_text="Every partner user is asked to accept the new version before they "
+        "register deals or file claims.",
+    )
+
+
 class RenameForm(PortalForm):
     name = forms.CharField(max_length=120)
 
@@ -67,7 +82,9 @@ class PartnerForm(PortalForm):
     channel_manager = forms.ModelChoiceField(queryset=scope.channel_managers(), required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     email_domain = forms.CharField(max_length=120, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=limits.DESCRIPTION
+    )
     competencies = forms.ModelMultipleChoiceField(
         queryset=Competency.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -152,7 +169,7 @@ class ApproveForm(PortalForm):
 
 
 class RejectForm(PortalForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE)
 
 
 class InvitationAcceptForm(PortalForm):
@@ -168,8 +185,11 @@ class InvitationAcceptForm(PortalForm):
 
 
 class InviteForm(PortalForm):
+    """Invite someone. It starts at the least powerful role (a partner user, a member of
+    the unit) and, for a partner admin, at their own company."""
+
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTNER_USER)
     partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False)
     org_unit = UnitChoice(queryset=OrgUnit.objects.all(), required=False, label="Org unit")
     membership_role = forms.ChoiceField(
@@ -180,9 +200,14 @@ class InviteForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = partners  # type: ignore[attr-defined]  # a ModelChoiceField
         if not can(actor, "people.add_vendor_side"):
-            roles = [(r, Role(r).label) for r in sorted(PARTNER_ROLES)]
+            # Least powerful first, as in the role's select.
+            roles = [(r, Role(r).label) for r in reversed(Role.values) if r in PARTNER_ROLES]
             self.fields["role"].choices = roles  # type: ignore[attr-defined]  # a ChoiceField
             del self.fields["org_unit"]
+        if actor.is_partner_side:
+            own = PartnerMembership.objects.filter(user=actor).values_list("partner", flat=True)
+            if (partner := partners.filter(pk__in=own).first()) is not None:
+                self.fields["partner"].initial = partner.pk
 
 
 class ImportForm(PortalForm):

@@ -12,9 +12,9 @@ from django.db import transaction
 from import_export import fields, resources, widgets
 
 from partners import scope, services
-from partners.models import PARTNER_FIELDS, OrgUnit, Partner, Tier
+from partners.models import PARTNER_FIELDS, MembershipRole, OrgUnit, Partner, Tier
 from prm.exports import csv_text
-from prm.users.models import User
+from prm.users.models import PARTNER_ROLES, User
 
 
 class Named(widgets.ForeignKeyWidget):
@@ -29,16 +29,64 @@ class Named(widgets.ForeignKeyWidget):
 
 
 class _ServiceResource(resources.ModelResource):
-    """Saves through a service with the importing user as actor; validation is the
-    service's (tree fields are not the file's business)."""
+    """Saves through a service with the importing user as actor. A row's problems are
+    listed all at once in the preview: the values that could not be read (an unknown
+    territory), the values the model refuses (a partner type that does not exist) and the
+    resource's own row checks (``row_errors``); the service's rules come after (tree fields
+    are not the file's business)."""
 
     def __init__(self, actor: User) -> None:
         super().__init__()
         self.actor = actor
 
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        given = {f.attribute for f in self.get_import_fields() if f.column_name in row}
+        checked = [
+            f
+            for f in instance._meta.concrete_fields
+            if f.name in given and f.name not in errors and not f.is_relation
+        ]
+        try:
+            instance.clean_fields(
+                exclude=[f.name for f in instance._meta.concrete_fields if f not in checked]
+            )
+        except ValidationError as exc:
+            errors = _choice_errors_named(instance, exc).update_error_dict(errors)
+        for field, messages in self.row_errors(instance, row).items():
+            errors.setdefault(field, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+
+    def row_errors(self, instance, row) -> dict[str, list[str]]:
+        """Checks of a row beyond its fields' own (a resource adds its own)."""
+        return {}
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         if import_validation_errors:
             raise ValidationError(import_validation_errors)
+
+
+def _choice_errors_named(instance, error: ValidationError) -> ValidationError:
+    """Django says "Value 'x' is not a valid choice."; say which values the column takes."""
+    named: dict[str, list] = {}
+    for name, errors in error.error_dict.items():
+        field = instance._meta.get_field(name)
+        named[name] = [
+            ValidationError(
+                f"{getattr(instance, name)!r} is not a valid {field.verbose_name}. Use one of: "
+                + ", ".join(str(value) for value, _ in field.choices)
+                + "."
+            )
+            if e.code == "invalid_choice" and field.choices
+            else e
+            for e in errors
+        ]
+    return ValidationError(named)
 
 
 class PartnerResource(_ServiceResource):
@@ -83,6 +131,28 @@ class UserResource(_ServiceResource):
     def get_queryset(self):
         return scope.users_visible_to(self.actor)
 
+    def row_errors(self, instance, row) -> dict[str, list[str]]:
+        """A new user's partner (by display name, in the importer's scope) and role in it."""
+        if instance.pk is not None:
+            return {}
+        errors: dict[str, list[str]] = {}
+        instance.import_partner = None
+        if name := (row.get("partner") or "").strip():
+            partners = scope.partners_visible_to(self.actor).filter(display_name=name)
+            instance.import_partner = partners.first()
+            if instance.import_partner is None:
+                errors["partner"] = [f"No partner named {name!r} in your scope."]
+        elif instance.role in PARTNER_ROLES:
+            errors["partner"] = ["Partner-side users need a partner."]
+        membership_role = (row.get("membership_role") or "member").strip()
+        if membership_role not in MembershipRole.values:
+            errors["membership_role"] = [
+                f"{membership_role!r} is not a role in the unit. Use one of: "
+                + ", ".join(MembershipRole.values)
+                + "."
+            ]
+        return errors
+
     def save_instance(self, instance, is_create, row, **kwargs):
         if not is_create:
             services._user_update(
@@ -91,17 +161,12 @@ class UserResource(_ServiceResource):
                 fields={"full_name": instance.full_name, "role": instance.role},
             )
             return
-        partner = None
-        if name := (row.get("partner") or "").strip():
-            partner = scope.partners_visible_to(self.actor).filter(display_name=name).first()
-            if partner is None:
-                raise ValidationError({"partner": [f"No partner named {name!r} in your scope."]})
         created = services._user_provision(
             actor=self.actor,
             email=instance.email,
             role=instance.role,
             full_name=instance.full_name,
-            partner=partner,
+            partner=instance.import_partner,
             membership_role=(row.get("membership_role") or "member").strip(),
         )
         instance.pk = created.pk

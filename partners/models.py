@@ -3,19 +3,23 @@ skills, certifications, agreements, applications and invitations (PRODUCT.md §2
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Left, Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from prm import limits
+from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle, status_constraint
+from prm.tenancy.context import current_schema
 from prm.users.models import Role
 
 STEPLEN = MP_Node.steplen
@@ -84,7 +88,7 @@ class Tier(models.Model):
     min_trailing_revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     min_certified_people = models.PositiveIntegerField(default=0)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     history = HistoricalRecords()
 
     class Meta:
@@ -194,7 +198,7 @@ class Partner(MP_Node):
     )
     competencies = models.ManyToManyField(Competency, blank=True, related_name="partners")
     industries = models.ManyToManyField(Industry, blank=True, related_name="partners")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     profile_reviewed_at = models.DateTimeField(
         default=timezone.now, help_text="Last time the partner confirmed its profile."
     )
@@ -316,7 +320,7 @@ class PartnerContact(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     kind = models.CharField(max_length=12, choices=ContactKind.choices)
     happened_on = models.DateField(default=date.today)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=limits.NOTE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -360,7 +364,7 @@ class Agreement(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=limits.DOCUMENT)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -411,11 +415,11 @@ class PartnerApplication(models.Model):
     country = CountryField()
     contact_name = models.CharField(max_length=120)
     contact_email = models.EmailField()
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     status = models.CharField(
         max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
     )
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, max_length=limits.NOTE)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -423,6 +427,9 @@ class PartnerApplication(models.Model):
     partner = models.OneToOneField(Partner, null=True, blank=True, on_delete=models.SET_NULL)
     submitted_at = models.DateTimeField(auto_now_add=True)
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
+    received_email_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the applicant was e-mailed that it was received."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -444,7 +451,9 @@ class PartnerApplication(models.Model):
 
 class Invitation(models.Model):
     """A single-use, expiring link to create an account and set a password. Only a hash
-    of the token is stored."""
+    of the token is stored. An address has at most one pending invitation (neither accepted
+    nor revoked; an expired one is still pending until it is re-sent or revoked): the
+    database enforces it."""
 
     email = models.EmailField()
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -456,16 +465,38 @@ class Invitation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now, help_text="When it was last (re)sent.")
 
     class Meta:
         indexes = [models.Index(fields=["email"], name="invitation_email")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} as {self.role}"
+
+    def link_token(self) -> str:
+        """The token of the invitation's link, derived from ``SECRET_KEY`` and the row (its
+        tenant, address and the time it was last sent): the e-mail task rebuilds it from the
+        row, so the token never travels through the broker, and the database keeps only its
+        hash (a dump alone gives no working link)."""
+        sent = self.sent_at.astimezone(UTC).isoformat()
+        value = f"{current_schema()}:{self.email}:{sent}"
+        return salted_hmac("partners.invitation", value, algorithm="sha256").hexdigest()
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class PartnerUserObjectPermission(UserObjectPermissionBase):
@@ -477,3 +508,16 @@ class PartnerUserObjectPermission(UserObjectPermissionBase):
 
 class PartnerGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+
+# How their histories read in the audit trail (the other fields by their verbose names).
+audit_declare(
+    Partner,
+    labels={
+        "display_name": "Name",
+        "email_domain": "E-mail domain",
+        "profile_reviewed_at": "Profile reviewed",
+    },
+)
+audit_declare(OrgUnit, labels={"name": "Name"})
+audit_declare(PartnerApplication, labels={"email_domain": "E-mail domain"})

@@ -6,6 +6,8 @@ with ``Scope.partner_q(prefix)``), and ``get_*_for`` gives the same 404 for "mis
 "not yours". Rules:
 
 - vendor_admin: the whole tenant.
+- finance_approver, legal_approver (``partners.see_all``): every partner, to read; what
+  they work on (contacts they log) is their unit scope, as for other vendor staff.
 - other vendor-side users: partners whose territory is in the subtree of a unit they
   manage or administer, or is a unit they are a member of, plus the partners they are the
   channel manager of. They see the vendor org tree and the vendor-side directory.
@@ -51,15 +53,20 @@ class Scope:
     unit_ids: tuple[int, ...] = ()  # org units in scope without their subtree
     partner_subtrees: tuple[str, ...] = ()  # partner paths whose subtree is in scope
     partner_ids: tuple[int, ...] = ()  # partner units in scope without their subtree
+    reads_all: bool = False  # every partner to read (``partners.see_all``: finance, legal)
 
     @property
     def vendor_side(self) -> bool:
         return self.role in VENDOR_ROLES
 
-    def partner_q(self, prefix: str = "", *, grant: str = "view_partner") -> Q:
+    def partner_q(
+        self, prefix: str = "", *, grant: str = "view_partner", reading: bool = True
+    ) -> Q:
         """Filter for rows of partners in scope, or explicitly granted ``grant``; ``prefix``
-        reaches the partner from another model (``"partner__"`` on a deal)."""
-        if self.everything:
+        reaches the partner from another model (``"partner__"`` on a deal). Tenant-wide
+        readers match every partner when ``reading`` a view (never for ``manage_partner``);
+        ``reading=False`` gives the partners they work on."""
+        if self.everything or (self.reads_all and reading and grant == "view_partner"):
             return Q()
         terms = [Q(**{f"{prefix}path__startswith": p}) for p in self.partner_subtrees]
         if self.partner_ids:
@@ -104,7 +111,13 @@ def _compute(user: User) -> Scope:
         )
         for role, unit_id, path in rows:
             subtrees.append(path) if role in SUBTREE_ROLES else ids.append(unit_id)
-        return Scope(user.id, user.role, unit_subtrees=tuple(subtrees), unit_ids=tuple(ids))
+        return Scope(
+            user.id,
+            user.role,
+            unit_subtrees=tuple(subtrees),
+            unit_ids=tuple(ids),
+            reads_all=can(user, "partners.see_all"),
+        )
     membership = (
         PartnerMembership.objects.filter(user=user).values_list(
             "role", "partner_id", "partner__path"
@@ -134,6 +147,12 @@ def partners_editable_by(user: User) -> QuerySet[Partner]:
     if can(user, "partners.edit_profile"):
         return Partner.objects.filter(scope_of(user).partner_q(grant="manage_partner"))
     return Partner.objects.filter(granted(user.id, "manage_partner"))
+
+
+def partners_worked_by(user: User) -> QuerySet[Partner]:
+    """The partners the user works on (logs contacts with): their scope without the
+    tenant-wide reading of finance and legal."""
+    return Partner.objects.filter(scope_of(user).partner_q(reading=False))
 
 
 def get_partner_for(user: User, partner_id: int | str) -> Partner:

@@ -5,13 +5,15 @@ token. Who sees what is decided in partners.scope; these build on it."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -40,10 +42,11 @@ from partners.models import (
     Tier,
     stale_profiles_q,
 )
-from prm.errors import Invalid
+from prm.errors import Invalid, NotFound
+from prm.outbox.models import Event
 from prm.permissions import can
 from prm.tenancy.context import current_tenant
-from prm.users.models import VENDOR_ROLES, Role, User
+from prm.users.models import PARTNER_ROLES, VENDOR_ROLES, Role, User
 
 # --- partners and users ----------------------------------------------------------------
 
@@ -196,6 +199,93 @@ def has_accepted_current_terms(user: User) -> bool:
     return AgreementAcceptance.objects.filter(agreement=current, user=user).exists()
 
 
+REMINDER_EVENT = "agreement.reminder_sent"
+REMIND_AGAIN_AFTER = timedelta(days=1)  # a pending person is reminded at most once a day
+
+
+def agreement_signers(actor: User) -> QuerySet[User]:
+    """Who must accept the program agreement, of the people ``actor`` sees: the active
+    partner-side users attached to a partner (the only ones who can accept)."""
+    return scope.users_visible_to(actor).filter(
+        role__in=PARTNER_ROLES, is_active=True, partner_membership__isnull=False
+    )
+
+
+def agreements_published() -> QuerySet[Agreement]:
+    return Agreement.objects.filter(published_at__isnull=False).order_by("-version")
+
+
+def agreement_reminded(agreement: Agreement) -> dict[int, datetime]:
+    """When each person was last reminded to accept ``agreement`` (user id → time)."""
+    last: dict[int, datetime] = {}
+    for payload, at in Event.objects.filter(
+        type=REMINDER_EVENT, object_type="agreement", object_id=str(agreement.pk)
+    ).values_list("payload", "created_at"):
+        for user_id in payload.get("users", []):
+            last[user_id] = max(at, last.get(user_id, at))
+    return last
+
+
+@dataclass
+class Pending:
+    user: User
+    last_version: int | None  # the latest version they accepted, if any
+    reminded_at: datetime | None
+
+
+@dataclass
+class AgreementReport:
+    """Who accepted ``agreement`` and when, and (for the current version) who has not."""
+
+    agreement: Agreement
+    current: bool
+    accepted: list[AgreementAcceptance]
+    pending: list[Pending] = field(default_factory=list)
+
+    @property
+    def due(self) -> int:
+        """How many people are asked to accept it (the current version only)."""
+        return len(self.accepted) + len(self.pending)
+
+    def accepted_by_id(self) -> dict[int, AgreementAcceptance]:
+        return {a.pk: a for a in self.accepted}
+
+    def remindable(self, now: datetime | None = None) -> list[Pending]:
+        """The pending people not reminded within the last day."""
+        since = (now or timezone.now()) - REMIND_AGAIN_AFTER
+        return [p for p in self.pending if p.reminded_at is None or p.reminded_at < since]
+
+
+def agreement_report(actor: User, agreement: Agreement) -> AgreementReport:
+    """The acceptance report of a version, over the people ``actor`` sees. Called by the
+    report page and by ``agreement_remind`` (who is pending)."""
+    signers = agreement_signers(actor)
+    current = agreement_current()
+    accepted = list(
+        agreement.acceptances.filter(user__in=scope.users_visible_to(actor))
+        .select_related("user", "partner")
+        .order_by("-accepted_at")
+    )
+    report = AgreementReport(
+        agreement=agreement,
+        current=current is not None and current.pk == agreement.pk,
+        accepted=accepted,
+    )
+    if report.current:
+        reminded = agreement_reminded(agreement)
+        rows = (
+            signers.exclude(acceptances__agreement=agreement)
+            .annotate(last_version=Max("acceptances__agreement__version"))
+            .select_related("partner_membership__partner")
+            .order_by("partner_membership__partner__display_name", "email")
+        )
+        report.pending = [
+            Pending(user=u, last_version=u.last_version, reminded_at=reminded.get(u.pk))
+            for u in rows
+        ]
+    return report
+
+
 # --- invitations ----------------------------------------------------------------------
 
 
@@ -207,10 +297,39 @@ def _token_hash(token: str) -> str:
 def invitation_for_token(token: str) -> Invitation:
     """The open invitation behind ``token``, or a ValidationError saying why not."""
     invitation = Invitation.objects.filter(token_hash=_token_hash(token)).first()
-    if invitation is None:
-        raise Invalid("This invitation link is not valid.")
+    if invitation is None:  # also the link of an earlier e-mail of a re-sent invitation
+        raise Invalid(
+            "This invitation link is not valid. If you were sent a newer invitation, use "
+            "the link in the latest e-mail."
+        )
     if invitation.accepted_at is not None:
         raise Invalid("This invitation has already been used. Sign in instead.")
+    if invitation.revoked_at is not None:
+        raise Invalid(
+            "This invitation was withdrawn. Ask whoever invited you if you still need access."
+        )
     if invitation.expires_at <= timezone.now():
         raise Invalid("This invitation has expired. Ask for a new one.")
     return invitation
+
+
+def invitations_pending_visible_to(user: User) -> QuerySet[Invitation]:
+    """The pending invitations (neither accepted nor revoked; expired ones included, so
+    they can be re-sent) the user may resend or revoke: vendor admins all of them, channel
+    managers and partner admins those to the partners they may edit."""
+    pending = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    pending = pending.select_related("partner", "org_unit", "invited_by").order_by("-sent_at")
+    if can(user, "people.manage_all"):
+        return pending
+    if can(user, "people.add_partner_side"):
+        return pending.filter(partner__in=scope.partners_editable_by(user).values("pk"))
+    return pending.none()
+
+
+def get_pending_invitation_for(user: User, invitation_id: int | str) -> Invitation:
+    """A pending invitation the user may manage; the same 404 whether missing, out of scope
+    or no longer pending."""
+    try:
+        return invitations_pending_visible_to(user).get(pk=invitation_id)
+    except (Invitation.DoesNotExist, ValueError):
+        raise NotFound("No such pending invitation.") from None

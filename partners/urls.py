@@ -26,8 +26,18 @@ portal_urls: list[URLPattern | URLResolver] = [
     path("applications/<int:application_id>/", views.application_detail, name="application"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation"),
     path("agreement/", views.agreement, name="agreement"),
+    path("agreement/publish/", views.agreement_publish, name="agreement-publish"),
+    path("agreement/report/", views.agreement_report, name="agreement-report"),
+    path("agreement/remind/", views.agreement_remind, name="agreement-remind"),
+    path("agreement/print/", views.agreement_print, name="agreement-print"),
+    path("agreement/<int:version>/print/", views.agreement_print, name="agreement-print-version"),
     path("users/", views.user_list, name="users"),
     path("users/<int:user_id>/active/", views.user_active, name="user-active"),
+    path(
+        "users/invitations/<int:invitation_id>/<str:action>/",
+        views.invitation_action,
+        name="invitation-action",
+    ),
     path("export/<str:kind>.csv", views.export_csv, name="export"),
     path("import/<str:kind>/", views.import_csv, name="import"),
 ]

@@ -23,6 +23,8 @@ PROFILE_EDITORS = PEOPLE_MANAGERS
 # Partner-side roles that see their whole partner unit's subtree.
 PARTNER_SUBTREE_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MANAGER})
 ALL_ROLES = VENDOR_ROLES | PARTNER_ROLES
+# Vendor-side roles whose work is tenant-wide: they read every partner, whatever their unit.
+TENANT_READERS = frozenset({Role.FINANCE_APPROVER, Role.LEGAL_APPROVER})
 
 CAPABILITIES: dict[str, frozenset[str]] = {}
 
@@ -35,9 +37,14 @@ def declare(**capabilities: frozenset[str]) -> None:
 
 declare(
     tenant__see_all=ADMINS,  # every partner, user and unit of the tenant
+    # Every partner of the tenant, to read (finance, legal); what they may change is their
+    # unit scope as before, and their roles change no partner.
+    partners__see_all=ADMINS | TENANT_READERS,
     org__configure=ADMINS,
     partners__import=ADMINS,
     agreements__publish=ADMINS,
+    agreements__report=ADMINS | {Role.LEGAL_APPROVER},  # who accepted, who is missing
+    agreements__remind=ADMINS,
     agreements__accept=PARTNER_ROLES,
     partners__enrol=DECIDERS,
     partners__change_status=DECIDERS,

@@ -323,6 +323,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids by resource ("partners_list"), not by the version prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "prm.openapi.document_errors",
+    ],
     # One name per choice set (the same names appear as fields of several resources).
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "prm.users.models.Role",

@@ -139,6 +139,10 @@ def test_openapi_schema_is_valid(acme_admin_api):
     validate(spec)
     assert "/api/v1/auth/token/" in spec["paths"]
     assert "/api/v1/me/" in spec["paths"]
+    operations = [op for item in spec["paths"].values() for op in item.values()]
+    bodies = {ct for op in operations for ct in op.get("requestBody", {}).get("content", {})}
+    assert bodies == {"application/json"}  # what the API's parsers accept, nothing else
+    assert all({"400", "401", "403", "404"} <= set(op["responses"]) for op in operations)
 
 
 def test_api_docs_are_served_without_a_cdn(db):

@@ -4,7 +4,13 @@ shape; signed-in pages and API answers are not cacheable."""
 
 import pytest
 
+from prm.errors import Invalid
 from tests.conftest import ACME_HOST, login_client, token_client
+from tests.partners.conftest import world  # noqa: F401 - a fixture
+from tests.workflows.test_approvals import approval_flow  # noqa: F401 - a fixture
+from tests.workflows.test_engine import activate
+from workflows.approvals import approval_decide, approval_request_info
+from workflows.models import Approval
 
 API_QUERIES = [
     "/api/v1/partners/search/?skill=%00",
@@ -151,3 +157,85 @@ def test_a_partner_user_learns_nothing_from_posting_to_workflows(db, body):
         "/api/v1/workflows/", body, content_type="application/json"
     )
     assert answer.status_code == 403 and answer.json()["fields"] == {}
+
+
+def _first_partner_id(client) -> int:
+    return client.get("/api/v1/partners/?q=Northwind").json()["results"][0]["id"]
+
+
+LONG_TEXTS = [
+    # (persona, method, path, body with a text one character over its limit, the field)
+    (
+        "admin@acme.example",
+        "post",
+        "/api/v1/agreements/",
+        {"title": "T", "body": "x" * 200_001},
+        "body",
+    ),
+    (
+        "admin@acme.example",
+        "post",
+        "/api/v1/workflows/",
+        {"description": "x" * 5_001},
+        "description",
+    ),
+    (
+        "admin@acme.example",
+        "patch",
+        "/api/v1/partners/{p}/",
+        {"description": "x" * 5_001},
+        "description",
+    ),
+    (
+        "admin@acme.example",
+        "post",
+        "/api/v1/partners/{p}/status/",
+        {"status": "suspended", "reason": "x" * 2_001},
+        "reason",
+    ),
+    (
+        "cam@acme.example",
+        "post",
+        "/api/v1/partners/{p}/contacts/",
+        {"kind": "call", "happened_on": "2026-11-02", "note": "x" * 2_001},
+        "note",
+    ),
+    (
+        "admin@acme.example",
+        "post",
+        "/api/v1/auth/token/",
+        {"email": "admin@acme.example", "password": "x" * 1_025},
+        "password",
+    ),
+]
+
+
+@pytest.mark.parametrize(("email", "method", "path", "body", "field"), LONG_TEXTS)
+def test_a_free_text_over_its_limit_is_a_400_beside_the_field(db, email, method, path, body, field):
+    client = token_client(ACME_HOST, email)
+    path = path.format(p=_first_partner_id(client))
+    answer = getattr(client, method)(path, body, content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert field in answer.json()["fields"]
+
+
+def test_a_decision_comment_over_its_limit_is_refused_by_the_service(
+    approval_flow,  # noqa: F811 - the fixture imported above
+    django_capture_on_commit_callbacks,
+):
+    world = approval_flow  # noqa: F811
+    activate(world, django_capture_on_commit_callbacks)
+    approval = Approval.objects.get(run__object_id=str(world.northwind.pk))
+    for decide in (
+        lambda: approval_decide(
+            actor=world.cam_emea, approval_id=approval.pk, decision="approved", comment="x" * 2_001
+        ),
+        lambda: approval_request_info(
+            actor=world.cam_emea, approval_id=approval.pk, comment="x" * 2_001
+        ),
+    ):
+        with pytest.raises(Invalid) as refused:
+            decide()
+        assert "comment" in refused.value.message_dict
+    approval.refresh_from_db()
+    assert approval.decided_at is None

@@ -131,8 +131,9 @@ def start_launcher(data_dir: Path, port: int) -> subprocess.Popen:
         assert time.monotonic() < deadline, "launcher did not come up"
     else:
         pytest.fail(f"launcher exited with {proc.wait()}")
-    # The web server may need a moment after the banner.
-    for _ in range(100):
+    # The web server may need a moment after the banner (longer on a loaded machine).
+    answer_by = time.monotonic() + 90
+    while time.monotonic() < answer_by:
         try:
             req = urllib.request.Request(f"http://127.0.0.1:{port}/healthz/")
             req.add_header("Host", "localhost")

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from prm import limits
 from prm.permissions import require
 from workflows import approvals, definitions, engine, services, subjects
 from workflows.models import (
@@ -27,13 +28,18 @@ from workflows.simulation import period_problem, simulate
 
 class NotificationOut(serializers.ModelSerializer):
     read = serializers.SerializerMethodField()
+    done = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
-        fields = ["id", "title", "body", "url", "created_at", "read", "read_at"]
+        fields = ["id", "title", "body", "url", "created_at", "read", "read_at", "done", "done_at"]
 
     def get_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
+
+    def get_done(self, notification: Notification) -> bool:
+        """A notification that asked for an action whose action was taken."""
+        return notification.done_at is not None
 
 
 class NotificationViewSet(
@@ -77,7 +83,9 @@ class WorkflowOut(serializers.ModelSerializer):
 
 class WorkflowIn(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        max_length=limits.DESCRIPTION, allow_blank=True, required=False
+    )
     trigger = serializers.ChoiceField(choices=[], required=False)
     enabled = serializers.BooleanField(required=False)
     definition = serializers.JSONField(required=False)
@@ -217,7 +225,8 @@ class WorkflowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         definition = workflow.current.definition if workflow.current else {"actions": []}
         result = simulate(trigger=workflow.trigger, definition=definition, **data.validated_data)
-        what = definitions.considered_what(workflow.trigger, events="events")
+        label = subjects.trigger_label(workflow.trigger)
+        what = definitions.considered_what(workflow.trigger, events=f"“{label}” events")
         return Response(
             {
                 "sentence": result.sentence(what),
@@ -291,7 +300,9 @@ class ApprovalOut(serializers.ModelSerializer):
 
 
 class DecisionIn(serializers.Serializer):
-    comment = serializers.CharField(allow_blank=True, required=False, default="")
+    comment = serializers.CharField(
+        max_length=limits.NOTE, allow_blank=True, required=False, default=""
+    )
 
 
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -9,13 +9,15 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from prm import limits
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid, NotFound
+from prm.limits import check_length
 from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 from workflows import subjects
 from workflows.models import Approval, Decision, RunStatus, WorkflowRun, WorkflowStep
-from workflows.notifications import notify
+from workflows.notifications import asking, notifications_done, notify
 from workflows.objects import object_decide, recipients
 from workflows.selectors import approvals_of
 from workflows.subjects import DIRECTORY, load_object, subject_of
@@ -79,8 +81,14 @@ def request_approval(run: WorkflowRun, action: dict, following: dict | None, sum
         title=f"Approval needed: {run.workflow}",
         body=summary,
         url="/approvals/",
+        asks=deciding(run, run.next_step),
     )
     return {"asked": [u.email for u in approvers], "due_at": due.isoformat() if due else None}
+
+
+def deciding(run: WorkflowRun, step: int) -> str:
+    """What the notifications of an approval step ask for: deciding it (by anyone asked)."""
+    return asking("approval.decide", run) + f":{step}"
 
 
 @transaction.atomic(durable=True)
@@ -92,6 +100,7 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
         raise NotFound("No such approval.")
     if decision not in Decision.values:
         raise Invalid({"decision": ["Decide approved or rejected."]})
+    check_length("comment", comment, limits.NOTE)
     # Locks in one order, the run first: approvers deciding one step at once queue on the
     # run instead of each holding their approval and waiting for the others' (a deadlock).
     # of=("self",): lock the row itself, not the joined version and workflow rows.
@@ -113,6 +122,7 @@ def approval_decide(*, actor: User, approval_id: int, decision: str, comment: st
     Approval.objects.filter(run=run, step=approval.step, decided_at__isnull=True).exclude(
         pk=approval.pk
     ).update(superseded=True)
+    notifications_done(asks=deciding(run, approval.step))  # of every approver asked
     WorkflowStep.objects.filter(run=run, index=approval.step).update(
         result={"decision": decision, "by": actor.email, "comment": comment}, finished_at=now
     )
@@ -148,6 +158,7 @@ def approval_request_info(*, actor: User, approval_id: int, comment: str) -> App
     run and to the partner's admins; the approval stays open (its SLA keeps running)."""
     if not comment.strip():
         raise Invalid({"comment": ["Say what you need to know."]})
+    check_length("comment", comment, limits.NOTE)
     approval = approvals_of(actor).select_for_update(of=("self",)).filter(pk=approval_id).first()
     if approval is None:
         raise NotFound("No such approval.")
@@ -197,6 +208,7 @@ def approvals_escalate() -> int:
                 title=f"Escalated approval: {approval.run.workflow}",
                 body=f"Not decided in time by {approval.approver}.",
                 url="/approvals/",
+                asks=deciding(approval.run, approval.step),
             )
             escalated += 1
     return escalated

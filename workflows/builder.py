@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.text import capfirst
 
 from prm.outbox.events import EVENT_TYPES
 from prm.users.models import VENDOR_ROLES, Role
@@ -66,8 +68,10 @@ class Param:
     choices: list[tuple[str, str]] | None = None
 
 
-def _choices(values) -> list[tuple[str, str]]:
-    return [(v, v.replace("_", " ")) for v in sorted(values)]
+def _choices(values, obj: Subject | None) -> list[tuple[str, str]]:
+    """Recipients or approvers by their labels, as the subjects declare them."""
+    labelled = [(v, capfirst(definitions.who_label(obj, v))) for v in values]
+    return sorted(labelled, key=lambda pair: pair[1])
 
 
 def param(
@@ -76,10 +80,10 @@ def param(
     """How one parameter of an action is asked for."""
     if name == "to":
         targets = definitions.recipients(obj) if kind == "notify" else definitions.approvers(obj)
-        return Param(name, "To", "select", value, _choices(targets))
+        return Param(name, "To", "select", value, _choices(targets, obj))
     if name == "from":
         approvers = definitions.approvers(obj) | definitions.NAMED_APPROVERS
-        return Param(name, "Ask", "select", value, _choices(approvers))
+        return Param(name, "Ask", "select", value, _choices(approvers, obj))
     if name == "role":
         roles = [("", "—")] + [(r, Role(r).label) for r in sorted(VENDOR_ROLES)]
         return Param(name, "Role (when asking a role)", "select", value, roles)
@@ -217,7 +221,8 @@ def to_definition(trigger: str, rows: dict[str, Any]) -> tuple[dict, list[str]]:
                     condition["value"] = _typed(row["value"], kind)
             except ValueError:
                 wanted = {"int": "a number", "bool": "true or false"}[kind]
-                errors.append(f"Condition {n}: {row['field']} needs {wanted}.")
+                label = subjects.field_label(trigger, row["field"])
+                errors.append(f"Condition {n}: {label} needs {wanted}.")
                 continue
         items.append(condition)
     actions: list[dict] = []
@@ -268,7 +273,7 @@ def context(trigger: str, rows: dict[str, Any], workflows: list[tuple[str, str]]
     field_choices = [(f.path, str(f.label)) for f in obj.fields] if obj else []
     if obj is not None and obj.partner_of is not None:  # a partner's events: "has not happened"
         field_choices += [
-            (ABSENCE + e, f"has not happened: {e}")
+            (ABSENCE + e, f"Has not happened: {subjects.trigger_label(e)}")
             for e in EVENT_TYPES
             if (about := subject_of(e)) is not None and about.partner_of is not None
         ]
@@ -307,3 +312,53 @@ def _fits(kind: str, trigger: str, obj: Subject | None) -> bool:
     if spec.get("not_on_schedule") and subjects.is_schedule(trigger):
         return False
     return "needs" not in spec or bool(obj is not None and getattr(obj, spec["needs"]))
+
+
+def describe(obj: Subject | None, action: dict, workflows: dict[str, str] | None = None) -> str:
+    """One action as a sentence in the admin's words, for the dry run and the run page:
+    "Notify the partner's channel manager: “Welcome”", "Wait until 31 Dec 2026"."""
+    kind = action.get("type", "")
+
+    def who(key: str) -> str:
+        return definitions.who_label(obj, str(key))
+
+    if kind == "notify":
+        text = f"Notify {who(action.get('to', ''))}"
+        return text + (f": “{action['title']}”" if action.get("title") else "")
+    if kind == "request_approval":
+        asked = action.get("from", "")
+        if asked == "user":
+            target = action.get("user", "a named user")
+        elif asked == "role":
+            role = action.get("role", "")
+            target = f"the {Role(role).label.lower()}s" if role in Role.values else "a role"
+            target += f" of {action['unit']}" if action.get("unit") else ""
+        else:
+            target = who(asked)
+        return f"Ask {target} to approve" + (f": “{action['note']}”" if action.get("note") else "")
+    if kind == "escalate":
+        hours = action.get("after_hours")
+        within = f"within {hours:g} hours" if isinstance(hours, int | float) else "in time"
+        return f"If not decided {within}, ask {who(action.get('to', ''))}"
+    if kind == "wait":
+        if action.get("until"):
+            try:
+                return f"Wait until {date.fromisoformat(str(action['until'])):%-d %b %Y}"
+            except ValueError:
+                return f"Wait until {action['until']}"
+        hours = action.get("hours", "")
+        return f"Wait {hours:g} hours" if isinstance(hours, int | float) else "Wait"
+    if kind == "set_field":
+        field = str(action.get("field", ""))
+        spec = obj.settable.get(field) if obj else None
+        return f"Set {spec.label if spec else field} to {action.get('value', '')}"
+    if kind == "webhook":
+        return f"Call the webhook {action.get('url', '')}"
+    if kind == "start_workflow":
+        name = (workflows or {}).get(str(action.get("workflow", "")), "another workflow")
+        return f"Start the workflow “{name}”"
+    if kind in {"approve", "reject"}:
+        verb = "Approve" if kind == "approve" else "Reject"
+        reason = f": “{action['reason']}”" if action.get("reason") else ""
+        return f"{verb} the {obj.label if obj else 'record'}{reason}"
+    return LABELS.get(kind, kind)

@@ -32,6 +32,15 @@ NUMERIC_OPS = {"<", "<=", ">", ">="}
 GENERIC_RECIPIENTS = {"vendor_admins", "actor"}
 GENERIC_APPROVERS = {"vendor_admins", "finance_approver", "legal_approver"}
 NAMED_APPROVERS = {"user", "role"}  # a named user; a role, optionally within an org unit
+# Their names in a sentence's words (subjects label their own: ``Subject.labels``).
+GENERIC_LABELS = {
+    "vendor_admins": "the vendor admins",
+    "actor": "whoever caused the event",
+    "finance_approver": "the finance approvers",
+    "legal_approver": "the legal approvers",
+    "user": "a named user",
+    "role": "everyone with a role",
+}
 ACTIONS: dict[str, dict[str, Any]] = {
     # type -> required keys, what the subject must offer, the triggers it does not fit
     "notify": {"required": {"to", "title"}},
@@ -52,6 +61,11 @@ def recipients(subject: Subject | None) -> set[str]:
 
 def approvers(subject: Subject | None) -> set[str]:
     return GENERIC_APPROVERS | subjects.keys_of(subject, "approvers")
+
+
+def who_label(subject: Subject | None, key: str) -> str:
+    """A recipient or approver key in the admin's words ("whoever caused the event")."""
+    return subjects.people_label(subject, key, GENERIC_LABELS)
 
 
 def fields_of(subject: Subject | None) -> dict[str, str]:
@@ -288,14 +302,15 @@ def _check_condition(cond: Any, obj: Subject, where: str, errors: list[str]) -> 
         errors.append(f"{where}: {op} needs a value.")
         return
     value = cond["value"]
+    label = obj.field_label(str(field))
     if op in NUMERIC_OPS and (kind != "int" or _type_of(value) != "int"):
-        errors.append(f"{where}: {op} compares numbers; {field} is {kind}, value {value!r}.")
+        errors.append(f"{where}: {op} compares numbers; {label} is {kind}, value {value!r}.")
     elif op == "in" and (_type_of(value) != "list" or any(_type_of(v) != kind for v in value)):
         errors.append(f"{where}: 'in' needs a list of {kind} values.")
     elif op == "contains" and (kind not in {"list", "str"} or _type_of(value) != "str"):
         errors.append(f"{where}: 'contains' looks for a text in a text or list field.")
     elif op in {"=", "!="} and _type_of(value) != ("str" if kind == "list" else kind):
-        errors.append(f"{where}: {field} is {kind}, but the value {value!r} is not.")
+        errors.append(f"{where}: {label} is {kind}, but the value {value!r} is not.")
 
 
 def _reaches(graph: dict[int, set[int]], start: int) -> bool:
@@ -360,6 +375,8 @@ class Check:
     value: Any
     actual: Any
     matched: bool
+    event: str = ""  # a "has not happened" check: the event type and the days looked back
+    days: int = 0
 
 
 def evaluate(
@@ -382,7 +399,17 @@ def evaluate(
         if "not_happened" in c:
             matched = not happened(obj, c["not_happened"], c["days"], now)
             label = f"{c['not_happened']} in {c['days']} days"
-            checks.append(Check(label, "has not happened", "", not matched, matched))
+            checks.append(
+                Check(
+                    label,
+                    "has not happened",
+                    "",
+                    not matched,
+                    matched,
+                    c["not_happened"],
+                    c["days"],
+                )
+            )
             return matched
         actual = resolve(obj, c["field"])
         matched = _compare(actual, c["op"], c.get("value"))
@@ -434,4 +461,5 @@ def considered_what(trigger: str, *, events: str) -> str:
 
 
 def trigger_choices() -> list[tuple[str, str]]:
-    return [(t, EVENT_TYPES.get(t, "On a schedule")) for t in subjects.TRIGGERS]
+    """The triggers by their subjects' labels ("Partner's status changed")."""
+    return [(t, subjects.trigger_label(t)) for t in subjects.TRIGGERS]

@@ -12,12 +12,16 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from prm import limits
+from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle, status_constraint
 
 
 class Notification(models.Model):
     """An in-app notification. One per event and recipient, so reprocessing an event cannot
-    notify anyone twice."""
+    notify anyone twice. One that asks for an action names it in ``asks`` (see
+    ``workflows.notifications.asking``); the service that performs the action marks it
+    done (and read)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -32,10 +36,23 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the e-mail copy went out (sent once)."
     )
+    asks = models.CharField(
+        max_length=120, blank=True, help_text="The action it asks for, e.g. 'agreement.accept'."
+    )
+    done_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the action it asks for was taken."
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(
+                fields=["asks"],
+                condition=Q(done_at__isnull=True) & ~Q(asks=""),
+                name="notification_asks_open",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "user"],
@@ -53,7 +70,7 @@ class Workflow(models.Model):
     versions: a run keeps the version it started with."""
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
     trigger = models.CharField(max_length=80)
     enabled = models.BooleanField(default=False)
     checked_period = models.CharField(
@@ -210,7 +227,7 @@ class Approval(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=limits.NOTE)
     superseded = models.BooleanField(default=False)
     info_requested_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()  # decisions and questions, in the audit trail
@@ -256,3 +273,12 @@ class WebhookSecret(models.Model):
             workflow_id=workflow_id, defaults={"secret": cls.generate()}
         )
         return row.secret
+
+
+# A decision reads "Decision set to Approved by …: “comment”" (the note carries the comment
+# and the record's time says when).
+audit_declare(
+    Approval,
+    labels={"superseded": "No longer needed", "escalated_at": "Escalated", "due_at": "Due"},
+    hidden=("comment", "decided_at", "info_requested_at"),
+)

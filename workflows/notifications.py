@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from prm.outbox.models import Event
@@ -19,6 +22,15 @@ from workflows.models import Notification
 from workflows.tasks import notification_email as notification_email_task
 
 
+def asking(action: str, obj: Any = None) -> str:
+    """The ``asks`` of a notification that asks for ``action`` (about ``obj``):
+    ``asking("agreement.accept")``, ``asking("deal.review", deal)`` -> "deal.review:deals.deal:7".
+    The service that performs the action passes the same to ``notifications_done``."""
+    if obj is None:
+        return action
+    return f"{action}:{obj._meta.label_lower}:{obj.pk}"
+
+
 def notify(
     *,
     users: Iterable[User],
@@ -27,11 +39,16 @@ def notify(
     url: str = "",
     event: Event | None = None,
     email: bool = False,
+    asks: str = "",
 ) -> int:
     """Create in-app notifications (and, with ``email``, an e-mail copy sent after commit,
-    once); with an ``event``, each user is notified once however often it is processed."""
+    once); with an ``event``, each user is notified once however often it is processed.
+    ``asks``: the action the notification asks for (``asking``), so that taking it marks
+    the notification done."""
     rows = [
-        Notification(user=u, title=title, body=body, url=url, event=event, email_wanted=email)
+        Notification(
+            user=u, title=title, body=body, url=url, event=event, email_wanted=email, asks=asks
+        )
         for u in {u.pk: u for u in users if u.is_active}.values()
     ]
     if event is None:
@@ -78,6 +95,20 @@ def notification_email(*, notification_id: int) -> bool:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
     return True
+
+
+def notifications_done(*, asks: str, users: Iterable[User] | None = None) -> int:
+    """Mark done (and read) the open notifications that ask for ``asks``: those of ``users``,
+    or everyone's (an approval decided by one approver is done for all it was asked of).
+    Called by the service that performs the action, inside its transaction, so the
+    notification is done exactly when the action is."""
+    if not asks:
+        return 0
+    rows = Notification.objects.filter(asks=asks, done_at__isnull=True)
+    if users is not None:
+        rows = rows.filter(user__in=[u.pk for u in users])
+    now = timezone.now()
+    return rows.update(done_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
 def notifications_of(user: User):

@@ -26,6 +26,13 @@ def runs_visible_to(user: User) -> QuerySet[WorkflowRun]:
     return WorkflowRun.objects.select_related("workflow", "version")
 
 
+def people_named(user: User, emails) -> QuerySet[User]:
+    """The users a run's steps name by e-mail (notified, asked), for the runs' readers."""
+    if not can(user, "workflows.configure"):
+        return User.objects.none()
+    return User.objects.filter(email__in=list(emails))
+
+
 def approvals_of(user: User) -> QuerySet[Approval]:
     """The approvals asked of ``user`` (their inbox)."""
     return Approval.objects.filter(approver=user).select_related("run__workflow")

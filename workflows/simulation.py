@@ -34,8 +34,17 @@ class Simulation:
     outcomes: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
     truncated: bool = False
+    latest: date | None = None  # event triggers: the day of the trigger's latest event
 
     def sentence(self, what: str) -> str:
+        if self.considered == 0:
+            period = f"from {self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+            if self.latest is None:
+                return f"There were no {what} {period}: none has happened yet, nothing to try."
+            return (
+                f"There were no {what} {period}, so nothing to try; the latest was on "
+                f"{self.latest:%-d %b %Y}: simulate over a period that includes it."
+            )
         head = (
             f"Had this been live from {self.start:%-d %b %Y} to {self.end:%-d %b %Y}, it would "
             f"have matched {self.matched} of {self.considered} {what}"
@@ -46,6 +55,33 @@ class Simulation:
             if n
         ]
         return head + (f" and {', '.join(parts)}." if parts else ".")
+
+
+DEFAULT_DAYS = 90
+
+
+def latest_event_day(trigger: str) -> date | None:
+    """The day of the latest event of ``trigger`` (None for schedules and when none)."""
+    if subjects.is_schedule(trigger):
+        return None
+    moment = (
+        Event.objects.filter(type=trigger)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(moment) if moment else None
+
+
+def default_period(trigger: str) -> tuple[date, date]:
+    """The editor's simulation period: the last 90 days, or, when the trigger had no event
+    in them, the 90 days up to its latest event (so the default has something to show)."""
+    today = timezone.localdate()
+    end = today
+    latest = latest_event_day(trigger)
+    if latest is not None and latest < today - timedelta(days=DEFAULT_DAYS - 1):
+        end = latest
+    return end - timedelta(days=DEFAULT_DAYS - 1), end
 
 
 def period_problem(start: date, end: date) -> str | None:
@@ -108,6 +144,8 @@ def simulate(*, trigger: str, definition: dict, start: date, end: date) -> Simul
         if obj is not None and definitions.evaluate(conditions, obj, now=event.created_at)[0]:
             _count(result, verdict, f"{event.created_at:%-d %b}: {obj}")
     result.truncated = events.count() > MAX_EVENTS
+    if result.considered == 0:
+        result.latest = latest_event_day(trigger)
     return result
 
 

@@ -8,21 +8,26 @@ A declaration says::
     subject_declare(Subject(
         name="partner", model=Partner, label="partner",
         events={"partner.enrolled": "A partner organisation was enrolled."},
+        event_labels={"partner.enrolled": "Partner enrolled"},  # short, for lists
         fields=[Field("tier.name", "str", "Partner's tier"), ...],
         settable={"status": Settable(...)},        # set_field, through the owner's service
         decide=Decide(approve=..., reject=...),   # approve / reject actions
         placeholders={"tier": lambda obj, payload: obj.tier},
         recipients={"channel_manager": ...}, approvers={"unit_manager": ...},
+        labels={"channel_manager": "the partner's channel manager", ...},  # of both
         partner_of=lambda obj: obj, is_partner=True,  # deals: partner_of=lambda d: d.partner
         url=lambda pk: f"/partners/{pk}/",
         schedule_trigger="schedule", schedule=lambda: Partner.objects.all(),
+        schedule_label="On a schedule, for each partner",
         defaults=[{...default workflows...}],
         visible_to=partners_visible_to, find=..., history=lambda: Partner.history,
     ))
 
 Recipients, approvers and placeholders a subject does not have itself are looked up on the
 subject of the partner it concerns (``partner_of``), so a deal workflow can ask "the
-channel manager" without the deals app saying how.
+channel manager" without the deals app saying how. Their labels too: every name the editor,
+the run page and the lists show (of a trigger, a field, a recipient or approver) comes from
+these declarations (``trigger_label``, ``field_label``, ``people_label``).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
-from prm.outbox.events import events_declare
+from prm.outbox.events import EVENT_TYPES, events_declare
 from prm.users.models import User
 
 Reader = Callable[[Any], Any]
@@ -93,16 +98,22 @@ class Subject:
     model: type[models.Model]
     label: str  # in the admin's words: "application"
     events: dict[str, str] = field(default_factory=dict)
+    # Short names of the events, in the admin's words ("Partner status changed"); the
+    # description above is the longer explanation.
+    event_labels: dict[str, str] = field(default_factory=dict)
     fields: list[Field] = field(default_factory=list)
     settable: dict[str, Settable] = field(default_factory=dict)
     decide: Decide | None = None
     placeholders: dict[str, Callable[[Any, dict], Any]] = field(default_factory=dict)
     recipients: dict[str, People] = field(default_factory=dict)
     approvers: dict[str, People] = field(default_factory=dict)
+    # Recipients' and approvers' names in a sentence's words: "the partner's channel manager"
+    labels: dict[str, str] = field(default_factory=dict)
     partner_of: Reader | None = None
     url: Callable[[str], str] | None = None  # object id -> its page (inbox, runs, mails)
     schedule_trigger: str | None = None  # the trigger of scheduled workflows on this subject
     schedule: Callable[[], QuerySet] | None = None  # what a scheduled workflow checks
+    schedule_label: str = ""  # the schedule trigger's name: "On a schedule, for each partner"
     defaults: list[dict[str, Any]] = field(default_factory=list)
     # Events that come some days before a date (payload "days"); a workflow on one may pick
     # which distances start it (``days_before``).
@@ -116,6 +127,11 @@ class Subject:
 
     def field_named(self, path: str) -> Field | None:
         return next((f for f in self.fields if f.path == path), None)
+
+    def field_label(self, path: str) -> str:
+        """A field's label ("Partner's tier"); the path only for a field it does not have."""
+        found = self.field_named(path)
+        return str(found.label) if found is not None else path
 
     def load(self, object_id: str | int) -> Any:
         """The object, or None when it is gone (conditions on it are then false)."""
@@ -172,6 +188,60 @@ def subject_of(trigger_or_type: str) -> Subject | None:
     """The subject of a trigger, or the subject named so (a run's ``object_type``)."""
     name = TRIGGERS.get(trigger_or_type, trigger_or_type)
     return SUBJECTS.get(name)
+
+
+def trigger_label(trigger: str) -> str:
+    """A trigger in the admin's words: the event's short name as its subject declares it
+    ("Partner status changed"), the schedule's, or the event's description."""
+    subject = subject_of(trigger)
+    if subject is not None:
+        if trigger in subject.event_labels:
+            return subject.event_labels[trigger]
+        if trigger == subject.schedule_trigger and subject.schedule_label:
+            return subject.schedule_label
+    return EVENT_TYPES.get(trigger, trigger)
+
+
+def field_label(trigger_or_type: str, path: str) -> str:
+    """The label of a condition field of a trigger's (or object type's) subject."""
+    subject = subject_of(trigger_or_type)
+    return subject.field_label(path) if subject is not None else path
+
+
+def people_label(subject: Subject | None, key: str, generic: dict[str, str]) -> str:
+    """A recipient's or approver's name in a sentence's words ("the partner's channel
+    manager"): the engine's own (``generic``), the subject's, or its partner's."""
+    if key in generic:
+        return generic[key]
+    if subject is not None:
+        if key in subject.labels:
+            return subject.labels[key]
+        of_partner = partner_subject() if subject.partner_of is not None else None
+        if of_partner is not None and key in of_partner.labels:
+            return of_partner.labels[key]
+    return key.replace("_", " ")
+
+
+def object_names(object_type: str, object_ids: Iterable[str]) -> dict[str, str]:
+    """The names of a subject's objects by id, in one query ("Northwind", not "#38");
+    objects that are gone are left out."""
+    subject = SUBJECTS.get(object_type)
+    ids = {str(i) for i in object_ids}
+    if subject is None or not ids:
+        return {}
+    rows = subject.model._default_manager.select_related(*subject.select_related)
+    try:
+        return {str(obj.pk): str(obj) for obj in rows.filter(pk__in=ids)}
+    except (ValueError, TypeError):
+        return {}
+
+
+def pick_list(subject: Subject | None, user: User, limit: int = 500) -> list[tuple[str, str]]:
+    """What ``user`` may try a workflow on (the dry run's picker): (id, name), by name."""
+    if subject is None or subject.visible_to is None:
+        return []
+    rows = subject.visible_to(user).select_related(*subject.select_related)[:limit]
+    return sorted(((str(obj.pk), str(obj)) for obj in rows), key=lambda pair: pair[1].lower())
 
 
 def is_schedule(trigger: str) -> bool:

@@ -22,5 +22,6 @@ portal_urls: list[URLPattern | URLResolver] = [
     path("workflows/", views.workflow_list, name="workflows"),
     path("workflows/new/", views.workflow_edit, name="workflow-new"),
     path("workflows/<int:workflow_id>/", views.workflow_edit, name="workflow-edit"),
+    path("workflow-runs/<int:run_id>/", views.run_detail, name="run-detail"),
     path("workflow-runs/<int:run_id>/retry/", views.run_retry, name="run-retry"),
 ]

@@ -1,5 +1,5 @@
 import json
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from prm import limits
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
@@ -22,11 +23,12 @@ from workflows.models import RunStatus
 from workflows.notifications import notification_mark_read, notifications_of
 from workflows.selectors import (
     approvals_of,
+    people_named,
     runs_visible_to,
     workflow_analytics,
     workflows_visible_to,
 )
-from workflows.simulation import period_problem, simulate
+from workflows.simulation import default_period, period_problem, simulate
 
 
 @login_required
@@ -79,7 +81,12 @@ def approval_inbox(request: PortalRequest) -> HttpResponse:
     for approval in pending:  # the page of what is decided, as its subject declares it
         url = subjects.object_url(approval.run.object_type, approval.run.object_id)
         approval.object_url = url  # type: ignore[attr-defined]  # for the template only
-    decided = approvals_of(request.user).filter(decided_at__isnull=False)[:20]
+    decided = list(
+        approvals_of(request.user).filter(decided_at__isnull=False).order_by("-decided_at")[:20]
+    )
+    for approval in decided:  # what was decided: the question, its object and the outcome
+        run = approval.run
+        approval.object_url = subjects.object_url(run.object_type, run.object_id)  # type: ignore[attr-defined]  # for the template only
     return render(
         request,
         "workflows/approvals.html",
@@ -97,7 +104,9 @@ def unread_count(request) -> dict:
 
 class WorkflowForm(PortalForm):
     name = forms.CharField(max_length=120)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.DESCRIPTION
+    )
     trigger = forms.ChoiceField(choices=definitions.trigger_choices)
     enabled = forms.BooleanField(required=False)
     definition = forms.CharField(
@@ -136,18 +145,15 @@ def _configurable(request: PortalRequest) -> None:
 @login_required
 def workflow_list(request: PortalRequest) -> HttpResponse:
     _configurable(request)
-    workflows = workflows_visible_to(request.user).annotate(
-        run_count=Count("runs"),
-        failed=Count("runs", filter=Q(runs__status=RunStatus.FAILED)),
+    workflows = list(
+        workflows_visible_to(request.user).annotate(
+            run_count=Count("runs"),
+            failed=Count("runs", filter=Q(runs__status=RunStatus.FAILED)),
+        )
     )
+    for workflow in workflows:  # the trigger in the admin's words, as its subject names it
+        workflow.trigger_label = subjects.trigger_label(workflow.trigger)  # type: ignore[attr-defined]  # for the template only
     return render(request, "workflows/list.html", {"workflows": workflows})
-
-
-def _last_quarter() -> tuple[date, date]:
-    today = timezone.localdate()
-    start_this = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
-    end = start_this - timedelta(days=1)
-    return date(end.year, (end.month - 1) // 3 * 3 + 1, 1), end
 
 
 def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> dict:
@@ -178,28 +184,25 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
         return {"saved": saved}
     subject = subjects.subject_of(trigger)
     if op == "dry_run":
-        text = request.POST.get("record", "").strip()
-        record = subject.find(request.user, text) if subject and subject.find else None
+        label = subject.label if subject else "record"
+        chosen = request.POST.get("record", "").strip()
+        try:
+            record = subject.get_for(request.user, chosen) if subject and chosen else None
+        except Http404:
+            record = None
         if record is None:
-            label = subject.label if subject else "record"
-            form.add_error(None, f"No {label} with that name to try the workflow on.")
+            form.add_error(None, f"Choose a {label} to try the workflow on.")
             return {}
         tried = definitions.dry_run(definition, record)
         return {
             "dry_run": {
                 "record": record,
                 "matched": tried.matched,
-                "checks": [
-                    {
-                        "field": c.field.replace("_", " "),
-                        "op": builder.OPERATOR_LABELS.get(c.op, c.op),
-                        "value": c.value,
-                        "actual": c.actual,
-                        "matched": c.matched,
-                    }
-                    for c in tried.checks
+                "checks": [_check_row(subject, c) for c in tried.checks],
+                "actions": [
+                    builder.describe(subject, a, _workflow_names(request.user))
+                    for a in tried.actions
                 ],
-                "actions": [builder.LABELS[a["type"]] for a in tried.actions],
             }
         }
     try:
@@ -212,8 +215,45 @@ def _try(form: WorkflowForm, request: PortalRequest, workflow, rows, mode) -> di
         form.add_error(None, problem)
         return {}
     result = simulate(trigger=trigger, definition=definition, start=start, end=end)
-    what = definitions.considered_what(trigger, events=f"{trigger} events")
+    label = subjects.trigger_label(trigger)
+    what = definitions.considered_what(trigger, events=f"“{label}” events")
     return {"simulation": result, "sentence": result.sentence(what)}
+
+
+def _check_row(subject: subjects.Subject | None, check: definitions.Check) -> dict:
+    """One condition of a dry run in the admin's words: its field's label, the operator's,
+    and the values as people write them."""
+    if check.event:
+        event = subjects.trigger_label(check.event)
+        return {
+            "field": f"{event} in the last {check.days} days",
+            "op": "has not happened",
+            "value": "",
+            "actual": "it did" if check.actual else "it did not",
+            "matched": check.matched,
+        }
+    return {
+        "field": subject.field_label(check.field) if subject else check.field,
+        "op": builder.OPERATOR_LABELS.get(check.op, check.op),
+        "value": _shown(check.value),
+        "actual": _shown(check.actual, empty="nothing"),
+        "matched": check.matched,
+    }
+
+
+def _shown(value: Any, empty: str = "") -> str:
+    if value is None or value == "" or value == []:
+        return empty
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _workflow_names(user) -> dict[str, str]:
+    rows = workflows_visible_to(user).select_related(None).values_list("pk", "name")
+    return {str(pk): name for pk, name in rows}
 
 
 @login_required
@@ -273,7 +313,7 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
     trigger = form["trigger"].value() or next(iter(subjects.TRIGGERS))
     visible = workflows_visible_to(request.user).select_related(None)
     others = visible.exclude(pk=workflow.pk) if workflow else visible
-    sim_from, sim_to = _last_quarter()
+    sim_from, sim_to = default_period(trigger)
     context = {
         "form": form,
         "workflow": workflow,
@@ -284,6 +324,7 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
         "sim_from": request.POST.get("sim_from", sim_from.isoformat()),
         "sim_to": request.POST.get("sim_to", sim_to.isoformat()),
         "record": request.POST.get("record", ""),
+        "records": subjects.pick_list(subjects.subject_of(trigger), request.user),
         "runs": _with_urls(workflow.runs.select_related("version")[:20]) if workflow else [],
         "stats": workflow_analytics(workflow) if workflow else None,
         **results,
@@ -293,13 +334,113 @@ def workflow_edit(request: PortalRequest, workflow_id: int | None = None) -> Htt
 
 
 def _with_urls(runs) -> list:
+    """The runs with their objects' pages and names ("partner Northwind", not "#38")."""
     runs = list(runs)
+    names: dict[str, dict[str, str]] = {}
+    for object_type in {run.object_type for run in runs}:
+        ids = [run.object_id for run in runs if run.object_type == object_type]
+        names[object_type] = subjects.object_names(object_type, ids)
     for run in runs:
-        url = subjects.object_url(run.object_type, run.object_id)
-        run.object_url = url  # for the template only
+        run.object_url = subjects.object_url(run.object_type, run.object_id)
         subject = subjects.SUBJECTS.get(run.object_type)
         run.object_label = subject.label if subject else "record"  # in the users' words
+        run.object_name = names[run.object_type].get(run.object_id, "")
     return runs
+
+
+STEP_STATUS = {
+    "done": "done",
+    "failed": "failed",
+    "started": "in progress",
+    "retrying": "to be retried",
+}
+
+
+@login_required
+def run_detail(request: PortalRequest, run_id: int) -> HttpResponse:
+    """One run, step by step: what each action did, who was notified or asked, until when
+    it waits, who decided what (the runs' readers only: the same 404 as missing)."""
+    _configurable(request)
+    run = get_object_or_404(runs_visible_to(request.user).select_related("event__actor"), pk=run_id)
+    run = _with_urls([run])[0]
+    subject = subjects.subject_of(run.object_type)
+    actions = run.version.definition.get("actions", [])
+    records = {step.index: step for step in run.steps.all()}
+    asked: dict[int, list] = {}
+    for approval in run.approvals.select_related("approver").order_by("requested_at", "pk"):
+        asked.setdefault(approval.step, []).append(approval)
+    emails = {
+        email
+        for step in records.values()
+        for key in ("notified", "asked")
+        for email in step.result.get(key, [])
+    }
+    people = {u.email: str(u) for u in people_named(request.user, emails)}
+    workflows = _workflow_names(request.user)
+    steps = []
+    for index, action in enumerate(actions):
+        record = records.get(index)
+        steps.append(
+            {
+                "number": index + 1,
+                "kind": action.get("type", ""),
+                "text": builder.describe(subject, action, workflows),
+                "status": _step_status(run, index, record),
+                "record": record,
+                "notified": [
+                    people.get(e, e) for e in (record.result.get("notified", []) if record else [])
+                ],
+                "until": _until(run, index, action, record),
+                "approvals": asked.get(index, []),
+                "change": _change(subject, record),
+                "decision": record.result.get("decision")
+                if record and action.get("type") in {"approve", "reject"}
+                else None,
+                "child": record.result.get("run") if record else None,
+            }
+        )
+    return render(
+        request,
+        "workflows/run.html",
+        {"run": run, "steps": steps, "trigger": subjects.trigger_label(run.workflow.trigger)},
+    )
+
+
+def _step_status(run, index: int, record) -> str:
+    if record is not None:
+        if (
+            record.status == "done"
+            and run.status == RunStatus.WAITING
+            and index == run.next_step - 1
+        ):
+            return "waiting"
+        return STEP_STATUS.get(record.status, record.status)
+    if run.status in {RunStatus.COMPLETED, RunStatus.FAILED}:
+        return "not run"
+    return "to do"
+
+
+def _until(run, index: int, action: dict, record) -> Any:
+    """Until when a wait step waits (its moment), None for other steps."""
+    if action.get("type") != "wait" or record is None:
+        return None
+    try:
+        return datetime.fromisoformat(record.result.get("until", ""))
+    except ValueError:
+        return run.resume_at
+
+
+def _change(subject, record) -> dict | None:
+    """A set_field step's change: the field's label, before and after."""
+    if record is None or "field" not in record.result:
+        return None
+    field = record.result["field"]
+    spec = subject.settable.get(field) if subject else None
+    return {
+        "label": spec.label if spec else field,
+        "before": record.result.get("before") or "—",
+        "after": record.result.get("after") or "—",
+    }
 
 
 @require_POST
@@ -311,6 +452,8 @@ def run_retry(request: PortalRequest, run_id: int) -> HttpResponse:
         engine.run_retry(actor=request.user, run=run)
     if not outcome.failed:
         messages.success(request, "Run restarted from its failed step.")
+    if request.POST.get("back") == "run":
+        return redirect("run-detail", run.pk)
     return redirect("workflow-edit", run.workflow_id)
 
 

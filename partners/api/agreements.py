@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from partners import selectors, services
 from partners.models import Agreement, AgreementAcceptance
+from prm import limits
 
 
 class AgreementOut(serializers.ModelSerializer):
@@ -28,7 +29,7 @@ class AgreementOut(serializers.ModelSerializer):
 
 class AgreementIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=limits.DOCUMENT)
 
 
 class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

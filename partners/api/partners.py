@@ -27,6 +27,7 @@ from partners.models import (
     PartnerType,
 )
 from partners.selectors import partner_queryset, tiers_visible_to
+from prm import limits
 from prm.api_input import ScopedPrimaryKeyField, require_in, validate_first
 from prm.permissions import require
 from prm.users.models import User
@@ -105,7 +106,9 @@ class PartnerIn(serializers.Serializer):
     )
     website = serializers.URLField(allow_blank=True, required=False)
     email_domain = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    description = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(
+        max_length=limits.DESCRIPTION, allow_blank=True, required=False
+    )
     competencies = serializers.SlugRelatedField(
         slug_field="name", queryset=Competency.objects.all(), many=True, required=False
     )
@@ -116,7 +119,9 @@ class PartnerIn(serializers.Serializer):
 
 class StatusIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=PartnerStatus.choices)
-    reason = serializers.CharField(allow_blank=True, required=False, default="")
+    reason = serializers.CharField(
+        max_length=limits.NOTE, allow_blank=True, required=False, default=""
+    )
 
 
 class LocationIn(serializers.ModelSerializer):
@@ -151,6 +156,25 @@ class ContactIO(serializers.ModelSerializer):
         read_only_fields = ["id", "user", "created_at"]
 
 
+def _sub_list(read, write=None, **action_kwargs):
+    """A partner's sub-list (locations, certifications, contacts, plans): GET answers all
+    its rows as an array (a partner has a handful; no pagination, no partner filters) and
+    POST, where there is one, adds a row (201 with the row)."""
+    schemas = [extend_schema(methods=["GET"], request=None, responses={200: read(many=True)})]
+    if write is not None:
+        schemas.append(extend_schema(methods=["POST"], request=write, responses={201: read}))
+    kwargs = {"methods": ["get", "post"] if write else ["get"], **action_kwargs}
+    route = action(detail=True, pagination_class=None, filter_backends=[], **kwargs)
+
+    def decorate(function):
+        function = route(function)
+        for schema in schemas:  # over the action, as drf-spectacular needs
+            function = schema(function)
+        return function
+
+    return decorate
+
+
 class PartnerDetailsMixin(viewsets.GenericViewSet):
     """Locations, certifications and business plans of a partner: read by whoever sees the
     partner, written by its editors (partners.services)."""
@@ -163,8 +187,7 @@ class PartnerDetailsMixin(viewsets.GenericViewSet):
         row = add(actor=request.user, partner=self.get_object(), fields=data.validated_data)
         return Response(serializer(row).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=LocationIn, responses={200: LocationOut(many=True), 201: LocationOut})
-    @action(detail=True, methods=["get", "post"])
+    @_sub_list(LocationOut, LocationIn)
     def locations(self, request, pk=None):
         partner = self.get_object()
         if request.method == "GET":
@@ -181,14 +204,12 @@ class PartnerDetailsMixin(viewsets.GenericViewSet):
         services.location_remove(actor=request.user, location=location)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=CertificationIO, responses={200: CertificationIO(many=True)})
-    @action(detail=True, methods=["get", "post"])
+    @_sub_list(CertificationIO, CertificationIO)
     def certifications(self, request, pk=None):
         rows = self.get_object().certifications.select_related("competency").order_by("expires_on")
         return self._details(request, CertificationIO, rows, services.certification_add)
 
-    @extend_schema(request=ContactIO, responses={200: ContactIO(many=True), 201: ContactIO})
-    @action(detail=True, methods=["get", "post"])
+    @_sub_list(ContactIO, ContactIO)
     def contacts(self, request, pk=None):
         """The vendor team's contacts with the partner (calls, meetings, e-mails, visits);
         not part of what partner users see."""
@@ -197,8 +218,7 @@ class PartnerDetailsMixin(viewsets.GenericViewSet):
         rows = rows.select_related("user")
         return self._details(request, ContactIO, rows, services.partner_contact_log)
 
-    @extend_schema(request=PlanIO, responses={200: PlanIO(many=True)})
-    @action(detail=True, methods=["get", "post"])
+    @_sub_list(PlanIO, PlanIO)
     def plans(self, request, pk=None):
         rows = self.get_object().plans.order_by("-year")
         return self._details(request, PlanIO, rows, services.business_plan_set)

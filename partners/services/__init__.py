@@ -15,8 +15,10 @@ from partners.services._common import _lock_tree, _require
 from partners.services.agreements import (
     _agreement_accept,
     _agreement_publish,
+    _agreement_remind,
     agreement_accept,
     agreement_publish,
+    agreement_remind,
     require_current_terms,
 )
 from partners.services.applications import (
@@ -31,8 +33,12 @@ from partners.services.invitations import (
     INVITATION_DAYS,
     _invitation_accept,
     _invitation_create,
+    _invitation_resend,
+    _invitation_revoke,
     invitation_accept,
     invitation_create,
+    invitation_resend,
+    invitation_revoke,
 )
 from partners.services.org_units import (
     _org_unit_create,
@@ -80,6 +86,7 @@ __all__ = [
     "VENDOR_ONLY_FIELDS",
     "_agreement_accept",
     "_agreement_publish",
+    "_agreement_remind",
     "_application_approve",
     "_application_reject",
     "_application_submit",
@@ -87,6 +94,8 @@ __all__ = [
     "_certification_add",
     "_invitation_accept",
     "_invitation_create",
+    "_invitation_resend",
+    "_invitation_revoke",
     "_location_add",
     "_location_remove",
     "_lock_tree",
@@ -107,6 +116,7 @@ __all__ = [
     "agreement_accept",
     "agreement_current",
     "agreement_publish",
+    "agreement_remind",
     "application_approve",
     "application_reject",
     "application_submit",
@@ -116,6 +126,8 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "invitation_for_token",
+    "invitation_resend",
+    "invitation_revoke",
     "location_add",
     "location_remove",
     "org_unit_create",

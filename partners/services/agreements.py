@@ -1,5 +1,6 @@
 """Services of the partner program agreement: publish a new version, accept the current
-one, and the guard that deals and claims call before they accept input."""
+one, remind those who have not, and the guard that deals and claims call before they
+accept input."""
 
 from __future__ import annotations
 
@@ -8,13 +9,22 @@ from django.db.models import Max
 from django.utils import timezone
 
 from partners.models import Agreement, AgreementAcceptance, PartnerMembership
-from partners.selectors import agreement_current, has_accepted_current_terms
+from partners.selectors import (
+    REMINDER_EVENT,
+    agreement_current,
+    agreement_report,
+    has_accepted_current_terms,
+)
 from prm.audit import audit_note
 from prm.errors import Conflict, Forbidden, Invalid
 from prm.locking import advisory_lock
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
+from workflows.notifications import asking, notifications_done
+
+# What the terms notification asks for (partners.handlers); accepting marks it done.
+ACCEPT_TERMS = asking("agreement.accept")
 
 
 def _agreement_publish(*, actor: User, title: str, body: str) -> Agreement:
@@ -57,7 +67,8 @@ def require_current_terms(user: User) -> None:
 def _agreement_accept(
     *, actor: User, agreement: Agreement, ip_address: str | None, user_agent: str = ""
 ) -> AgreementAcceptance:
-    """Record the acceptance of the current version by a partner user (idempotent)."""
+    """Record the acceptance of the current version by a partner user (idempotent) and
+    mark the actor's notifications asking to accept the terms done."""
     require(actor, "agreements.accept", "Only partner users accept the partner agreement.")
     membership = PartnerMembership.objects.filter(user=actor).first()
     if membership is None:
@@ -74,7 +85,34 @@ def _agreement_accept(
             "user_agent": user_agent[:300],
         },
     )
+    # "New program terms to accept" (of this version or an earlier one) is done now.
+    notifications_done(asks=ACCEPT_TERMS, users=[actor])
     return acceptance
 
 
 agreement_accept = transaction.atomic(durable=True)(_agreement_accept)
+
+
+def _agreement_remind(*, actor: User, agreement: Agreement) -> int:
+    """Remind the people who have not accepted the current version: one notification and
+    one e-mail each (the ``agreement.reminder_sent`` handler), skipping those reminded
+    within the last day, so a second click or a double submit reminds nobody twice.
+    Returns how many were reminded. Called by the report page."""
+    require(actor, "agreements.remind", "Only vendor admins remind partners of the terms.")
+    current = agreement_current()
+    if current is None or current.pk != agreement.pk:
+        raise Conflict("Only the current version can be reminded of.", code="not_current")
+    advisory_lock(f"agreement:remind:{agreement.pk}")  # concurrent clicks queue here
+    due = agreement_report(actor, agreement).remindable()
+    if not due:
+        return 0
+    event_emit(
+        event_type=REMINDER_EVENT,
+        obj=agreement,
+        actor=actor,
+        payload={"version": agreement.version, "users": [p.user.pk for p in due]},
+    )
+    return len(due)
+
+
+agreement_remind = transaction.atomic(durable=True)(_agreement_remind)

@@ -11,21 +11,25 @@ from django.utils import timezone
 from partners.models import ApplicationStatus, MembershipRole, OrgUnit, Partner, PartnerApplication
 from partners.services.invitations import _invitation_create
 from partners.services.partners import _partner_create
+from partners.tasks import send_application_received_email as application_received_email_task
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid
 from prm.outbox.events import event_emit
 from prm.permissions import require
+from prm.tasks import enqueue_on_commit
 from prm.users.models import Role, User
 
 
 def _application_submit(*, fields: dict[str, Any], ip_address: str | None) -> PartnerApplication:
-    """Record a prospect's application; workflows on ``application.submitted`` may decide
-    it at once (e.g. reject a domain already enrolled) or route it for review."""
+    """Record a prospect's application and e-mail them (after commit) that it was received
+    and what happens next; workflows on ``application.submitted`` may decide it at once
+    (e.g. reject a domain already enrolled) or route it for review."""
     application = PartnerApplication(**fields, submitted_ip=ip_address)
     application.full_clean()
     audit_note(application, None, "submitted")
     application.save()
     event_emit(event_type="application.submitted", obj=application)
+    enqueue_on_commit(application_received_email_task, application.pk)
     return application
 
 

@@ -18,8 +18,10 @@ from partners.models import (
 )
 from partners.scope import partners_editable_by, territories_assignable_by
 from partners.services._common import _lock_tree, _require
+from prm import limits
 from prm.audit import audit_note
 from prm.errors import Forbidden, Invalid
+from prm.limits import check_length
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
@@ -125,6 +127,7 @@ def _partner_transition(
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in PartnerStatus.values:
         raise Invalid({"status": [f"Unknown status {status!r}."]})
+    check_length("reason", reason, limits.NOTE)
     PARTNER_LIFECYCLE.check(partner.status, status)
     before = partner.status
     partner.status = status

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from partners.models import BusinessPlan, Certification, Location, Partner, PartnerContact
-from partners.scope import partners_editable_by, partners_visible_to
+from partners.scope import partners_editable_by, partners_worked_by
 from partners.services._common import _require
 from prm.audit import audit_note
 from prm.errors import Conflict
@@ -79,7 +79,8 @@ def _partner_contact_log(
     """Record a call, meeting, e-mail or visit with a partner (vendor staff who see it).
     Emits ``partner.contacted``, which "reach out to your partner" schedules look for."""
     require(actor, "partners.log_contact", "Contacts are recorded by the vendor's team.")
-    _require(partners_visible_to(actor), partner, "You cannot see this partner.")
+    # Finance and legal read every partner, but record contacts only with their own.
+    _require(partners_worked_by(actor), partner, "You cannot log a contact with this partner.")
     contact = PartnerContact(**fields, partner=partner, user=actor)
     contact.full_clean()
     contact.save()

@@ -5,6 +5,13 @@ One module per page family; this package re-exports the views, so partners/urls.
 others keep naming them ``views.<name>``."""
 
 from partners.views._common import message_form_errors, requires
+from partners.views.agreements import (
+    agreement,
+    agreement_print,
+    agreement_publish,
+    agreement_remind,
+    agreement_report,
+)
 from partners.views.applications import application_detail, application_list, apply
 from partners.views.csv import CSV_COLUMNS, export_csv, import_csv
 from partners.views.home import home
@@ -20,12 +27,16 @@ from partners.views.partners import (
     partner_search_page,
     partner_status,
 )
-from partners.views.people import agreement, invitation_accept, user_active, user_list
+from partners.views.people import invitation_accept, invitation_action, user_active, user_list
 
 __all__ = [
     "CSV_COLUMNS",
     "DETAIL_SERVICES",
     "agreement",
+    "agreement_print",
+    "agreement_publish",
+    "agreement_remind",
+    "agreement_report",
     "application_detail",
     "application_list",
     "apply",
@@ -33,6 +44,7 @@ __all__ = [
     "home",
     "import_csv",
     "invitation_accept",
+    "invitation_action",
     "message_form_errors",
     "organisation",
     "our_company",

@@ -32,7 +32,8 @@ def apply(request: HttpRequest) -> HttpResponse:
                     fields=fields, ip_address=request.META.get("REMOTE_ADDR")
                 )
             if not outcome.failed:
-                return render(request, "partners/apply_done.html", {"name": fields["contact_name"]})
+                done = {"name": fields["contact_name"], "email": fields["contact_email"]}
+                return render(request, "partners/apply_done.html", done)
     return render(request, "partners/apply.html", {"form": form})
 
 

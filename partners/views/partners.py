@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from partners import forms, scope, services
-from partners.api.audit import audit_trail
 from partners.filters import PartnerFilter
 from partners.models import PARTNER_LIFECYCLE, Competency, PartnerStatus, Tier
 from partners.selectors import own_partner_for, partner_search, tiers_visible_to
 from partners.views._common import message_form_errors, requires
+from prm.audit import audit_trail, viewer_of
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
 from prm.users.models import VENDOR_ROLES, Role
@@ -58,6 +58,10 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
     partner = scope.get_partner_for(request.user, partner_id)
     editable = scope.partners_editable_by(request.user).filter(pk=partner.pk).exists()
     vendor_side = request.user.role in VENDOR_ROLES
+    # Finance and legal read every partner; they log contacts only with those they work on.
+    logs_contacts = (
+        vendor_side and scope.partners_worked_by(request.user).filter(pk=partner.pk).exists()
+    )
     today = timezone.now().date()
     certifications = partner.certifications.select_related("competency").order_by("expires_on")
     context = {
@@ -78,11 +82,11 @@ def partner_detail(request: PortalRequest, partner_id: int) -> HttpResponse:
         ]
         if can(request.user, "partners.change_status") and editable
         else [],
-        "audit": audit_trail(partner)[:20],
+        "audit": audit_trail(partner, viewer_of(request.user))[:20],
         "detail_forms": {
             name: form()
             for name, form in forms.DETAIL_FORMS.items()
-            if (name == "contact" and vendor_side) or (name != "contact" and editable)
+            if (name == "contact" and logs_contacts) or (name != "contact" and editable)
         },
         "contacts": scope.contacts_visible_to(request.user)
         .filter(partner=partner)

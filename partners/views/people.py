@@ -1,14 +1,13 @@
-"""Portal pages of people and terms: accepting an invitation, the program agreement, the
-user list with invitations, and (de)activating users."""
+"""Portal pages of people: accepting an invitation, the user list with invitations, and
+(de)activating users. The program agreement's pages are in partners.views.agreements."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,6 +15,7 @@ from partners import forms, scope, selectors, services
 from partners.views._common import requires
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
+from prm.users.models import Role
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -38,32 +38,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "partners/invitation.html", {"form": form, "invitation": invitation})
 
 
-@login_required
-def agreement(request: PortalRequest) -> HttpResponse:
-    current = selectors.agreement_current()
-    if request.method == "POST" and current is not None:
-        with service_errors(request) as outcome:
-            services.agreement_accept(
-                actor=request.user,
-                agreement=current,
-                ip_address=request.META.get("REMOTE_ADDR"),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        if not outcome.failed:
-            messages.success(request, f"You accepted {current}.")
-            return redirect("home")
-    accepted = current is not None and current.acceptances.filter(user=request.user).exists()
-    return render(
-        request,
-        "partners/agreement.html",
-        {
-            "agreement": current,
-            "accepted": accepted,
-            "can_accept": can(request.user, "agreements.accept"),
-        },
-    )
-
-
 @requires("people.manage")
 def user_list(request: PortalRequest) -> HttpResponse:
     actor = request.user
@@ -83,7 +57,8 @@ def user_list(request: PortalRequest) -> HttpResponse:
                 membership_role=data["membership_role"],
             )
         if not outcome.failed:
-            messages.success(request, f"Invitation sent to {data['email']}.")
+            role = Role(data["role"]).label.lower()
+            messages.success(request, f"Invitation sent to {data['email']} as a {role}.")
             return redirect("users")
     users = (
         scope.users_visible_to(actor)
@@ -97,6 +72,8 @@ def user_list(request: PortalRequest) -> HttpResponse:
         request,
         "partners/users.html",
         {
+            "invitations": selectors.invitations_pending_visible_to(actor)[:200],
+            "invitation_days": services.INVITATION_DAYS,
             "users": users[:500],
             "total": users.count(),
             "form": form,
@@ -106,6 +83,26 @@ def user_list(request: PortalRequest) -> HttpResponse:
             - {actor.pk},
         },
     )
+
+
+@require_POST
+@requires("people.manage")
+def invitation_action(request: PortalRequest, invitation_id: int, action: str) -> HttpResponse:
+    """Resend (a new link, valid for another week) or revoke a pending invitation."""
+    invitation = selectors.get_pending_invitation_for(request.user, invitation_id)
+    if action not in {"resend", "revoke"}:
+        raise Http404
+    with service_errors(request) as outcome:
+        if action == "resend":
+            services.invitation_resend(actor=request.user, invitation=invitation)
+        else:
+            services.invitation_revoke(actor=request.user, invitation=invitation)
+    if not outcome.failed:
+        if action == "resend":
+            messages.success(request, f"Invitation sent again to {invitation.email}.")
+        else:
+            messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("users")
 
 
 @require_POST

@@ -1,11 +1,17 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from prm import limits
 from prm.users import lockout
 
 
@@ -20,7 +26,9 @@ class TokenObtainApi(APIView):
     @extend_schema_serializer(component_name="TokenRequest")
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
-        password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+        password = serializers.CharField(
+            max_length=limits.PASSWORD, trim_whitespace=False, style={"input_type": "password"}
+        )
 
     @extend_schema_serializer(component_name="Token")
     class OutputSerializer(serializers.Serializer):
@@ -31,7 +39,10 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={
+            200: OutputSerializer,
+            429: OpenApiResponse(description="Too many failed sign-ins: wait, or reset."),
+        },
         examples=[
             OpenApiExample(
                 "Demo login",

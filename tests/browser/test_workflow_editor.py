@@ -119,27 +119,34 @@ def test_vendor_admin_builds_dry_runs_simulates_enables_and_sees_a_run(page, por
     expect(conditions.get_by_label("Value")).to_have_value("Fabrikam")
     expect(actions.get_by_label("To", exact=True)).to_have_value("vendor_admins")
 
-    # Try the unsaved definition on a record, then over the default period (last quarter).
-    page.get_by_label("Record to try").fill("Fabrikam")
+    # Try the unsaved definition on a partner picked by name, then over the default period.
+    page.get_by_label("Partner to try").select_option(label="Fabrikam")
     with swapped(page):  # Enter in a text box only refreshes: the rows stay as they are
-        page.get_by_label("Record to try").press("Enter")
+        conditions.get_by_label("Value").press("Enter")
     expect(conditions.get_by_label("Value")).to_have_value("Fabrikam")
-    expect(page.get_by_label("Record to try")).to_have_value("Fabrikam")
+    expect(page.get_by_label("Partner to try")).to_have_value(
+        re.compile(r"\d+")
+    )  # still the partner picked
     with swapped(page):
         page.get_by_role("button", name="Dry run").click()
     dry_run = page.get_by_test_id("dry-run")
     expect(dry_run).to_contain_text("Fabrikam: conditions met")
-    expect(dry_run).to_contain_text("Would run: Notify")
+    expect(dry_run).to_contain_text("Partner's name is Fabrikam — it is Fabrikam")
+    expect(dry_run).to_contain_text("Would run:")
+    expect(dry_run).to_contain_text("Notify the vendor admins: “{partner} is {status}”")
     shot(page, "workflow-builder-dry-run")
 
     expect(page.get_by_label("Simulate from")).not_to_have_value("")
     expect(page.get_by_label("to", exact=True)).not_to_have_value("")
     with swapped(page):
         page.get_by_role("button", name="Simulate").click()
+    # The default period holds the trigger's events, or says plainly that there were none.
     expect(page.get_by_test_id("simulation")).to_contain_text(
         re.compile(
             r"Had this been live from \d+ \w+ \d{4} to \d+ \w+ \d{4}, "
-            r"it would have matched \d+ of \d+ partner\.status_changed events"
+            r"it would have matched \d+ of [1-9]\d* “Partner's status changed” events"
+            r"|There were no “Partner's status changed” events from \d+ \w+ \d{4} to "
+            r"\d+ \w+ \d{4}: none has happened yet, nothing to try\."
         )
     )
     shot(page, "workflow-simulation")
@@ -170,7 +177,7 @@ def test_vendor_admin_builds_dry_runs_simulates_enables_and_sees_a_run(page, por
     with swapped(page):
         page.get_by_role("button", name="Simulate").click()
     expect(page.get_by_test_id("simulation")).to_contain_text(
-        re.compile(r"it would have matched [1-9]\d* of [1-9]\d* partner\.status_changed events")
+        re.compile(r"it would have matched [1-9]\d* of [1-9]\d* “Partner's status changed” events")
     )
     shot(page, "workflow-run-seen")
     page.get_by_role("link", name="Notifications").click()

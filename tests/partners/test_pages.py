@@ -121,6 +121,7 @@ def test_public_application_form_accepts_a_person_after_the_bot_timer(world):
         response = client.post("/apply/", data)
         assert response.status_code == 200
         assert "Thank you, Gil" in response.content.decode()
+        assert "We sent a confirmation to" in response.content.decode()
         application = PartnerApplication.objects.get(company_name="Greenfield Systems")
         assert application.status == ApplicationStatus.PENDING
         assert application.contact_email == "gil@greenfield.example"

@@ -98,12 +98,23 @@ def test_audit_trail_shows_who_changed_what(world):
     status_change, profile_change, created = audit[0], audit[1], audit[-1]
     assert status_change["by"] == "cam.emea@world.example"
     assert status_change["changes"] == [
-        {"field": "status", "before": "onboarding", "after": "active"}
+        {
+            "field": "status",
+            "before": "onboarding",
+            "after": "active",
+            "label": "Status",
+            "before_text": "Onboarding",
+            "after_text": "Active",
+            "text": "Status changed from Onboarding to Active",
+        }
     ]
-    assert status_change["reason"] == "status onboarding → active"
-    assert {"field": "website", "before": "", "after": "https://northwind.example"} in (
-        profile_change["changes"]
+    assert status_change["summary"] == (
+        "Status changed from Onboarding to Active by cam.emea@world.example."
     )
+    assert status_change["reason"] == "status onboarding → active"
+    assert {"field": "website", "before": "", "after": "https://northwind.example"} in [
+        {k: c[k] for k in ("field", "before", "after")} for c in profile_change["changes"]
+    ]
     assert created["action"] == "created"
 
 

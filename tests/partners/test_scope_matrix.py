@@ -1,5 +1,6 @@
-"""The scope matrix: every persona x every object x list / detail / update, for partners,
-users and org units, from one table. A later issue adds its model by adding a RESOURCES row.
+"""The scope matrix: every persona x every object x list / detail / update, and every persona x
+every writable field x create, for partners, users and org units, from tables. A later issue
+adds its model by adding a RESOURCES row (and a CREATIONS row).
 
 Relationships covered (from the personas' side): own record (bob → bob, alice → Northwind),
 same partner (alice → Berlin's bob), other branch of the same partner (bob → Munich / mia),
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from django_tenants.utils import schema_context
 
-from prm.users.models import VENDOR_ROLES, Role
+from partners.models import Competency, Industry, OrgUnit, Partner, Tier
+from prm.users.models import VENDOR_ROLES, Role, User
 from prm.users.services import user_create
 from tests.conftest import GLOBEX_HOST
 from tests.partners.conftest import api_as
@@ -185,3 +188,195 @@ def test_another_tenant_sees_nothing_of_acme(world, resource):
     for name in resource.objects:
         response = client.get(f"{resource.url}{getattr(world, name).pk}/")
         assert response.status_code == 404 or response.json()[resource.label] not in names
+
+
+# --- create, with every writable field -------------------------------------------------
+#
+# For each resource: who may create, a minimal body per creator, and for every writable
+# field a value in the creator's own scope. A persona who may not create gets a 403 for any
+# body (authorization before validation); a partner-side creator gets a 403 for a field
+# only the vendor sets; every other case creates the row. Ids out of the creator's scope
+# are in OUTSIDE: refused before anything is written.
+
+# Objects in each persona's own scope, for the ids of a body.
+OWN_PARTNER = {
+    "admin": "northwind",
+    "cam_emea": "northwind",
+    "cam_us": "contoso",
+    "alice": "berlin",
+    "bob": "berlin",
+    "carol": "contoso",
+}
+TERRITORY = {"admin": "dach", "cam_emea": "dach", "cam_us": "americas"}
+CAM = {"admin": "cam_emea", "cam_emea": "cam_emea", "cam_us": "cam_us"}
+
+
+def _pk(world, name: str) -> int:
+    return getattr(world, name).pk
+
+
+def _catalogue(model) -> str:
+    return model.objects.order_by("pk").values_list("name", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Creation:
+    url: str
+    model: Callable[[], type]
+    creators: set[str]
+    base: Callable[[SimpleNamespace, str], dict]
+    # field -> the body's additions that set it, in the creator's scope
+    fields: dict[str, Callable[[SimpleNamespace, str], dict]]
+    vendor_only: set[str] = frozenset()
+    # Vendor-only id fields: the vendor's org tree and staff are out of every partner-side
+    # user's scope, so their ids are the 404 of any id out of scope.
+    vendor_ids: set[str] = frozenset()
+    admin_only: set[str] = frozenset()  # e.g. only the vendor admin adds vendor staff
+    # (creator, field) -> (an addition out of the creator's scope, the status it gets)
+    outside: dict[tuple[str, str], tuple[Callable[[SimpleNamespace], dict], int]] = None
+
+
+def _partner_base(w, persona):
+    if persona == "alice":  # a subsidiary of her own company
+        return {"display_name": "Matrix Co", "parent": _pk(w, "northwind")}
+    body = {"display_name": "Matrix Co", "partner_type": "reseller"}
+    if persona.startswith("cam"):
+        body["territory"] = _pk(w, TERRITORY[persona])
+    return body
+
+
+CREATIONS = {
+    "partners": Creation(
+        url="/api/v1/partners/",
+        model=lambda: Partner,
+        creators={"admin", "cam_emea", "cam_us", "alice"},
+        base=_partner_base,
+        fields={
+            "legal_name": lambda w, p: {"legal_name": "Matrix Co GmbH"},
+            "parent": lambda w, p: {"parent": _pk(w, OWN_PARTNER[p])},
+            "partner_type": lambda w, p: {"partner_type": "msp"},
+            "tier": lambda w, p: {"tier": Tier.objects.order_by("-rank").first().pk},
+            "territory": lambda w, p: {"territory": _pk(w, TERRITORY.get(p, "dach"))},
+            "channel_manager": lambda w, p: {"channel_manager": _pk(w, CAM.get(p, "cam_emea"))},
+            "website": lambda w, p: {"website": "https://matrix.example"},
+            "email_domain": lambda w, p: {"email_domain": "matrix.example"},
+            "description": lambda w, p: {"description": "Created by the scope matrix"},
+            "competencies": lambda w, p: {"competencies": [_catalogue(Competency)]},
+            "industries": lambda w, p: {"industries": [_catalogue(Industry)]},
+        },
+        vendor_only={"partner_type", "tier"},
+        vendor_ids={"territory", "channel_manager"},
+        outside={
+            ("cam_emea", "parent"): (lambda w: {"parent": w.contoso.pk}, 404),
+            ("cam_us", "parent"): (lambda w: {"parent": w.northwind.pk}, 404),
+            ("alice", "parent"): (lambda w: {"parent": w.contoso.pk}, 404),
+            ("cam_emea", "territory"): (lambda w: {"territory": w.americas.pk}, 400),
+            ("cam_us", "territory"): (lambda w: {"territory": w.dach.pk}, 400),
+        },
+    ),
+    "users": Creation(
+        url="/api/v1/users/",
+        model=lambda: User,
+        creators={"admin", "cam_emea", "cam_us", "alice"},  # cams: their partners' people
+        base=lambda w, p: {
+            "email": "matrix@world.example",
+            "role": "partner_user",
+            "partner": _pk(w, OWN_PARTNER[p]),
+        },
+        fields={
+            "email": lambda w, p: {"email": "Matrix.Two@World.example"},
+            "full_name": lambda w, p: {"full_name": "Matt Rix"},
+            "role": lambda w, p: {"role": "partner_admin"},
+            "is_active": lambda w, p: {"is_active": True},
+            "partner": lambda w, p: {"partner": _pk(w, OWN_PARTNER[p])},
+            "membership_role": lambda w, p: {"membership_role": "manager"},
+            "org_unit": lambda w, p: {
+                "role": "channel_manager",
+                "partner": None,
+                "org_unit": w.dach.pk,
+            },
+        },
+        vendor_ids={"org_unit"},
+        admin_only={"org_unit"},
+        outside={("alice", "partner"): (lambda w: {"partner": w.contoso.pk}, 404)},
+    ),
+    "org_units": Creation(
+        url="/api/v1/org-units/",
+        model=lambda: OrgUnit,
+        creators={"admin"},
+        base=lambda w, p: {"name": "Matrix unit", "parent": w.global_.pk},
+        fields={
+            "name": lambda w, p: {"name": "Matrix unit two"},
+            "parent": lambda w, p: {"parent": w.emea.pk},
+        },
+    ),
+}
+
+
+def _body(world, creation: Creation, persona: str, addition: dict) -> dict:
+    body = {**creation.base(world, persona), **addition}
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _create_cases():
+    for key, creation in CREATIONS.items():
+        for persona in PERSONAS:
+            for field in creation.fields:
+                yield pytest.param(creation, persona, field, id=f"{key}-{persona}-{field}")
+
+
+@pytest.mark.parametrize(("creation", "persona", "field"), list(_create_cases()))
+def test_create_with_each_writable_field(world, creation, persona, field):
+    model = creation.model()
+    before = model.objects.count()
+    body = _body(world, creation, persona, creation.fields[field](world, persona))
+    response = api_as(getattr(world, persona)).post(creation.url, body, format="json")
+    partner_side = persona not in VENDOR_STAFF
+    if persona not in creation.creators:
+        expected = 403  # whatever the body holds
+    elif partner_side and field in creation.vendor_ids:
+        expected = 404
+    elif (partner_side and field in creation.vendor_only) or (
+        persona != "admin" and field in creation.admin_only
+    ):
+        expected = 403
+    else:
+        expected = 201
+    assert response.status_code == expected, response.content
+    assert model.objects.count() == before + (expected == 201)
+    if expected == 201 and field in response.json() and not field.endswith("role"):
+        answer = response.json()[field]
+        sent = body[field]
+        assert (
+            answer == sent
+            or (isinstance(answer, dict) and answer.get("id") == sent)
+            or (isinstance(sent, str) and str(answer).lower() == sent.lower())
+            or isinstance(answer, list)
+        ), (field, answer, sent)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("creation", CREATIONS.values(), ids=CREATIONS.keys())
+def test_who_may_not_create_learns_nothing_from_the_body(world, creation, persona):
+    if persona in creation.creators:
+        return
+    for body in ({}, {"name": "", "display_name": "", "email": "not an address"}):
+        response = api_as(getattr(world, persona)).post(creation.url, body, format="json")
+        assert response.status_code == 403, (body, response.content)
+        assert response.json()["fields"] == {}
+
+
+def _outside_cases():
+    for key, creation in CREATIONS.items():
+        for (persona, field), (addition, status) in (creation.outside or {}).items():
+            yield pytest.param(creation, persona, addition, status, id=f"{key}-{persona}-{field}")
+
+
+@pytest.mark.parametrize(("creation", "persona", "addition", "status"), list(_outside_cases()))
+def test_create_with_an_id_out_of_scope_writes_nothing(world, creation, persona, addition, status):
+    model = creation.model()
+    before = model.objects.count()
+    body = _body(world, creation, persona, addition(world))
+    response = api_as(getattr(world, persona)).post(creation.url, body, format="json")
+    assert response.status_code == status, response.content
+    assert model.objects.count() == before

@@ -168,6 +168,8 @@ def test_decisions_are_in_the_audit_trail(approval_flow, django_capture_on_commi
     query = {"object_type": "approval", "object_id": approval.pk}
     trail = api_as(w.admin).get("/api/v1/audit/", query).json()["results"]
     assert trail[0]["by"] == w.cam_emea.email and trail[0]["reason"] == "approved: Fine"
+    assert trail[0]["summary"] == f"Decision set to Approved by {w.cam_emea.email}: “Fine”"
+    assert trail[-1]["summary"] == "Requested."
     assert {"field": "decision", "before": "", "after": "approved"} in [
         {k: c[k] for k in ("field", "before", "after")} for c in trail[0]["changes"]
     ]
@@ -205,3 +207,21 @@ def test_a_two_level_chain_asks_the_unit_manager_then_the_one_above(
     with django_capture_on_commit_callbacks(execute=True):
         api_as(w.boss).post(f"/api/v1/approvals/{second.pk}/approve/", {})
     assert Notification.objects.filter(user=w.admin, title="Both approved").count() == 1
+
+
+def test_deciding_an_approval_marks_the_approval_notifications_of_everyone_asked_done(
+    approval_flow, django_capture_on_commit_callbacks
+):
+    w = approval_flow
+    run = activate(w, django_capture_on_commit_callbacks)
+    Approval.objects.filter(run=run).update(due_at=timezone.now() - timedelta(minutes=1))
+    with mock.patch("workflows.tasks.run_advance.delay"):
+        engine.runs_redrive()  # escalated: the boss is asked too
+    asked = Notification.objects.filter(user__in=[w.cam_emea, w.boss], url="/approvals/")
+    assert asked.count() == 2 and not asked.filter(done_at__isnull=False).exists()
+    boss_approval = Approval.objects.get(run=run, approver=w.boss)
+    with django_capture_on_commit_callbacks(execute=True):
+        api_as(w.boss).post(f"/api/v1/approvals/{boss_approval.pk}/approve/")
+    assert asked.filter(done_at__isnull=False, read_at__isnull=False).count() == 2
+    told = Notification.objects.filter(user=w.alice, title="You are approved")
+    assert told.get().done_at is None  # asked for nothing

@@ -119,3 +119,20 @@ def test_whoever_joins_a_partner_is_welcomed_with_the_tier_and_discount(
     assert Notification.objects.filter(
         user=world.cam_emea, title="Northwind: a new colleague joined"
     ).exists()
+
+
+def test_a_new_partner_gives_its_channel_manager_one_notification(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        partner = partner_services.partner_create(
+            actor=world.admin,
+            fields={
+                "display_name": "Single Co",
+                "partner_type": PartnerType.MSP,
+                "territory": world.dach,
+                "channel_manager": world.cam_emea,
+            },
+        )
+    told = Notification.objects.filter(user=world.cam_emea, title__contains=str(partner))
+    assert list(told.values_list("title", flat=True)) == ["New partner: Single Co"]

@@ -80,12 +80,13 @@ def test_the_api_and_the_editor_render_the_same_dry_run(world):
                 "name": "Gold",
                 "trigger": "partner.enrolled",
                 "definition": json.dumps(definition("Gold")),
-                "record": "Northwind",
+                "record": world.northwind.pk,
             },
         )
         .content.decode()
     )
     assert 'data-testid="dry-run"' in page and "conditions met" in page
-    assert "tier.name is Gold — actual <code>Gold</code>: yes" in page
-    assert f"tier.rank is at least 3 — actual <code>{gold.rank}</code>: yes" in page
-    assert "Would run: Notify" in page
+    # The same checks in the builder's words: labels, not paths.
+    assert "Partner&#x27;s tier is Gold — it is Gold" in page
+    assert f"Partner&#x27;s tier rank (1 = lowest) is at least 3 — it is {gold.rank}" in page
+    assert "Would run:" in page and "Notify the partner&#x27;s channel manager: “Hello”" in page

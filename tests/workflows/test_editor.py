@@ -1,6 +1,7 @@
 """The editor without code: builder rows become a typed definition, errors name the row,
 and a definition can be dry-run and simulated over a past period before it is saved."""
 
+import html
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -75,8 +76,9 @@ def test_builder_rows_are_saved_as_a_typed_definition(world):
 def test_builder_errors_name_the_row_and_nothing_is_saved(world):
     client = browser_as(world.admin)
     bad = {**ROWS, "c0-value": "three", "a1-to": "", "op": "save"}
-    page = client.post("/workflows/new/", bad).content.decode()
-    assert "Condition 1: tier.rank needs a number." in page
+    page = html.unescape(client.post("/workflows/new/", bad).content.decode())
+    # The row's field by its label, not its path (tier.rank).
+    assert "Condition 1: Partner's tier rank (1 = lowest) needs a number." in page
     bad = {**ROWS, "a0-role": "", "a1-title": "", "op": "save"}
     page = client.post("/workflows/new/", bad).content.decode()
     assert "Action 1: role is one of" in page and "Action 2: notify needs title." in page
@@ -132,13 +134,19 @@ def test_nested_groups_open_as_json_and_json_converts_to_the_builder_when_flat(w
 
 def test_a_dry_run_tries_the_unsaved_definition_on_a_record(world):
     client = browser_as(world.admin)
+    editor = client.get("/workflows/new/").content.decode()
+    # The record is picked from the partners the admin sees, by name.
+    assert f'<option value="{world.northwind.pk}">Northwind</option>' in editor
     page = client.post(
-        "/workflows/new/", {**ROWS, "op": "dry_run", "record": "Northwind"}
+        "/workflows/new/", {**ROWS, "op": "dry_run", "record": world.northwind.pk}
     ).content.decode()
     assert 'data-testid="dry-run"' in page and "conditions not met" in page
-    assert "tier.rank is at least 3 — actual <code>none</code>: no" in page
-    missing = client.post("/workflows/new/", {**ROWS, "op": "dry_run", "record": "Nobody"})
-    assert "No partner with that name" in missing.content.decode()
+    assert "Partner&#x27;s tier rank (1 = lowest) is at least 3 — it is nothing" in page
+    assert "tier.rank" not in page.split('data-testid="dry-run"')[1]
+    assert "Ask everyone with a role to approve" not in page  # not matched: nothing would run
+    for chosen in ("", "999999", "Northwind"):
+        missing = client.post("/workflows/new/", {**ROWS, "op": "dry_run", "record": chosen})
+        assert "Choose a partner to try the workflow on." in missing.content.decode()
     assert not Workflow.objects.filter(name="Gold goes live").exists()
 
 
@@ -215,6 +223,16 @@ def test_the_api_simulates_a_workflow_over_a_past_period(world):
     from tests.partners.conftest import api_as
 
     workflow = Workflow.objects.get(name="Applications from enrolled companies")
+    partner_services.application_submit(
+        fields={
+            "company_name": "Simco",
+            "contact_name": "Sim",
+            "contact_email": "s@simco.example",
+            "partner_type": "reseller",
+            "country": "DE",
+        },
+        ip_address=None,
+    )
     admin = api_as(world.admin)
     url = f"/api/v1/workflows/{workflow.pk}/simulate/"
     today = date.today()
@@ -222,7 +240,16 @@ def test_the_api_simulates_a_workflow_over_a_past_period(world):
     assert response.status_code == 200
     body = response.json()
     assert body["sentence"].startswith("Had this been live from")
+    assert "of 1 “Application submitted” events" in body["sentence"] or body["considered"] > 1
     assert body["matched"] <= body["considered"]
+    # A period without any such event says so, and where the latest one was.
+    long_ago = {"start": date(2020, 1, 1), "end": date(2020, 3, 31)}
+    empty = admin.post(url, long_ago, format="json").json()["sentence"]
+    assert empty == (
+        "There were no “Application submitted” events from 1 Jan 2020 to 31 Mar 2020, so "
+        f"nothing to try; the latest was on {today:%-d %b %Y}: simulate over a period that "
+        "includes it."
+    )
     future = admin.post(url, {"start": today, "end": today + timedelta(days=1)}, format="json")
     assert future.status_code == 400 and future.json()["fields"]["end"]
     assert api_as(world.cam_emea).post(url, {}, format="json").status_code == 404

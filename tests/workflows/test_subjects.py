@@ -150,7 +150,7 @@ def test_validation_and_the_builder_read_the_declaration(world, cert_subject):
         definitions.validate(SCHEDULE, {"actions": [{"type": "approve"}]})
     context = builder.context(EVENT, builder.empty_rows(), [])
     assert ("days_held", "Days held") in context["field_choices"]
-    assert ("not_happened:partner.contacted", "has not happened: partner.contacted") in context[
+    assert ("not_happened:partner.contacted", "Has not happened: Partner contacted") in context[
         "field_choices"
     ]
     assert {"approve", "reject", "set_field"} <= {k for k, _ in context["action_kinds"]}
