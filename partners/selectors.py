@@ -125,6 +125,15 @@ def user_queryset(user: User):
 # --- home -----------------------------------------------------------------------------
 
 
+def own_partner_for(user: User) -> Partner | None:
+    """The partner unit a partner-side user belongs to ("Our company" in the portal's menu:
+    partners.views.our_company), or None (vendor staff; a partner user not placed yet)."""
+    membership = getattr(user, "partner_membership", None)
+    if membership is None:
+        return None
+    return scope.partners_visible_to(user).filter(pk=membership.partner_id).first()
+
+
 def home_figures(user: User) -> dict[str, Any]:
     """The figures of the portal home (partners.views.home) from ``user``'s scope, by role:
     partners by status, stale profiles, expiring certifications and pending applications for

@@ -6,6 +6,7 @@ from partners.api import api_urls as api_urls  # the API's URLs live with the AP
 portal_urls: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("partners/", views.partner_list, name="partners"),
+    path("partners/ours/", views.our_company, name="our-company"),
     path("partners/new/", views.partner_edit, name="partner-new"),
     path("partners/search/", views.partner_search_page, name="partner-search-page"),
     path("partners/<int:partner_id>/", views.partner_detail, name="partner-detail"),

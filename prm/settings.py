@@ -173,12 +173,16 @@ TEMPLATES = [
                 "prm.portal.navigation.context",
                 "workflows.views.unread_count",
             ],
+            # ago, days_ago and money in every template (prm/portal/templatetags/portal.py)
+            "builtins": ["prm.portal.templatetags.portal"],
         },
     },
 ]
 WSGI_APPLICATION = "prm.wsgi.application"
 
 LANGUAGE_CODE = "en"
+# One date style on every page: "5 Mar 2026", "5 Mar 2026 14:05" (prm/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["prm.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

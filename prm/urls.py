@@ -47,6 +47,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     *partners_portal_urls,
     *workflows_portal_urls,
     path("api/v1/", include(api_v1)),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.public_home, name="public-home"),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 handler404 = "prm.portal.errors.not_found"

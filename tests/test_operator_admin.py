@@ -1,8 +1,11 @@
 """The platform operator's side on the public host: tenants listed and created in the
 Django admin through the provisioning service."""
 
+import re
+
 import pytest
 from django.test import Client
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_tenants.utils import schema_context
 
 from prm.demo import OPERATOR, PASSWORD
@@ -70,3 +73,43 @@ def test_tenant_users_cannot_use_the_operator_admin(db):
 
 def test_the_admin_is_not_served_on_tenant_hosts(db):
     assert Client(HTTP_HOST="acme.localhost").get("/admin/").status_code == 404
+
+
+def scripts_of(page: str) -> list[str]:
+    return re.findall(r"<script\b[^>]*>", page)
+
+
+def test_the_periodic_task_form_has_no_inline_script_and_saves_a_task(operator):
+    crontab = CrontabSchedule.objects.create(minute="30", hour="4")
+    page = operator.get("/admin/django_celery_beat/periodictask/add/").content.decode()
+    # Every script is a file the policy's script-src 'self' allows, or JSON data.
+    for tag in scripts_of(page):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert "portal/periodic_task_admin" in page
+    assert 'id="readable-crontabs"' in page
+    response = operator.post(
+        "/admin/django_celery_beat/periodictask/add/",
+        {
+            "name": "Nightly tidy-up",
+            "regtask": "outbox.event_process",
+            "crontab": crontab.pk,
+            "args": "[]",
+            "kwargs": "{}",
+            "enabled": "on",
+            "priority": "",
+            "expire_seconds": "",
+            "queue": "",
+            "exchange": "",
+            "routing_key": "",
+            "headers": "{}",
+            "description": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    task = PeriodicTask.objects.get(name="Nightly tidy-up")
+    change = operator.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/")
+    assert change.status_code == 200
+    for tag in scripts_of(change.content.decode()):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    policy = dict(d.strip().split(" ", 1) for d in change["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'"  # the page needs no weaker policy

@@ -18,6 +18,7 @@ from partners.views.home import home
 from partners.views.organisation import organisation, unit_action
 from partners.views.partners import (
     DETAIL_SERVICES,
+    our_company,
     partner_add_detail,
     partner_branch,
     partner_detail,
@@ -46,6 +47,7 @@ __all__ = [
     "invitation_action",
     "message_form_errors",
     "organisation",
+    "our_company",
     "partner_add_detail",
     "partner_branch",
     "partner_detail",

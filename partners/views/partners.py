@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from partners import forms, scope, services
 from partners.filters import PartnerFilter
 from partners.models import PARTNER_LIFECYCLE, Competency, PartnerStatus, Tier
-from partners.selectors import partner_search, tiers_visible_to
+from partners.selectors import own_partner_for, partner_search, tiers_visible_to
 from partners.views._common import requires
 from prm.audit import audit_trail, viewer_of
 from prm.permissions import can
@@ -41,6 +41,16 @@ def partner_list(request: PortalRequest) -> HttpResponse:
     }
     template = "partners/list.html#rows" if request.htmx else "partners/list.html"
     return render(request, template, context)
+
+
+@login_required
+def our_company(request: PortalRequest) -> HttpResponse:
+    """ "Our company" in a partner-side user's menu: their company's profile page (not the
+    list of the one partner they see); the list when they belong to no partner yet."""
+    partner = own_partner_for(request.user)
+    if partner is None:
+        return redirect("partners")
+    return redirect("partner-detail", partner.pk)
 
 
 @login_required

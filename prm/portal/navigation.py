@@ -19,12 +19,15 @@ class NavItem:
     route: str
     icon: str
     roles: frozenset[str]
+    # Routes whose pages also make this item the active one ("Our company" redirects to the
+    # company's page under /partners/).
+    also_active: tuple[str, ...] = ()
 
 
 NAV: list[NavItem] = [
     NavItem("Home", "home", "house", ALL_ROLES),
     NavItem("Partners", "partners", "buildings", VENDOR_ROLES),
-    NavItem("Our company", "partners", "building", PARTNER_ROLES),
+    NavItem("Our company", "our-company", "building", PARTNER_ROLES, also_active=("partners",)),
     NavItem("Find partners", "partner-search-page", "search", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
@@ -39,15 +42,22 @@ NAV: list[NavItem] = [
 def items_for(user, path: str) -> list[dict]:
     """The user's navigation; the item whose URL is the longest prefix of ``path`` is active."""
     urls: list[tuple[NavItem, str]] = []
+    prefixes: list[tuple[str, str]] = []  # (prefix, the URL of the item it activates)
     for item in NAV:
         if user.role not in item.roles:
             continue
         try:
-            urls.append((item, reverse(item.route)))
+            url = reverse(item.route)
+            urls.append((item, url))
+            prefixes += [(url, url)] + [(reverse(route), url) for route in item.also_active]
         except NoReverseMatch:
             continue
-    matching = [url for _, url in urls if (path == "/" if url == "/" else path.startswith(url))]
-    active = max(matching, key=len, default=None)
+    matching = [
+        (prefix, url)
+        for prefix, url in prefixes
+        if (path == "/" if prefix == "/" else path.startswith(prefix))
+    ]
+    active = max(matching, key=lambda m: len(m[0]), default=(None, None))[1]
     return [
         {"label": item.label, "url": url, "icon": item.icon, "active": url == active}
         for item, url in urls

@@ -11,8 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 from rest_framework.authtoken.models import Token
@@ -139,6 +146,12 @@ def api_token(request: PortalRequest) -> HttpResponse:
 
 def public_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/public_home.html")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that link no icon (the operator's admin,
+    JSON answers): the portal's icon, which base.html links."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.svg"))
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

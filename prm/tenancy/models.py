@@ -7,6 +7,8 @@ class Vendor(TenantMixin):
 
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The program's currency (ISO 4217 code): amounts in the portal are shown with it.
+    currency = models.CharField(max_length=3, default="USD")
     is_template = models.BooleanField(
         default=False, help_text="The migrated, empty schema that new tenants are cloned from."
     )
