@@ -33,8 +33,8 @@ def _problem(data: Any, depth: int = 0) -> str | None:
 
 
 class JSONParser(parsers.JSONParser):
-    """The API's only body format: JSON (form and multipart bodies answer 415), at most
-    MAX_DEPTH levels deep and with no NUL character anywhere in it."""
+    """The API's only body format: a JSON object (form and multipart bodies answer 415), at
+    most MAX_DEPTH levels deep and with no NUL character anywhere in it."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
@@ -43,6 +43,8 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 f"The request is nested more than {MAX_DEPTH} levels deep."
             ) from None
+        if not isinstance(data, dict):  # every operation takes an object of named fields
+            raise exceptions.ParseError("The request body must be a JSON object.")
         if problem := _problem(data):
             raise exceptions.ParseError(problem)
         return data

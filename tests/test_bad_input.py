@@ -239,3 +239,12 @@ def test_a_decision_comment_over_its_limit_is_refused_by_the_service(
         assert "comment" in refused.value.message_dict
     approval.refresh_from_db()
     assert approval.decided_at is None
+
+
+@pytest.mark.parametrize("body", ["[]", '["x"]', '"text"', "42", "null"])
+def test_a_body_that_is_not_a_json_object_is_a_400(db, body):
+    client = token_client(ACME_HOST, "admin@acme.example")
+    for path in ("/api/v1/partners/", "/api/v1/workflows/", "/api/v1/org-units/"):
+        answer = client.post(path, body, content_type="application/json")
+        assert answer.status_code == 400, (path, answer.content)
+        assert answer.json()["detail"] == "The request body must be a JSON object."
