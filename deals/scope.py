@@ -61,3 +61,12 @@ def partner_of(user: User) -> Partner | None:
     """The partner a partner-side user reserves for (their own partner unit)."""
     membership = getattr(user, "partner_membership", None) if user.is_partner_side else None
     return membership.partner if membership is not None else None
+
+
+def accounts_reservable_by(user: User) -> QuerySet[CustomerAccount]:
+    """The accounts whose id a reservation request may name: every account for those who
+    reserve (they learn of accounts through the lookup; the service decides), none for
+    others."""
+    if user.is_authenticated and user.is_active and can(user, "reservations.create"):
+        return CustomerAccount.objects.all()
+    return CustomerAccount.objects.none()

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Greatest, Left
 from rapidfuzz import fuzz
 
 from deals import scope
@@ -44,11 +44,20 @@ OPEN, RESERVED, RESERVED_BY_YOU, VENDOR_OWNED, NEEDS_REVIEW = (
 MATCH, POSSIBLE = "match", "possible"
 
 
+# The parent's id: the account whose path is this one's minus its last step.
+PARENT_ID = Subquery(
+    CustomerAccount.objects.filter(
+        path=Left(OuterRef("path"), (OuterRef("depth") - 1) * CustomerAccount.steplen)
+    ).values("id")[:1]
+)
+
+
 def account_queryset(user: User) -> QuerySet[CustomerAccount]:
     """The accounts of ``user``'s scope with what the API shows, in a fixed number of
     queries whatever the page size."""
     return (
         scope.accounts_visible_to(user)
+        .annotate(parent_id=PARENT_ID)
         .select_related("vendor_owner", "created_by")
         .prefetch_related(Prefetch("domains", queryset=AccountDomain.objects.order_by("domain")))
         .order_by("path")
