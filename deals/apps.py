@@ -5,7 +5,7 @@ class DealsConfig(AppConfig):
     name = "deals"
 
     def ready(self) -> None:
-        from deals import capabilities, events
+        from deals import capabilities, subjects
 
         capabilities.declare()  # who may look up, create and reserve accounts
-        events.declare()  # reservation.* in the outbox
+        subjects.declare()  # the reservation subject and its reservation.* events

@@ -1,9 +1,7 @@
-"""The reservation events deals emits through the outbox (prm.outbox.events). The workflow
-subject "reservation" declares the same types with the same descriptions."""
+"""The reservation events deals emits through the outbox (prm.outbox.events), declared
+with the workflow subject "reservation" (deals/subjects.py)."""
 
 from __future__ import annotations
-
-from prm.outbox.events import events_declare
 
 RESERVATION_EVENTS = {
     "reservation.created": "A partner reserved a customer account",
@@ -12,7 +10,3 @@ RESERVATION_EVENTS = {
     "reservation.expired": "A reservation expired",
     "reservation.extension_requested": "A partner asked to extend a reservation",
 }
-
-
-def declare() -> None:
-    events_declare(RESERVATION_EVENTS)

@@ -237,3 +237,15 @@ def test_a_reserved_account_cannot_be_marked_vendor_owned(world):
         services.account_update(actor=world.admin, account=account, fields={"vendor_owned": True})
     account.refresh_from_db()
     assert not account.vendor_owned
+
+
+def test_the_sweep_tasks_call_the_services(world):
+    from deals import tasks
+
+    reservation = services.reservation_create(
+        actor=world.bob, account=make_account(world.admin, "Globex", "US")
+    )
+    _age(reservation, 85)
+    assert tasks.reservations_remind.apply().get() == 1
+    _age(reservation, 6)
+    assert tasks.reservations_expire.apply().get() == 1
