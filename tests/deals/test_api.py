@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from deals import services
 from deals.api import accounts as accounts_api
 from deals.models import Reservation
 from tests.deals.conftest import api_as, make_account
@@ -165,3 +166,37 @@ def test_lookup_answers_never_name_the_holder(world):
     assert response.json()["status"] == "reserved"
     assert "Northwind" not in response.content.decode()
     assert "bob@" not in response.content.decode()
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/accounts/", "/api/v1/reservations/"])
+def test_the_lists_queries_do_not_grow_with_the_page(world, url):
+    admin = api_as(world.admin)
+
+    def add(i: int) -> None:
+        account = make_account(world.admin, f"Company {i}", "US", [f"company{i}.com"])
+        make_account(world.admin, f"Company {i} Office", "US", parent=account)
+        services.reservation_create(actor=world.bob, account=account)
+
+    add(0)
+    _queries(admin, url)  # the first request warms caches
+    few = _queries(admin, url)
+    for i in range(1, 6):
+        add(i)
+    assert _queries(admin, url) == few
+
+
+@pytest.mark.parametrize("param", ["q", "domain", "country"])
+def test_a_lookup_with_a_null_character_is_refused_not_a_500(world, param):
+    query = {"q": "Globex", param: "Glo\x00bex"}
+    response = api_as(world.bob).get("/api/v1/accounts/lookup/", query)
+    assert response.status_code == 400  # the portal refuses NUL before any view
+    assert response.json()["code"] == "invalid"
