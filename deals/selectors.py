@@ -5,9 +5,11 @@ Who sees which rows is deals.scope."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest, Left
 from rapidfuzz import fuzz
@@ -68,6 +70,14 @@ def reservation_queryset(user: User) -> QuerySet[Reservation]:
     return scope.reservations_visible_to(user).select_related(
         "account", "partner", "reserved_by", "ended_by"
     )
+
+
+def server_now() -> datetime:
+    """The database server's clock now (``clock_timestamp()``): the one clock every
+    reservation's start, end and days left are read from, whichever web server asks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
 
 
 def account_parent(account: CustomerAccount) -> CustomerAccount | None:
@@ -292,4 +302,5 @@ __all__ = [
     "account_standing",
     "registrable_domain",
     "reservation_queryset",
+    "server_now",
 ]

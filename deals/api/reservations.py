@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from deals import scope, selectors, services
 from deals.api.accounts import Ref, _ref, ref_or_null
 from deals.models import Reservation
-from deals.services._common import server_now
+from deals.selectors import server_now
 from prm.api_input import ScopedPrimaryKeyField
 from prm.permissions import require
 

@@ -1,22 +1,14 @@
-"""Helpers of the deals services: the server's clock, the account tree's locks."""
+"""Helpers of the deals services: the account tree's locks (and the server's clock, from
+deals.selectors)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.db import connection
-
 from deals.models import CustomerAccount
+from deals.selectors import server_now
 from partners.models import ancestor_paths
 from prm.locking import advisory_lock
 
-
-def server_now() -> datetime:
-    """The database server's clock now (``clock_timestamp()``): the one clock every
-    reservation's start and end are read from, whichever web server wrote them."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clock_timestamp()")
-        return cursor.fetchone()[0]
+__all__ = ["_lock_account_line", "_lock_tree_shape", "server_now"]
 
 
 def _lock_tree_shape() -> None:

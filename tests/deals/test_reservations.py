@@ -44,7 +44,7 @@ def test_the_period_is_the_tenants_policy(world):
 
 
 def test_the_start_is_the_database_servers_clock(world):
-    from deals.services._common import server_now
+    from deals.selectors import server_now
 
     before = server_now()
     reservation = services.reservation_create(
