@@ -100,6 +100,11 @@ class AccountUpdateIn(AccountIn):
     parent = None  # moves in the tree come with the merge (a later issue)
 
 
+class MergeIn(serializers.Serializer):
+    survivor = ScopedPrimaryKeyField(selector=scope.accounts_editable_by)
+    duplicate = ScopedPrimaryKeyField(selector=scope.accounts_editable_by)
+
+
 class MatchOut(serializers.Serializer):
     id = serializers.IntegerField(source="account.pk")
     name = serializers.CharField(source="account.name")
@@ -213,6 +218,34 @@ class AccountViewSet(
             actor=request.user, account=account, fields=dict(data.validated_data)
         )
         return self._out(account)
+
+    @extend_schema(
+        request=MergeIn,
+        responses={200: AccountOut},
+        examples=[
+            OpenApiExample(
+                "Merge a duplicate", value={"survivor": 42, "duplicate": 43}, request_only=True
+            )
+        ],
+    )
+    @action(detail=False, methods=["post"])
+    def merge(self, request):
+        """Merge the ``duplicate`` into the ``survivor``, which takes its domains, offices
+        and reservations; the duplicate is deleted. 409 when both are reserved or the
+        merged company would hold reservations its policy forbids."""
+        require(
+            request.user,
+            "accounts.edit",
+            "Only vendor admins and channel managers merge accounts.",
+        )
+        data = MergeIn(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        survivor = services.account_merge(
+            actor=request.user,
+            survivor=data.validated_data["survivor"],
+            duplicate=data.validated_data["duplicate"],
+        )
+        return self._out(survivor)
 
     @extend_schema(
         operation_id="accounts_lookup",

@@ -2,7 +2,14 @@
 ``_x`` is the same write inside a caller's transaction (other services, workflow steps,
 seeding). One module per entity; this package re-exports them."""
 
-from deals.services.accounts import _account_create, _account_update, account_create, account_update
+from deals.services.accounts import (
+    _account_create,
+    _account_merge,
+    _account_update,
+    account_create,
+    account_merge,
+    account_update,
+)
 from deals.services.reservations import (
     _reservation_create,
     _reservation_release,
@@ -14,10 +21,12 @@ from deals.services.reservations import (
 
 __all__ = [
     "_account_create",
+    "_account_merge",
     "_account_update",
     "_reservation_create",
     "_reservation_release",
     "account_create",
+    "account_merge",
     "account_update",
     "reservation_create",
     "reservation_release",

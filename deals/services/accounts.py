@@ -8,8 +8,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from deals.models import AccountDomain, CustomerAccount, DomainKind, Reservation, ReservationStatus
+from deals.models import (
+    AccountDomain,
+    CustomerAccount,
+    DomainKind,
+    Reservation,
+    ReservationPolicy,
+    ReservationStatus,
+)
 from deals.normalise import account_domain, is_free_email_domain, normalise_name, registrable_domain
+from deals.selectors import account_standing
 from deals.services._common import _lock_account_line, _lock_tree_shape
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid
@@ -164,3 +172,82 @@ def _account_update(
 
 
 account_update = transaction.atomic(durable=True)(_account_update)
+
+
+def _account_merge(
+    *, actor: User, survivor: CustomerAccount, duplicate: CustomerAccount
+) -> CustomerAccount:
+    """Merge ``duplicate`` into ``survivor``: the survivor takes its domains, offices and
+    reservations (and its vendor ownership), and the duplicate is deleted, in one audited
+    transaction. Refused when both are reserved, when one is an office of the other, or
+    when the merged tree would hold reservations its multi-office policy forbids."""
+    require(actor, "accounts.edit", "Only vendor admins and channel managers merge accounts.")
+    if survivor.pk == duplicate.pk:
+        raise Invalid({"duplicate": ["Choose another account than the one it merges into."]})
+    _lock_tree_shape()
+    survivor.refresh_from_db()
+    duplicate.refresh_from_db()
+    if survivor.path.startswith(duplicate.path) or duplicate.path.startswith(survivor.path):
+        raise Invalid({"duplicate": ["An account cannot merge with one of its own offices."]})
+    for account in sorted((survivor, duplicate), key=lambda a: a.path):
+        _lock_account_line(account)
+    active = Reservation.objects.filter(
+        account__in=[survivor, duplicate], status=ReservationStatus.ACTIVE
+    )
+    if active.count() > 1:
+        raise Conflict(
+            f"{survivor.name} and {duplicate.name} are both reserved: end one of the "
+            "reservations before merging.",
+            code="account_reserved",
+        )
+    if (duplicate.vendor_owned or survivor.vendor_owned) and active.exists():
+        raise Conflict(
+            "One of the accounts is vendor-owned and the other is reserved by a partner: "
+            "end the reservation before merging.",
+            code="account_reserved",
+        )
+    note = f"merged with {duplicate.name}"
+    for reservation in Reservation.objects.filter(account=duplicate):
+        reservation.account = survivor
+        audit_note(reservation, actor, note)
+        reservation.save(update_fields=["account"])
+    AccountDomain.objects.filter(account=duplicate).update(account=survivor)
+    for child in list(CustomerAccount.objects.get_children(duplicate)):
+        survivor.refresh_from_db()
+        CustomerAccount.objects.move(child, survivor, "last-child")
+    survivor.refresh_from_db()  # the moves rewrote paths and counts
+    survivor.vendor_owned, survivor.vendor_owner = (
+        survivor.vendor_owned or duplicate.vendor_owned,
+        survivor.vendor_owner or (duplicate.vendor_owner if duplicate.vendor_owned else None),
+    )
+    if not survivor.external_crm_id and duplicate.external_crm_id:
+        crm_id = duplicate.external_crm_id
+        CustomerAccount.objects.filter(pk=duplicate.pk).update(external_crm_id="")
+        survivor.external_crm_id = crm_id
+    audit_note(survivor, actor, note)
+    survivor.save()
+    # The one rule, asked again of the merged tree: no reservation may now be covered or
+    # blocked by another partner's.
+    policy = ReservationPolicy.current()
+    merged = Reservation.objects.filter(
+        account__path__startswith=survivor.path[: CustomerAccount.steplen],
+        status=ReservationStatus.ACTIVE,
+    ).select_related("account")
+    for reservation in merged:
+        standing = account_standing(
+            reservation.account, partner_id=reservation.partner_id, policy=policy
+        )
+        if standing.held_by_others or standing.vendor_owned:
+            raise Conflict(
+                "Merging would put reservations of different partners on one company: end "
+                "the overlapping reservations first.",
+                code="account_reserved",
+            )
+    duplicate = CustomerAccount.objects.get(pk=duplicate.pk)
+    audit_note(duplicate, actor, f"merged into {survivor.name}")
+    duplicate.delete()
+    survivor.refresh_from_db()
+    return survivor
+
+
+account_merge = transaction.atomic(durable=True)(_account_merge)
