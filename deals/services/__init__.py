@@ -10,6 +10,7 @@ from deals.services.accounts import (
     account_merge,
     account_update,
 )
+from deals.services.policy import _reservation_policy_update, reservation_policy_update
 from deals.services.reservations import (
     _reservation_create,
     _reservation_release,
@@ -24,11 +25,13 @@ __all__ = [
     "_account_merge",
     "_account_update",
     "_reservation_create",
+    "_reservation_policy_update",
     "_reservation_release",
     "account_create",
     "account_merge",
     "account_update",
     "reservation_create",
+    "reservation_policy_update",
     "reservation_release",
     "reservations_expire",
     "reservations_remind",

@@ -249,3 +249,36 @@ def test_the_sweep_tasks_call_the_services(world):
     assert tasks.reservations_remind.apply().get() == 1
     _age(reservation, 6)
     assert tasks.reservations_expire.apply().get() == 1
+
+
+def test_a_vendor_admin_changes_the_policy(world):
+    changed = services.reservation_policy_update(
+        actor=world.admin,
+        fields={"period_days": 60, "reminder_days": [3, 14, 7], "max_active_per_partner": 5},
+    )
+    assert (changed.period_days, changed.reminder_days) == (60, [14, 7, 3])
+    assert ReservationPolicy.current().max_active_per_partner == 5
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"period_days": 0}, "period_days"),
+        ({"reminder_days": [90]}, "reminder_days"),
+        ({"reminder_days": [3, 3]}, "reminder_days"),
+        ({"max_active_per_partner": 0}, "max_active_per_partner"),
+        ({"extension_days": 0}, "extension_days"),
+        ({"possible_min_score": 0.1}, "possible_min_score"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_policy_is_refused_beside_its_field_and_changes_nothing(world, fields, field):
+    with pytest.raises(Invalid) as refused:
+        services.reservation_policy_update(actor=world.admin, fields=fields)
+    assert field in refused.value.message_dict
+    assert ReservationPolicy.current().period_days == 90
+
+
+def test_only_vendor_admins_change_the_policy(world):
+    with pytest.raises(Forbidden):
+        services.reservation_policy_update(actor=world.cam_emea, fields={"period_days": 30})
