@@ -5,10 +5,10 @@ The extension approval's decision joins it with ``reservation_extend``."""
 
 from __future__ import annotations
 
-from deals import scope
+from deals import scope, services
 from deals.events import RESERVATION_EVENTS
 from deals.models import Reservation
-from workflows.subjects import Field, Subject, subject_declare
+from workflows.subjects import Decide, Field, Subject, subject_declare
 
 RESERVATION_EVENT_LABELS = {
     "reservation.created": "Account reserved",
@@ -32,11 +32,39 @@ RESERVATION = Subject(
         Field("extensions", "int", "Extensions granted"),
         Field("partner.display_name", "str", "Partner"),
     ],
+    # An approved extension request extends the reservation; a refused one changes nothing.
+    decide=Decide(
+        approve=lambda reservation, actor, reason: services._reservation_extend(
+            actor=actor, reservation=reservation, reason=reason
+        ),
+        reject=lambda reservation, actor, reason: services._reservation_extension_refuse(
+            actor=actor, reservation=reservation, reason=reason
+        ),
+    ),
     partner_of=lambda reservation: reservation.partner,
     threshold_events=frozenset({"reservation.expiring"}),
     visible_to=scope.reservations_visible_to,
     history=lambda: Reservation.history,
     select_related=("account", "partner"),
+    defaults=[
+        {
+            "name": "Reservation extensions",
+            "description": "Ask the partner's channel manager to approve a partner's request "
+            "for more time on a reserved account; approved, the reservation is extended by "
+            "the policy's extension days.",
+            "trigger": "reservation.extension_requested",
+            "definition": {
+                "actions": [
+                    {
+                        "type": "request_approval",
+                        "from": "channel_manager",
+                        "note": "Extend {reservation}?",
+                    },
+                    {"type": "approve", "reason": "extension approved"},
+                ]
+            },
+        }
+    ],
 )
 
 

@@ -109,6 +109,27 @@ class ReservationViewSet(
         )
         return self._out(reservation, status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=None,
+        responses={
+            202: ReservationOut,
+            409: OpenApiResponse(
+                description="Not active (`illegal_transition`), extended the most times the "
+                "program allows (`extension_limit`) or asked already (`extension_pending`)."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """Ask for an extension: the vendor decides (a workflow approval); approved, the
+        reservation's end moves by the policy's extension days."""
+        reservation = self.get_object()
+        require(request.user, "reservations.create", "Only partner users ask for extensions.")
+        reservation = services.reservation_extend_request(
+            actor=request.user, reservation=reservation
+        )
+        return self._out(reservation, status.HTTP_202_ACCEPTED)
+
     @extend_schema(request=None, responses={200: ReservationOut})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):

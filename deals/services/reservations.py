@@ -25,7 +25,7 @@ from deals.selectors import account_standing
 from deals.services._common import _lock_account_line, server_now
 from partners.models import Partner
 from prm.audit import audit_note
-from prm.errors import Conflict, Forbidden
+from prm.errors import Conflict, Forbidden, NotFound
 from prm.locking import advisory_lock
 from prm.outbox.events import event_emit
 from prm.permissions import require
@@ -102,6 +102,19 @@ def _reservation_create(*, actor: User, account: CustomerAccount) -> Reservation
 reservation_create = transaction.atomic(durable=True)(_reservation_create)
 
 
+def _locked_visible(actor: User, reservation: Reservation) -> Reservation:
+    """The reservation locked, if the actor sees it; the same 404 as a missing one."""
+    locked = (
+        scope.reservations_visible_to(actor)
+        .select_for_update(of=("self",))
+        .filter(pk=reservation.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("No such reservation.")
+    return locked
+
+
 def _end(reservation: Reservation, *, actor: User | None, status: str, reason: str) -> Reservation:
     RESERVATION_LIFECYCLE.check(reservation.status, status)
     reservation.status = status
@@ -116,15 +129,7 @@ def _reservation_release(*, actor: User, reservation: Reservation) -> Reservatio
     """End an active reservation: the partner side for its own partner, the vendor's
     decision makers for the partners in their scope. Someone else's is a 404."""
     require(actor, "reservations.release", "You cannot release reservations.")
-    locked = (
-        scope.reservations_visible_to(actor)
-        .select_for_update(of=("self",))
-        .filter(pk=reservation.pk)
-        .first()
-    )
-    if locked is None:
-        scope.get_reservation_for(actor, -1)  # the same 404 as a missing one
-        raise AssertionError("unreachable")
+    locked = _locked_visible(actor, reservation)
     _end(locked, actor=actor, status=ReservationStatus.RELEASED, reason="released")
     event_emit(
         event_type="reservation.released",
@@ -196,3 +201,64 @@ def reservations_remind() -> int:
         ):
             sent += 1
     return sent
+
+
+def _extension_limit(reservation: Reservation, policy: ReservationPolicy) -> None:
+    if reservation.extensions >= policy.max_extensions:
+        raise Conflict(
+            f"This reservation has had {reservation.extensions} of the "
+            f"{policy.max_extensions} extension(s) the program allows.",
+            code="extension_limit",
+        )
+
+
+def _reservation_extend_request(*, actor: User, reservation: Reservation) -> Reservation:
+    """Ask for more time: emits ``reservation.extension_requested``, which the tenant's
+    workflow sends for approval (by default to the partner's channel manager); its approval
+    extends the reservation (``_reservation_extend``). Once per extension."""
+    require(actor, "reservations.create", "Only partner users ask to extend reservations.")
+    locked = _locked_visible(actor, reservation)
+    if locked.status != ReservationStatus.ACTIVE:
+        raise Conflict("Only an active reservation can be extended.", code="illegal_transition")
+    policy = ReservationPolicy.current()
+    _extension_limit(locked, policy)
+    number = locked.extensions + 1
+    event = event_emit(
+        event_type="reservation.extension_requested",
+        obj=locked,
+        actor=actor,
+        partner_id=locked.partner_id,
+        payload={"extension": number, "days": policy.extension_days},
+        dedupe_key=f"reservation:{locked.pk}:extension:{number}",
+    )
+    if event is None:
+        raise Conflict(
+            "An extension of this reservation has been asked for already.",
+            code="extension_pending",
+        )
+    return locked
+
+
+reservation_extend_request = transaction.atomic(durable=True)(_reservation_extend_request)
+
+
+def _reservation_extend(*, actor: User, reservation: Reservation, reason: str = "") -> Reservation:
+    """The approval of an extension (the reservation subject's decision): the policy's
+    extension days more, within its maximum number of extensions."""
+    locked = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
+    if locked.status != ReservationStatus.ACTIVE:
+        raise Conflict("The reservation ended before its extension was decided.")
+    policy = ReservationPolicy.current()
+    _extension_limit(locked, policy)
+    locked.expires_at = locked.expires_at + timedelta(days=policy.extension_days)
+    locked.extensions += 1
+    audit_note(locked, actor, f"extended: {reason}" if reason else "extended")
+    locked.save(update_fields=["expires_at", "extensions"])
+    return locked
+
+
+def _reservation_extension_refuse(
+    *, actor: User, reservation: Reservation, reason: str = ""
+) -> Reservation:
+    """A refused extension changes nothing: the reservation runs to its end."""
+    return reservation
