@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from deals.urls import api_urls as deals_api_urls
 from partners.urls import api_urls as partners_api_urls
 from partners.urls import portal_urls as partners_portal_urls
 from prm.portal import views
@@ -14,6 +15,7 @@ from workflows.urls import portal_urls as workflows_portal_urls
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", users_api.TokenObtainApi.as_view(), name="api-token"),
     *partners_api_urls,
+    *deals_api_urls,
     *workflows_api_urls,
 ]
 

@@ -16,6 +16,7 @@ import httpx
 from rest_framework.authtoken.models import Token
 
 from tests.conftest import ACME_HOST
+from tests.deals.api_rows import add_deals_rows
 from tests.partners.conftest import api_as, world  # noqa: F401 - a fixture
 from tests.test_api_conformance import _in_test_transaction, _known_ids
 from tests.workflows.test_approvals import approval_flow  # noqa: F401 - a fixture
@@ -79,6 +80,7 @@ def test_a_generated_client_parses_every_list_and_retrieve_answer(
 ):
     world = approval_flow  # noqa: F811
     activate(world, django_capture_on_commit_callbacks)  # an approval waits for cam_emea
+    add_deals_rows(world)  # customer accounts and a reservation to list and retrieve
     spec = api_as(world.admin).get("/api/schema/?format=json").json()
     _generate(spec, tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -1,0 +1,72 @@
+"""Scope of customer accounts and reservations: which the caller may see (PRODUCT.md §4),
+beside partners.scope, on which it builds. Out of scope is the same 404 as missing.
+
+- Vendor staff see every account; they see the reservations of the partners in their
+  partner scope (vendor admins: all).
+- A partner-side user sees the accounts their partner (their partner scope) has reserved,
+  and those they created themselves; later also those with their partner's deals. Other
+  accounts they only learn of through the lookup's answers.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from deals.models import CustomerAccount, Reservation
+from partners.models import Partner
+from partners.scope import scope_of
+from prm.errors import NotFound
+from prm.permissions import can
+from prm.users.models import User
+
+
+def accounts_visible_to(user: User) -> QuerySet[CustomerAccount]:
+    if not user.is_authenticated or not user.is_active:
+        return CustomerAccount.objects.none()
+    if can(user, "accounts.see_all"):
+        return CustomerAccount.objects.all()
+    reserved = Reservation.objects.filter(account=OuterRef("pk")).filter(
+        scope_of(user).partner_q("partner__")
+    )
+    return CustomerAccount.objects.filter(Exists(reserved) | Q(created_by=user))
+
+
+def accounts_editable_by(user: User) -> QuerySet[CustomerAccount]:
+    if can(user, "accounts.edit"):
+        return accounts_visible_to(user)
+    return CustomerAccount.objects.none()
+
+
+def get_account_for(user: User, account_id: int | str) -> CustomerAccount:
+    try:
+        return accounts_visible_to(user).get(pk=account_id)
+    except (CustomerAccount.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such account.") from None
+
+
+def reservations_visible_to(user: User) -> QuerySet[Reservation]:
+    if not user.is_authenticated or not user.is_active:
+        return Reservation.objects.none()
+    return Reservation.objects.filter(scope_of(user).partner_q("partner__"))
+
+
+def get_reservation_for(user: User, reservation_id: int | str) -> Reservation:
+    try:
+        return reservations_visible_to(user).get(pk=reservation_id)
+    except (Reservation.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such reservation.") from None
+
+
+def partner_of(user: User) -> Partner | None:
+    """The partner a partner-side user reserves for (their own partner unit)."""
+    membership = getattr(user, "partner_membership", None) if user.is_partner_side else None
+    return membership.partner if membership is not None else None
+
+
+def accounts_reservable_by(user: User) -> QuerySet[CustomerAccount]:
+    """The accounts whose id a reservation request may name: every account for those who
+    reserve (they learn of accounts through the lookup; the service decides), none for
+    others."""
+    if user.is_authenticated and user.is_active and can(user, "reservations.create"):
+        return CustomerAccount.objects.all()
+    return CustomerAccount.objects.none()

@@ -1,0 +1,306 @@
+"""Reads of customer accounts and reservations: the standing of an account for a partner
+(what the lookup answers and what a reservation is decided on) and the two-tier lookup.
+Who sees which rows is deals.scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Greatest, Left
+from rapidfuzz import fuzz
+
+from deals import scope
+from deals.models import (
+    AccountDomain,
+    CustomerAccount,
+    Reservation,
+    ReservationPolicy,
+    ReservationStatus,
+)
+from deals.normalise import (
+    Name,
+    account_domain,
+    looks_like_domain,
+    normalise_name,
+    registrable_domain,
+)
+from partners.models import ancestor_paths
+from prm.users.models import User
+
+LOOKUP_MIN_CHARS = 3
+LOOKUP_MAX_MATCHES = 5  # the vendor's named accounts are confidential: a few at most
+CANDIDATES = 40  # trigram candidates re-ranked in Python
+
+OPEN, RESERVED, RESERVED_BY_YOU, VENDOR_OWNED, NEEDS_REVIEW = (
+    "open",
+    "reserved",
+    "reserved_by_you",
+    "vendor_owned",
+    "needs_review",
+)
+MATCH, POSSIBLE = "match", "possible"
+
+
+# The parent's id: the account whose path is this one's minus its last step.
+PARENT_ID = Subquery(
+    CustomerAccount.objects.filter(
+        path=Left(OuterRef("path"), (OuterRef("depth") - 1) * CustomerAccount.steplen)
+    ).values("id")[:1]
+)
+
+
+def account_queryset(user: User) -> QuerySet[CustomerAccount]:
+    """The accounts of ``user``'s scope with what the API shows, in a fixed number of
+    queries whatever the page size."""
+    return (
+        scope.accounts_visible_to(user)
+        .annotate(parent_id=PARENT_ID)
+        .select_related("vendor_owner", "created_by")
+        .prefetch_related(Prefetch("domains", queryset=AccountDomain.objects.order_by("domain")))
+        .order_by("path")
+    )
+
+
+def reservation_queryset(user: User) -> QuerySet[Reservation]:
+    return scope.reservations_visible_to(user).select_related(
+        "account", "partner", "reserved_by", "ended_by"
+    )
+
+
+def server_now() -> datetime:
+    """The database server's clock now (``clock_timestamp()``): the one clock every
+    reservation's start, end and days left are read from, whichever web server asks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        return cursor.fetchone()[0]
+
+
+def account_parent(account: CustomerAccount) -> CustomerAccount | None:
+    if account.depth <= 1:
+        return None
+    return CustomerAccount.objects.filter(path=account.path[: -CustomerAccount.steplen]).first()
+
+
+# --- standing: may a partner reserve an account? ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An account's standing for one partner under the tenant's multi-office policy."""
+
+    vendor_owned: bool = False
+    vendor_owned_by: str = ""  # the account whose vendor ownership covers it ("" if itself)
+    own: Reservation | None = None  # the partner's active reservation of this account
+    covered_by_own: str = ""  # the partner's reserved parent covering it
+    held_by_others: bool = False  # another partner's reservation covers or blocks it
+
+    @property
+    def status(self) -> str:
+        if self.vendor_owned:
+            return VENDOR_OWNED
+        if self.held_by_others:
+            return RESERVED
+        if self.own is not None or self.covered_by_own:
+            return RESERVED_BY_YOU
+        return OPEN
+
+
+def account_standing(
+    account: CustomerAccount, *, partner_id: int | None, policy: ReservationPolicy
+) -> Standing:
+    """Decided on committed rows; the reservation service asks it again under the lock of
+    the account's tree (deals.services.reservations)."""
+    above = ancestor_paths(account)[:-1]  # the parents, top first
+    vendor_owned_by = ""
+    if account.vendor_owned:
+        return Standing(vendor_owned=True)
+    if policy.parent_covers_children and above:
+        owner = (
+            CustomerAccount.objects.filter(path__in=above, vendor_owned=True)
+            .order_by("depth")
+            .first()
+        )
+        if owner is not None:
+            vendor_owned_by = owner.name
+            return Standing(vendor_owned=True, vendor_owned_by=vendor_owned_by)
+    related = Q(account_id=account.pk)
+    if policy.parent_covers_children and above:
+        related |= Q(account__path__in=above)
+    if policy.child_blocks_parent:
+        related |= Q(account__path__startswith=account.path, account__depth__gt=account.depth)
+    own: Reservation | None = None
+    covered_by_own = ""
+    others = False
+    for reservation in Reservation.objects.filter(
+        related, status=ReservationStatus.ACTIVE
+    ).select_related("account"):
+        if reservation.partner_id != partner_id:
+            others = True
+        elif reservation.account_id == account.pk:
+            own = reservation
+        elif reservation.account.depth < account.depth:
+            covered_by_own = reservation.account.name
+    return Standing(own=own, covered_by_own=covered_by_own, held_by_others=others)
+
+
+# --- lookup ----------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    account: CustomerAccount
+    verdict: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    status: str = OPEN
+    parent: CustomerAccount | None = None
+
+
+@dataclass
+class LookupAnswer:
+    status: str
+    matches: list[Candidate]
+
+
+def _country(code: Any) -> str:
+    return str(code or "").upper()
+
+
+def _score(query: Name, account: CustomerAccount) -> float:
+    """The re-ranked similarity of two names, 0-1: the better of the normalised names and
+    their cores (a core match counts a little less: generic words tell companies apart)."""
+    full = fuzz.ratio(query.normalised, account.normalised_name)
+    spaced = fuzz.token_sort_ratio(query.normalised, account.normalised_name)
+    core = fuzz.ratio(query.core, account.name_core) * 0.95
+    return round(max(full, spaced, core) / 100, 2)
+
+
+def _country_reason(query_country: str, account: CustomerAccount) -> str:
+    country = _country(account.country)
+    if query_country and country == query_country:
+        return f"same country {country}"
+    return "country unknown" if not (query_country and country) else ""
+
+
+def account_lookup(
+    actor: User, *, q: str = "", domain: str = "", country: str = ""
+) -> LookupAnswer:
+    """Is this customer free? Hard evidence decides (``match``: the same registrable
+    domain, or the same normalised name in the same country with no conflicting domain);
+    a similar name is only ``possible`` (trigram similarity of the normalised name or its
+    core above the tenant's thresholds, same or unknown country, no conflicting domain,
+    re-ranked with rapidfuzz). Free e-mail domains are no evidence. The answer never says
+    who holds a reservation. The caller checks the length of ``q`` and the rate limit."""
+    policy = ReservationPolicy.current()
+    q = (q or "").strip()
+    country = _country(country)
+    query_domain = account_domain(domain) if domain else None
+    if query_domain is None and q and looks_like_domain(q):
+        query_domain = account_domain(q)
+        q = ""
+    name = normalise_name(q) if q else Name("", "", "")
+
+    found: dict[int, Candidate] = {}
+    if query_domain:
+        for row in AccountDomain.objects.filter(domain=query_domain).select_related("account"):
+            found[row.account_id] = Candidate(
+                row.account, MATCH, 1.0, [f"same domain {query_domain}"]
+            )
+
+    def conflicting(account_id: int, domains: dict[int, set[str]]) -> bool:
+        own = domains.get(account_id, set())
+        return bool(query_domain and own and query_domain not in own)
+
+    if name.usable:
+        # Same or unknown country; the query's country unknown: any country may be the one.
+        countries = Q(country=country) | Q(country="") if country else Q()
+        same_key = list(
+            CustomerAccount.objects.filter(name_key=name.key).filter(countries)[:CANDIDATES]
+        )
+        similar = list(
+            CustomerAccount.objects.filter(
+                Q(normalised_name__trigram_similar=name.normalised)
+                | Q(name_core__trigram_similar=name.core)
+            )
+            .filter(countries)
+            .exclude(name_key=name.key)
+            .annotate(
+                name_sim=TrigramSimilarity("normalised_name", name.normalised),
+                core_sim=TrigramSimilarity("name_core", name.core),
+            )
+            .filter(
+                Q(name_sim__gte=policy.name_similarity) | Q(core_sim__gte=policy.core_similarity)
+            )
+            .order_by(Greatest("name_sim", "core_sim").desc(), "pk")[:CANDIDATES]
+        )
+        ids = [a.pk for a in same_key + similar]
+        domains: dict[int, set[str]] = {}
+        for account_id, value in AccountDomain.objects.filter(account_id__in=ids).values_list(
+            "account_id", "domain"
+        ):
+            domains.setdefault(account_id, set()).add(value)
+        for account in same_key:
+            if account.pk in found or conflicting(account.pk, domains):
+                continue
+            where = _country_reason(country, account)
+            sentence = f"same name after normalisation ({q} = {account.name})"
+            if country and _country(account.country) == country:
+                found[account.pk] = Candidate(account, MATCH, 1.0, [f"{sentence}, {where}"])
+            else:  # one of the two countries is unknown: a person decides
+                found[account.pk] = Candidate(account, POSSIBLE, 0.99, [f"{sentence}, {where}"])
+        for account in similar:
+            if account.pk in found or conflicting(account.pk, domains):
+                continue
+            score = _score(name, account)
+            if score < policy.possible_min_score:
+                continue
+            where = _country_reason(country, account)
+            sentence = f"name {score:.2f} after normalisation ({q} ≈ {account.name})"
+            found[account.pk] = Candidate(
+                account, POSSIBLE, score, [f"{sentence}, {where}" if where else sentence]
+            )
+
+    ranked = sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))[
+        :LOOKUP_MAX_MATCHES
+    ]
+    partner = scope.partner_of(actor)
+    partner_id = partner.pk if partner is not None else None
+    by_path = {c.account.path: c.account for c in ranked}
+    for candidate in ranked:
+        account = candidate.account
+        candidate.status = account_standing(account, partner_id=partner_id, policy=policy).status
+        candidate.parent = account_parent(account)
+        if candidate.parent is not None:
+            candidate.reasons.append(f"child of {candidate.parent.name}")
+        for path, other in by_path.items():
+            if other.pk != account.pk and path.startswith(account.path):
+                candidate.reasons.append(f"parent of {other.name}")
+    matches = [c for c in ranked if c.verdict == MATCH]
+    if matches:
+        status = matches[0].status
+    elif ranked:
+        status = NEEDS_REVIEW
+    else:
+        status = OPEN
+    return LookupAnswer(status=status, matches=ranked)
+
+
+__all__ = [
+    "LOOKUP_MAX_MATCHES",
+    "LOOKUP_MIN_CHARS",
+    "Candidate",
+    "LookupAnswer",
+    "Standing",
+    "account_lookup",
+    "account_parent",
+    "account_queryset",
+    "account_standing",
+    "registrable_domain",
+    "reservation_queryset",
+    "server_now",
+]

@@ -1,0 +1,22 @@
+"""Tasks of the deals app, each one service call (the service imported in the body). Beat
+sends them per tenant through ``tenancy.fan_out``."""
+
+from __future__ import annotations
+
+from prm.celery import app
+
+
+@app.task(name="deals.reservations_expire")
+def reservations_expire() -> int:
+    """Expire the reservations whose end has passed (idempotent: one row per claim)."""
+    from deals.services import reservations_expire
+
+    return reservations_expire()
+
+
+@app.task(name="deals.reservations_remind")
+def reservations_remind() -> int:
+    """``reservation.expiring`` on the policy's reminder days (once per day and end)."""
+    from deals.services import reservations_remind
+
+    return reservations_remind()

@@ -1,0 +1,26 @@
+"""The deals tests' world: the partners' scope world (tests/partners/conftest.py) plus
+helpers that add customer accounts through the services."""
+
+from __future__ import annotations
+
+import pytest
+
+from deals import services
+from deals.models import CustomerAccount
+from tests.partners.conftest import _module_world, api_as, build_world, module_world
+
+__all__ = ["_module_world", "api_as", "build_world", "make_account", "module_world"]
+
+
+@pytest.fixture
+def world(module_world):
+    """The scope world, built once per module; each test's writes are rolled back."""
+    return module_world
+
+
+def make_account(
+    actor, name: str, country: str = "", domains=(), parent: CustomerAccount | None = None, **kw
+) -> CustomerAccount:
+    return services.account_create(
+        actor=actor, name=name, country=country, domains=list(domains), parent=parent, **kw
+    )
