@@ -291,6 +291,9 @@ CELERY_BEAT_SCHEDULE = {
         ("certification-reminders", "partners.certifications_expiring", 6 * 3600.0),
         # scheduled workflows start at most once per period and partner
         ("workflow-schedules", "workflows.schedules_run", 3600.0),
+        # a reservation ends within 15 minutes of its end; reminders once per day and end
+        ("reservations-expire", "deals.reservations_expire", 900.0),
+        ("reservations-remind", "deals.reservations_remind", 6 * 3600.0),
     ]
 }
 
