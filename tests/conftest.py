@@ -11,6 +11,7 @@ import io
 import os
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -61,6 +62,11 @@ def _reset_tenancy():
     middleware.forget()
     cache.clear()  # rate-limit counters
     connection.set_schema_to_public()
+    # Eager tasks (the test settings) run under Celery's "joining would block" flag, a
+    # process-wide global each eager call saves and restores: eager tasks in the threads of
+    # a race test can restore each other's value and leave it set, and a later test that
+    # waits for a real worker's result would then be refused.
+    _set_task_join_will_block(False)
 
 
 def _activate(schema: str):

@@ -43,3 +43,21 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A table that scrolls sideways inside its box (a phone, or many columns) can be scrolled
+// with the keyboard: the box takes focus (Tab, then the arrow keys) while it overflows.
+function focusableScrollBoxes() {
+  document.querySelectorAll(".table-responsive, main table").forEach((box) => {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.dataset.scrollFocus = "";
+    } else if (!scrolls && "scrollFocus" in box.dataset) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", focusableScrollBoxes);
+window.addEventListener("resize", focusableScrollBoxes);
+document.addEventListener("htmx:afterSettle", focusableScrollBoxes);
