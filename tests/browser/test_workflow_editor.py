@@ -26,16 +26,22 @@ def tag(django_db_blocker):
     started = timezone.now()
     yield tag
     with django_db_blocker.unblock(), schema_context("acme"):
-        fabrikam = Partner.objects.get(display_name="Fabrikam")
-        Partner.objects.filter(pk=fabrikam.pk).update(status="active")
-        Event.objects.filter(
-            object_type="partner", object_id=str(fabrikam.pk), created_at__gte=started
-        ).delete()
-        Notification.objects.filter(title="Fabrikam is suspended").delete()
-        made = Workflow.objects.filter(name__startswith="Watch Fabrikam ")
-        WorkflowRun.objects.filter(workflow__in=made).delete()
-        made.update(current=None)
-        made.delete()
+        fabrikam_restored(started, Workflow.objects.filter(name__startswith="Watch Fabrikam "))
+
+
+def fabrikam_restored(started, workflows) -> None:
+    """Put back what a browser test that suspends Fabrikam committed: Fabrikam active
+    again, the events and notifications since ``started``, and the test's ``workflows``
+    with their runs."""
+    fabrikam = Partner.objects.get(display_name="Fabrikam")
+    Partner.objects.filter(pk=fabrikam.pk).update(status="active")
+    Event.objects.filter(
+        object_type="partner", object_id=str(fabrikam.pk), created_at__gte=started
+    ).delete()
+    Notification.objects.filter(title="Fabrikam is suspended").delete()
+    WorkflowRun.objects.filter(workflow__in=workflows).delete()
+    workflows.update(current=None)
+    workflows.delete()
 
 
 @contextmanager

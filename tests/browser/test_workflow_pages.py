@@ -12,12 +12,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
-from partners.models import Partner
-from prm.outbox.models import Event
 from prm.users.models import User
 from tests.browser.conftest import screenshot
 from tests.browser.test_login import sign_in
-from workflows.models import Notification, Workflow, WorkflowRun
+from tests.browser.test_workflow_editor import fabrikam_restored
+from workflows.models import Notification, Workflow
 from workflows.services import workflow_save
 
 pytestmark = pytest.mark.browser
@@ -56,17 +55,8 @@ def review(django_db_blocker):
         )
     yield name
     with django_db_blocker.unblock(), schema_context("acme"):
-        fabrikam = Partner.objects.get(display_name="Fabrikam")
-        Partner.objects.filter(pk=fabrikam.pk).update(status="active")
-        Event.objects.filter(
-            object_type="partner", object_id=str(fabrikam.pk), created_at__gte=started
-        ).delete()
-        Notification.objects.filter(title="Fabrikam is suspended").delete()
         Notification.objects.filter(title=f"Approval needed: {name}").delete()
-        made = Workflow.objects.filter(name=name)
-        WorkflowRun.objects.filter(workflow__in=made).delete()
-        made.update(current=None)
-        made.delete()
+        fabrikam_restored(started, Workflow.objects.filter(name=name))
 
 
 def both_widths(page: Page, name: str) -> None:
