@@ -1,5 +1,10 @@
-"""URLs of the deals app: its API (pages come with the portal screens of accounts)."""
+"""URLs of the deals app: its API, and the portal's pages of customer accounts."""
+
+from django.urls import URLPattern, URLResolver
 
 from deals.api import api_urls
+from deals.views import partner, vendor
 
-__all__ = ["api_urls"]
+portal_urls: list[URLPattern | URLResolver] = [*partner.urlpatterns, *vendor.urlpatterns]
+
+__all__ = ["api_urls", "portal_urls"]

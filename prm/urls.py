@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from deals.urls import api_urls as deals_api_urls
+from deals.urls import portal_urls as deals_portal_urls
 from partners.urls import api_urls as partners_api_urls
 from partners.urls import portal_urls as partners_portal_urls
 from prm.portal import views
@@ -51,6 +52,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     *partners_portal_urls,
+    *deals_portal_urls,
     *workflows_portal_urls,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -29,6 +29,11 @@ NAV: list[NavItem] = [
     NavItem("Partners", "partners", "buildings", VENDOR_ROLES),
     NavItem("Our company", "our-company", "building", PARTNER_ROLES, also_active=("partners",)),
     NavItem("Find partners", "partner-search-page", "search", VENDOR_ROLES),
+    # Customer accounts (deals.views): "is this customer free?" and the partner's own
+    # reservations on the partner side, the account list on the vendor side.
+    NavItem("Customers", "account-lookup", "person-check", PARTNER_ROLES),
+    NavItem("My reservations", "my-reservations", "bookmark-check", PARTNER_ROLES),
+    NavItem("Accounts", "accounts", "briefcase", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
