@@ -5,10 +5,13 @@ class DealsConfig(AppConfig):
     name = "deals"
 
     def ready(self) -> None:
-        from deals import capabilities, subjects
+        from deals import capabilities, scale, subjects
         from deals.demo import seed_accounts
-        from prm.seeding import demo_seeder
+        from prm.seeding import ScaleOption, demo_seeder, scale_option
 
         capabilities.declare()  # who may look up, create and reserve accounts
         subjects.declare()  # the reservation subject and its reservation.* events
         demo_seeder("deals", seed_accounts)  # after the partners' program: their people reserve
+        scale_option(
+            ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)
+        )
