@@ -24,3 +24,19 @@ def make_account(
     return services.account_create(
         actor=actor, name=name, country=country, domains=list(domains), parent=parent, **kw
     )
+
+
+def all_rows(client, url: str) -> list[dict]:
+    """Every row of a paginated list (the demo tenant has hundreds of accounts)."""
+    rows: list[dict] = []
+    page = client.get(url, {"page_size": 200}).json()
+    rows += page["results"]
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        rows += page["results"]
+    return rows
+
+
+def flush_reminders() -> None:
+    """Send the reminders the demo reservations are due, so a test counts only its own."""
+    services.reservations_remind()

@@ -8,14 +8,13 @@ import pytest
 from deals import services
 from deals.api import accounts as accounts_api
 from deals.models import Reservation
-from tests.deals.conftest import api_as, make_account
+from tests.deals.conftest import all_rows, api_as, make_account
 
 
 def test_vendor_staff_list_accounts_with_their_domains_and_parent(world):
     group = make_account(world.admin, "Umbrella Group", "US", ["umbrella.com"])
     make_account(world.admin, "Umbrella Berlin", "DE", ["umbrella.de"], parent=group)
-    rows = api_as(world.cam_emea).get("/api/v1/accounts/").json()["results"]
-    names = {r["name"]: r for r in rows}
+    names = {r["name"]: r for r in all_rows(api_as(world.cam_emea), "/api/v1/accounts/")}
     assert names["Umbrella Berlin"]["parent"] == group.pk
     assert names["Umbrella Berlin"]["domains"] == ["umbrella.de"]
     assert names["Umbrella Group"]["country"] == "US"

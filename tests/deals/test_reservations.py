@@ -14,7 +14,7 @@ from deals import services
 from deals.models import CustomerAccount, Reservation, ReservationPolicy, ReservationStatus
 from prm.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from prm.outbox.models import Event
-from tests.deals.conftest import make_account
+from tests.deals.conftest import flush_reminders, make_account
 
 
 def policy(**fields) -> None:
@@ -198,6 +198,7 @@ def test_the_sweep_expires_reservations_past_their_end(world):
 
 
 def test_reminders_go_out_once_on_the_policys_days(world):
+    flush_reminders()
     reservation = services.reservation_create(
         actor=world.bob, account=make_account(world.admin, "Globex", "US")
     )
@@ -242,6 +243,7 @@ def test_a_reserved_account_cannot_be_marked_vendor_owned(world):
 def test_the_sweep_tasks_call_the_services(world):
     from deals import tasks
 
+    flush_reminders()
     reservation = services.reservation_create(
         actor=world.bob, account=make_account(world.admin, "Globex", "US")
     )
