@@ -45,7 +45,8 @@ STATUS_WORDS = {
     ),
     selectors.NEEDS_REVIEW: (
         "Needs review",
-        "Similar names, no certain match: the channel team decides when you register a deal.",
+        "No certain match, only similar names: check whether one below is your customer. "
+        "Doubtful cases go to the channel team for review.",
     ),
 }
 
