@@ -188,3 +188,29 @@ def test_carol_never_sees_northwinds_reservation(world):
 def test_vendor_staff_have_no_partner_pages(world):
     assert browser_as(world.admin).get("/reservations/").status_code == 404
     assert browser_as(world.admin).post("/customers/reserve/", {"account": 1}).status_code == 404
+
+
+def test_a_free_email_domain_is_refused_beside_its_field_and_nothing_is_added(world):
+    count = CustomerAccount.objects.count()
+    page = body(
+        browser_as(world.bob).post(
+            "/customers/add/",
+            {
+                "add-name": "Jane Doe Consulting",
+                "add-domains": "jane@gmail.com",
+                "add-country": "GB",
+            },
+        )
+    )
+    assert "gmail.com is a free e-mail provider" in page
+    assert 'aria-invalid="true"' in page and 'value="Jane Doe Consulting"' in page
+    assert CustomerAccount.objects.count() == count
+
+
+def test_reserving_twice_says_it_is_yours_already(world):
+    account = make_account(world.admin, "Soylent", "US")
+    client = browser_as(world.bob)
+    client.post("/customers/reserve/", {"account": account.pk})
+    page = body(client.post("/customers/reserve/", {"account": account.pk}, follow=True))
+    assert "You have already reserved Soylent." in page
+    assert Reservation.objects.filter(account=account).count() == 1
