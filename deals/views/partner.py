@@ -188,9 +188,13 @@ def _reserved_message(request: PortalRequest, reservation: Reservation) -> None:
 def account_reserve(request: PortalRequest) -> HttpResponse:
     """Reserve an account the lookup answered "open"; a refusal (vendor-owned, taken,
     someone else was quicker) is a message on the lookup page and changes nothing."""
-    account = scope.accounts_reservable_by(request.user).filter(pk=request.POST.get("account") or 0)
-    found = account.first() if str(request.POST.get("account", "")).isdigit() else None
-    if found is None:
+    account_id = request.POST.get("account", "")
+    found = (
+        scope.accounts_reservable_by(request.user).filter(pk=account_id).first()
+        if account_id.isdigit()
+        else None
+    )
+    if found is None:  # missing, or not for this user: the same 404
         raise Http404
     with service_errors(request) as outcome:
         reservation = services.reservation_create(actor=request.user, account=found)
@@ -249,7 +253,7 @@ def account_add(request: PortalRequest) -> HttpResponse:
 @requires("reservations.create")
 def my_reservations(request: PortalRequest) -> HttpResponse:
     """My company's reservations: active ones first, the nearest end first, then ended."""
-    rows = list(selectors.reservation_queryset(request.user).order_by("-starts_at", "-pk"))
+    rows = list(selectors.reservation_queryset(request.user))
     now = selectors.server_now()
     active = sorted(
         (r for r in rows if r.status == ReservationStatus.ACTIVE), key=lambda r: r.expires_at
