@@ -97,3 +97,26 @@ def test_the_vendor_admin_merges_two_duplicate_accounts(page, portal, duplicates
     expect(rows).to_have_count(2)
     expect(row(f"Hooli {tag} Corp.")).to_have_count(0)
     expect(row(f"Hooli {tag} Palo Alto")).to_contain_text(f"Hooli {tag} Corporation")
+
+
+def test_the_vendor_admin_reads_the_reservation_policy_and_a_bad_value_is_refused_beside_it(
+    page, portal
+):
+    sign_in(page, portal, "acme", "admin@acme.example")
+    page.goto(portal.format(host="acme") + "/accounts/")
+    page.get_by_role("link", name="Reservation policy").click()
+    form = page.get_by_test_id("policy-form")
+    expect(form.get_by_label("Reserving a company also reserves its offices")).to_be_visible()
+    period = form.get_by_label("A reservation lasts (days)")
+    kept = period.input_value()
+    period.fill("0")
+    period.press("Enter")  # Enter in a text box decides nothing
+    expect(period).to_have_value("0")
+    form.get_by_role("button", name="Save the policy").click()
+    expect(form.get_by_text("A reservation lasts between 1 and 730 days.")).to_be_visible()
+    expect(form.get_by_label("A reservation lasts (days)")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    both_widths(page, "reservation-policy-error")
+    page.goto(portal.format(host="acme") + "/settings/reservations/")
+    expect(page.get_by_label("A reservation lasts (days)")).to_have_value(kept)

@@ -256,6 +256,7 @@ def test_policy_errors_stand_beside_their_fields_and_change_nothing(world):
     response = browser_as(world.admin).post("/settings/reservations/", bad)
     form = response.context["form"]
     assert form.errors["period_days"] == ["A reservation lasts between 1 and 730 days."]
+    assert "reminder_days" not in form.errors  # one wrong value, one error beside it
     assert form.errors["name_similarity"] == ["Choose a similarity between 0.3 and 1."]
     page = response.content.decode()
     assert "is-invalid" in page and "A reservation lasts between 1 and 730 days." in page
