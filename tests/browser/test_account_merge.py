@@ -14,6 +14,7 @@ from deals import services
 from deals.models import CustomerAccount, Reservation
 from prm.users.models import User
 from tests.browser.test_login import sign_in
+from tests.browser.test_mobile_and_a11y import axe_violations
 from tests.browser.test_workflow_pages import both_widths
 
 pytestmark = pytest.mark.browser
@@ -52,8 +53,22 @@ def duplicates(django_db_blocker):
         CustomerAccount.history.filter(id__in=everyone).delete()
 
 
-def test_the_vendor_admin_merges_two_duplicate_accounts(page, portal, duplicates):
-    tag = duplicates
+@pytest.fixture
+def axe_page(browser):
+    """A page that may load axe (the CSP would refuse its script)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def checked(page, name: str) -> None:
+    """No serious accessibility violation (axe), and both widths fit (screenshots)."""
+    assert axe_violations(page) == [], name
+    both_widths(page, name)
+
+
+def test_the_vendor_admin_merges_two_duplicate_accounts(axe_page, portal, duplicates):
+    tag, page = duplicates, axe_page
     sign_in(page, portal, "acme", "admin@acme.example")
     page.get_by_role("navigation").get_by_role("link", name="Accounts").click()
     page.get_by_placeholder("Search by name or domain").fill(f"Hooli {tag}")
@@ -66,22 +81,23 @@ def test_the_vendor_admin_merges_two_duplicate_accounts(page, portal, duplicates
     expect(rows).to_have_count(3)
     expect(row(f"Hooli {tag} Corp.")).to_contain_text("Northwind Traders")
     expect(row(f"Hooli {tag} Palo Alto")).to_contain_text(f"Hooli {tag} Corp.")  # parent
-    both_widths(page, "accounts-list")
+    checked(page, "accounts-list")
 
     page.get_by_role("link", name=f"Hooli {tag} Corporation").click()
     expect(page.get_by_test_id("domains")).to_have_text(f"hooli{tag}.com")
     expect(page.get_by_test_id("tree")).to_contain_text("A top-level company")
     expect(page.get_by_test_id("reservations")).to_contain_text("No partner has reserved")
-    both_widths(page, "account-page")
+    checked(page, "account-page")
 
     page.get_by_role("link", name="Merge a duplicate into this account").click()
+    checked(page, "account-merge-pick")
     page.get_by_test_id("suggestions").get_by_role("link", name=f"Hooli {tag} Corp.").click()
     confirm = page.get_by_test_id("merge-confirm")
     expect(confirm).to_contain_text(f"hooli{tag}.us")
     expect(confirm).to_contain_text(f"Hooli {tag} Palo Alto")
     expect(confirm).to_contain_text("Northwind Traders")
     expect(confirm).to_contain_text(f"Hooli {tag} Corp. then disappears")
-    both_widths(page, "account-merge-confirm")
+    checked(page, "account-merge-confirm")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=f"Merge and remove Hooli {tag} Corp.").click()
@@ -100,8 +116,9 @@ def test_the_vendor_admin_merges_two_duplicate_accounts(page, portal, duplicates
 
 
 def test_the_vendor_admin_reads_the_reservation_policy_and_a_bad_value_is_refused_beside_it(
-    page, portal
+    axe_page, portal
 ):
+    page = axe_page
     sign_in(page, portal, "acme", "admin@acme.example")
     page.goto(portal.format(host="acme") + "/accounts/")
     page.get_by_role("link", name="Reservation policy").click()
@@ -117,6 +134,6 @@ def test_the_vendor_admin_reads_the_reservation_policy_and_a_bad_value_is_refuse
     expect(form.get_by_label("A reservation lasts (days)")).to_have_attribute(
         "aria-invalid", "true"
     )
-    both_widths(page, "reservation-policy-error")
+    checked(page, "reservation-policy-error")
     page.goto(portal.format(host="acme") + "/settings/reservations/")
     expect(page.get_by_label("A reservation lasts (days)")).to_have_value(kept)
