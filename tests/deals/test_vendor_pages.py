@@ -265,3 +265,14 @@ def test_policy_errors_stand_beside_their_fields_and_change_nothing(world):
         before.period_days,
         before.name_similarity,
     )
+
+
+def test_a_channel_manager_sees_who_holds_an_account_only_within_their_partner_scope(
+    world, accounts
+):
+    page = browser_as(world.cam_us).get("/accounts/?q=Globex").content.decode()
+    assert "Northwind Berlin" not in page and "a partner outside your scope" in page
+    page = browser_as(world.cam_emea).get("/accounts/?q=Globex").content.decode()
+    assert "Northwind Berlin" in page
+    rows = browser_as(world.cam_us).get("/accounts/export.csv?q=Globex").content.decode()
+    assert "Northwind Berlin" not in rows and "reserved" in rows
