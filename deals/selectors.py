@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest, Left
 from rapidfuzz import fuzz
 
@@ -290,17 +290,118 @@ def account_lookup(
     return LookupAnswer(status=status, matches=ranked)
 
 
+# --- the vendor's pages: the account list and an account's page ------------------------
+
+
+def account_list_queryset(user: User) -> QuerySet[CustomerAccount]:
+    """The accounts of ``user``'s scope for the vendor's list and its CSV: with the parent's
+    name, whether it is reserved now (``reserved``) and, when the reservation is in the
+    user's scope, its holder and end (``holder_name``, ``reserved_until``)."""
+    active = Reservation.objects.filter(account=OuterRef("pk"), status=ReservationStatus.ACTIVE)
+    visible = scope.reservations_visible_to(user).filter(
+        account=OuterRef("pk"), status=ReservationStatus.ACTIVE
+    )
+    parent = CustomerAccount.objects.filter(
+        path=Left(OuterRef("path"), (OuterRef("depth") - 1) * CustomerAccount.steplen)
+    )
+    return (
+        scope.accounts_visible_to(user)
+        .annotate(
+            parent_id=Subquery(parent.values("id")[:1]),
+            parent_name=Subquery(parent.values("name")[:1]),
+            reserved=Exists(active),
+            holder_name=Subquery(visible.values("partner__display_name")[:1]),
+            reserved_until=Subquery(visible.values("expires_at")[:1]),
+        )
+        .select_related("vendor_owner")
+        .prefetch_related(Prefetch("domains", queryset=AccountDomain.objects.order_by("domain")))
+        .order_by("path")
+    )
+
+
+def account_children(user: User, account: CustomerAccount) -> QuerySet[CustomerAccount]:
+    """The offices and subsidiaries directly under ``account`` that ``user`` may see."""
+    return (
+        scope.accounts_visible_to(user)
+        .filter(path__startswith=account.path, depth=account.depth + 1)
+        .order_by("name")
+    )
+
+
+def account_reservations(user: User, account: CustomerAccount) -> QuerySet[Reservation]:
+    """``account``'s reservations in ``user``'s scope, the newest first."""
+    return reservation_queryset(user).filter(account=account).order_by("-starts_at", "-id")
+
+
+def account_countries(user: User) -> list[str]:
+    """The country codes the accounts of ``user``'s scope are in (the list's filter)."""
+    return sorted(
+        c
+        for c in scope.accounts_visible_to(user)
+        .exclude(country="")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
+def merge_suggestions(user: User, account: CustomerAccount) -> list[CustomerAccount]:
+    """Likely duplicates of ``account`` among the accounts ``user`` may change: the lookup's
+    ``match`` and ``possible`` candidates for its name (and domains), best first."""
+    editable = scope.accounts_editable_by(user)
+    found: dict[int, CustomerAccount] = {}
+    queries = [{"q": account.name, "country": _country(account.country)}, {"q": account.name}]
+    queries += [{"domain": d.domain} for d in account.domains.all()]
+    for query in queries:
+        for candidate in account_lookup(user, **query).matches:
+            other = candidate.account
+            if other.pk != account.pk and other.pk not in found:
+                found[other.pk] = other
+    ids = set(editable.filter(pk__in=found).values_list("pk", flat=True))
+    return [a for pk, a in found.items() if pk in ids]
+
+
+def merge_search(user: User, account: CustomerAccount, q: str) -> QuerySet[CustomerAccount]:
+    """Accounts ``user`` may merge into ``account`` whose name or a domain contains ``q``."""
+    q = (q or "").strip()
+    if len(q) < 2:
+        return CustomerAccount.objects.none()
+    return (
+        scope.accounts_editable_by(user)
+        .exclude(pk=account.pk)
+        .filter(Q(name__icontains=q) | Q(domains__domain__icontains=q.lower()))
+        .distinct()
+        .order_by("name")[:20]
+    )
+
+
+def account_domains(account: CustomerAccount) -> QuerySet[AccountDomain]:
+    return account.domains.order_by("domain")
+
+
+def reservation_policy() -> ReservationPolicy:
+    """The tenant's reservation policy (created with its defaults on first read)."""
+    return ReservationPolicy.current()
+
+
 __all__ = [
     "LOOKUP_MAX_MATCHES",
     "LOOKUP_MIN_CHARS",
     "Candidate",
     "LookupAnswer",
     "Standing",
+    "account_children",
+    "account_countries",
+    "account_domains",
+    "account_list_queryset",
     "account_lookup",
     "account_parent",
     "account_queryset",
+    "account_reservations",
     "account_standing",
+    "merge_search",
+    "merge_suggestions",
     "registrable_domain",
+    "reservation_policy",
     "reservation_queryset",
     "server_now",
 ]

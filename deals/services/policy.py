@@ -33,10 +33,11 @@ def _check(policy: ReservationPolicy) -> None:
     if not 1 <= policy.period_days <= 730:
         problems["period_days"] = ["A reservation lasts between 1 and 730 days."]
     days = list(policy.reminder_days or [])
-    if any(not isinstance(d, int) or not 1 <= d < policy.period_days for d in days):
-        problems["reminder_days"] = [
-            f"Remind between 1 and {policy.period_days - 1} days before the end."
-        ]
+    # Reminders are checked against the period only when the period itself is valid (a
+    # wrong period is one error, beside the period, not a second one beside the reminders).
+    longest = policy.period_days if "period_days" not in problems else 731
+    if any(not isinstance(d, int) or not 1 <= d < longest for d in days):
+        problems["reminder_days"] = [f"Remind between 1 and {longest - 1} days before the end."]
     elif len(set(days)) != len(days):
         problems["reminder_days"] = ["Name each reminder day once."]
     if policy.max_active_per_partner is not None and policy.max_active_per_partner < 1:

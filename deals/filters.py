@@ -1,0 +1,58 @@
+"""The filters of the vendor's account list (``/accounts/`` and its CSV export), once.
+
+``?q=`` a part of the name or of a domain, ``?country=`` a country code, ``?vendor_owned=``
+and ``?reserved=`` ``yes`` or ``no``, ``?parent=top`` the top-level companies only or
+``?parent=<id>`` the offices and subsidiaries directly under that account. Empty values
+filter nothing; an unknown value matches nothing."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from deals.models import AccountDomain, CustomerAccount
+
+YES_NO = {"yes": True, "no": False}
+
+
+class AccountFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="name_or_domain")
+    country = django_filters.CharFilter(method="in_country")
+    vendor_owned = django_filters.CharFilter(method="is_vendor_owned")
+    reserved = django_filters.CharFilter(method="is_reserved")
+    parent = django_filters.CharFilter(method="under")
+
+    class Meta:
+        model = CustomerAccount
+        fields: list[str] = []
+
+    def name_or_domain(self, queryset: QuerySet[CustomerAccount], name: str, value: str):
+        value = value.strip()
+        domain = AccountDomain.objects.filter(
+            account=OuterRef("pk"), domain__icontains=value.lower()
+        )
+        return queryset.filter(Q(name__icontains=value) | Exists(domain))
+
+    def in_country(self, queryset: QuerySet[CustomerAccount], name: str, value: str):
+        return queryset.filter(country=value.strip().upper())
+
+    def is_vendor_owned(self, queryset: QuerySet[CustomerAccount], name: str, value: str):
+        if value not in YES_NO:
+            return queryset.none()
+        return queryset.filter(vendor_owned=YES_NO[value])
+
+    def is_reserved(self, queryset: QuerySet[CustomerAccount], name: str, value: str):
+        """Needs the ``reserved`` annotation of deals.selectors.account_list_queryset."""
+        if value not in YES_NO:
+            return queryset.none()
+        return queryset.filter(reserved=YES_NO[value])
+
+    def under(self, queryset: QuerySet[CustomerAccount], name: str, value: str):
+        if value == "top":
+            return queryset.filter(depth=1)
+        if not value.isdigit():
+            return queryset.none()
+        parent = CustomerAccount.objects.filter(pk=int(value)).first()
+        if parent is None:
+            return queryset.none()
+        return queryset.filter(path__startswith=parent.path, depth=parent.depth + 1)
