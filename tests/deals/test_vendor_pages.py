@@ -26,6 +26,10 @@ def names_on(response) -> list[str]:
     return [a.name for a in response.context["accounts"]]
 
 
+# The test's own accounts; the demo tenant has hundreds more, which the filters also list.
+OURS = {"Umbrella Group", "Umbrella Berlin", "Initech", "Globex"}
+
+
 @pytest.fixture
 def accounts(world):
     a = world.admin
@@ -84,7 +88,7 @@ def test_vendor_staff_see_every_account_with_its_holder_owner_and_parent(world, 
 )
 def test_the_filters_narrow_the_list(world, accounts, query, expected):
     response = browser_as(world.cam_emea).get(f"/accounts/?{query}")
-    assert set(names_on(response)) == expected
+    assert set(names_on(response)) & OURS == expected
 
 
 def test_the_parent_filter_lists_the_offices_of_one_company(world, accounts):
@@ -100,6 +104,10 @@ def test_an_htmx_request_gets_only_the_rows(world, accounts):
 
 
 def test_the_empty_list_says_what_to_do(world):
+    # A tenant without accounts (the demo's removed, inside the test's transaction).
+    Reservation.objects.all().delete()
+    AccountDomain.objects.all().delete()
+    CustomerAccount.objects.all().delete()
     page = browser_as(world.admin).get("/accounts/").content.decode()
     assert "There are no customer accounts yet" in page
     page = browser_as(world.admin).get("/accounts/?q=nothing-like-it").content.decode()
@@ -111,11 +119,8 @@ def test_the_csv_has_the_filtered_rows_and_neutralises_a_formula_in_a_name(world
     response = browser_as(world.admin).get("/accounts/export.csv?country=DE")
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {r["Name"] for r in rows} == {
-        "Umbrella Berlin",
-        "Globex",
-        '\'=HYPERLINK("http://evil.example")',
-    }
+    evil = '\'=HYPERLINK("http://evil.example")'
+    assert {r["Name"] for r in rows} & (OURS | {evil}) == {"Umbrella Berlin", "Globex", evil}
     globex = next(r for r in rows if r["Name"] == "Globex")
     assert globex["Reserved by"] == "Northwind Berlin" and globex["Reserved until"]
     berlin = next(r for r in rows if r["Name"] == "Umbrella Berlin")
