@@ -150,6 +150,9 @@ class Reservation(models.Model):
     starts_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     extensions = models.PositiveSmallIntegerField(default=0)
+    # Refused requests for the next extension: a refusal closes that request, so the
+    # partner may ask again (each request is one event, keyed by extension_request_key).
+    extension_refusals = models.PositiveSmallIntegerField(default=0)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -185,6 +188,13 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} for {self.partner}"
+
+    @property
+    def extension_request_key(self) -> str:
+        """The dedupe key of the request for the next extension: one open request at a
+        time, a new one after each decision (granted: the next number; refused: a new
+        attempt at the same number)."""
+        return f"reservation:{self.pk}:extension:{self.extensions + 1}:{self.extension_refusals}"
 
 
 def _default_reminder_days() -> list[int]:

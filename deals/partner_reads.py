@@ -13,7 +13,7 @@ from prm.outbox.models import Event
 
 def extensions_asked(reservations: Iterable[Reservation]) -> dict[int, datetime]:
     """For each reservation whose next extension has been asked for: when it was asked."""
-    keys = {f"reservation:{r.pk}:extension:{r.extensions + 1}": r.pk for r in reservations}
+    keys = {r.extension_request_key: r.pk for r in reservations}
     if not keys:
         return {}
     rows = Event.objects.filter(

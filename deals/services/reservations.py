@@ -229,7 +229,7 @@ def _reservation_extend_request(*, actor: User, reservation: Reservation) -> Res
         actor=actor,
         partner_id=locked.partner_id,
         payload={"extension": number, "days": policy.extension_days},
-        dedupe_key=f"reservation:{locked.pk}:extension:{number}",
+        dedupe_key=locked.extension_request_key,
     )
     if event is None:
         raise Conflict(
@@ -260,5 +260,10 @@ def _reservation_extend(*, actor: User, reservation: Reservation, reason: str = 
 def _reservation_extension_refuse(
     *, actor: User, reservation: Reservation, reason: str = ""
 ) -> Reservation:
-    """A refused extension changes nothing: the reservation runs to its end."""
-    return reservation
+    """A refused extension leaves the reservation to run to its end; the refusal closes the
+    request, so the partner may ask again."""
+    locked = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
+    locked.extension_refusals += 1
+    audit_note(locked, actor, f"extension refused: {reason}" if reason else "extension refused")
+    locked.save(update_fields=["extension_refusals"])
+    return locked

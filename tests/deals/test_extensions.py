@@ -10,6 +10,7 @@ import pytest
 
 from deals import services
 from deals.models import ReservationPolicy
+from deals.partner_reads import extensions_asked
 from partners import services as partner_services
 from prm.errors import Conflict, Forbidden, NotFound
 from prm.outbox.models import Event
@@ -88,3 +89,11 @@ def test_a_refused_extension_changes_nothing(world, reserved, django_capture_on_
         approval_decide(actor=world.cam_emea, approval_id=approval.pk, decision="rejected")
     reserved.refresh_from_db()
     assert (reserved.extensions, reserved.expires_at) == (0, end)
+    # The refusal closed the request: the page no longer shows it pending, and the partner
+    # may ask again (a new request, a new approval).
+    assert extensions_asked([reserved]) == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reservation_extend_request(actor=world.bob, reservation=reserved)
+    assert reserved.pk in extensions_asked([reserved])
+    asked = Event.objects.filter(type="reservation.extension_requested", object_id=str(reserved.pk))
+    assert asked.count() == 2
