@@ -4,14 +4,17 @@ Who sees which rows is deals.scope."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest, Left
+from django_ratelimit.core import is_ratelimited
 from rapidfuzz import fuzz
 
 from deals import scope
@@ -30,6 +33,8 @@ from deals.normalise import (
     registrable_domain,
 )
 from partners.models import ancestor_paths
+from prm.outbox.models import Event
+from prm.tenancy.context import current_schema
 from prm.users.models import User
 
 LOOKUP_MIN_CHARS = 3
@@ -383,6 +388,35 @@ def reservation_policy() -> ReservationPolicy:
     return ReservationPolicy.current()
 
 
+LOOKUP_RATE = getattr(settings, "PRM_ACCOUNT_LOOKUP_RATE", "60/m")
+
+
+def _lookup_key(group: str, request) -> str:
+    return f"{current_schema()}:{request.user.pk}"
+
+
+def lookup_rate_limited(request) -> bool:
+    """Whether the caller has used up the lookup's budget (and counts this lookup): one
+    budget per user and tenant for the page and the API, because the vendor's named
+    accounts are confidential and the lookup must not be a way to list them."""
+    return is_ratelimited(
+        request, group="deals.account_lookup", key=_lookup_key, rate=LOOKUP_RATE, increment=True
+    )
+
+
+def extensions_asked(reservations: Iterable[Reservation]) -> dict[int, datetime]:
+    """For each reservation whose next extension has been asked for and not decided: when
+    it was asked (its ``reservation.extension_requested`` event, by the key the service
+    refuses a second request on)."""
+    keys = {r.extension_request_key: r.pk for r in reservations}
+    if not keys:
+        return {}
+    rows = Event.objects.filter(
+        type="reservation.extension_requested", dedupe_key__in=list(keys)
+    ).values_list("dedupe_key", "created_at")
+    return {keys[key]: created for key, created in rows if key}
+
+
 __all__ = [
     "LOOKUP_MAX_MATCHES",
     "LOOKUP_MIN_CHARS",
@@ -398,6 +432,8 @@ __all__ = [
     "account_queryset",
     "account_reservations",
     "account_standing",
+    "extensions_asked",
+    "lookup_rate_limited",
     "merge_search",
     "merge_suggestions",
     "registrable_domain",

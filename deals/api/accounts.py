@@ -3,9 +3,7 @@ customer free?")."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django_countries.serializer_fields import CountryField
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -25,11 +23,9 @@ from partners.scope import users_visible_to
 from prm.api_input import ScopedPrimaryKeyField, require_in
 from prm.errors import Invalid
 from prm.permissions import require
-from prm.tenancy.context import current_schema
 from prm.users.models import VENDOR_ROLES
 
 # Per user: the vendor's named accounts are confidential, so nobody walks the list.
-LOOKUP_RATE = getattr(settings, "PRM_ACCOUNT_LOOKUP_RATE", "60/m")
 MAX_DOMAINS = 20
 
 
@@ -157,10 +153,6 @@ LOOKUP_EXAMPLE = {
 }
 
 
-def _lookup_key(group: str, request) -> str:
-    return f"{current_schema()}:{request.user.pk}"
-
-
 class AccountViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -268,9 +260,7 @@ class AccountViewSet(
         or the same normalised name in the same country); ``possible`` a similar name,
         for a person to review. Never says who holds a reservation."""
         require(request.user, "accounts.lookup", "You cannot look up accounts.")
-        if is_ratelimited(
-            request, group="deals.account_lookup", key=_lookup_key, rate=LOOKUP_RATE, increment=True
-        ):
+        if selectors.lookup_rate_limited(request):
             raise exceptions.Throttled(detail="Too many lookups in a short time: wait a minute.")
         q = request.query_params.get("q", "").strip()
         domain = request.query_params.get("domain", "").strip()

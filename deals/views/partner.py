@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,21 +17,15 @@ from django.utils.http import urlencode
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 from django_countries import countries
-from django_ratelimit.core import is_ratelimited
 
 from deals import scope, selectors, services
 from deals.models import DOMAIN_MAX, NAME_MAX, Reservation, ReservationPolicy, ReservationStatus
 from deals.normalise import registrable_domain
-from deals.partner_reads import extensions_asked
 from partners.views._common import requires
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
-from prm.tenancy.context import current_schema
 
-# The same per-user limit as the API's lookup (deals.api.accounts): one budget per user.
-LOOKUP_RATE = getattr(settings, "PRM_ACCOUNT_LOOKUP_RATE", "60/m")
-LOOKUP_GROUP = "deals.account_lookup"
 TOO_MANY = "Too many lookups in a short time: wait a minute and try again."
 
 STATUS_WORDS = {
@@ -49,10 +42,6 @@ STATUS_WORDS = {
         "Doubtful cases go to the channel team for review.",
     ),
 }
-
-
-def _lookup_key(group: str, request) -> str:
-    return f"{current_schema()}:{request.user.pk}"
 
 
 def _country_choices(blank: str) -> list[tuple[str, str]]:
@@ -130,9 +119,7 @@ def _lookup_context(request: PortalRequest, form: LookupForm) -> dict[str, Any]:
     context: dict[str, Any] = {"form": form, "answer": None, "limited": False}
     if not form.is_bound or not form.is_valid():
         return context
-    if is_ratelimited(
-        request, group=LOOKUP_GROUP, key=_lookup_key, rate=LOOKUP_RATE, increment=True
-    ):
+    if selectors.lookup_rate_limited(request):  # the API's budget too
         context["limited"] = True
         return context
     data = form.cleaned_data
@@ -263,7 +250,7 @@ def my_reservations(request: PortalRequest) -> HttpResponse:
         key=lambda r: r.ended_at or r.expires_at,
         reverse=True,
     )
-    asked = extensions_asked(active)
+    asked = selectors.extensions_asked(active)
     policy = ReservationPolicy.current()
     for r in active:
         r.days_left = max((r.expires_at - now).days, 0)  # type: ignore[attr-defined]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from deals import selectors as deals_selectors
 from deals import services
-from deals.api import accounts as accounts_api
 from deals.models import Reservation
 from tests.deals.conftest import all_rows, api_as, make_account
 
@@ -91,7 +91,7 @@ def test_a_lookup_with_an_unusable_domain_is_refused(world):
 
 
 def test_the_lookup_is_rate_limited_per_user_with_the_error_shape(world, monkeypatch):
-    monkeypatch.setattr(accounts_api, "LOOKUP_RATE", "3/m")
+    monkeypatch.setattr(deals_selectors, "LOOKUP_RATE", "3/m")
     bob, carol = api_as(world.bob), api_as(world.carol)
     for _ in range(3):
         assert bob.get("/api/v1/accounts/lookup/", {"q": "Globex"}).status_code == 200

@@ -10,7 +10,7 @@ import pytest
 
 from deals import services
 from deals.models import ReservationPolicy
-from deals.partner_reads import extensions_asked
+from deals.selectors import extensions_asked
 from partners import services as partner_services
 from prm.errors import Conflict, Forbidden, NotFound
 from prm.outbox.models import Event
