@@ -24,4 +24,6 @@ def declare() -> None:
         reservations__create=RESERVERS,
         reservations__release=RELEASERS,
         reservations__configure=ADMINS,
+        catalogue__view=ALL_ROLES,
+        catalogue__edit=ADMINS,
     )

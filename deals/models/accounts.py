@@ -1,5 +1,5 @@
 """Customer accounts, their domains, reservations and the tenant's reservation policy
-(PRODUCT.md §4). Deal registrations join this module in the deal registration issue."""
+(PRODUCT.md §4)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+"""The deals app's models: customer accounts and reservations (accounts), the product
+catalogue (catalogue), deal registrations (registrations)."""
+
+from deals.models.accounts import (
+    DOMAIN_MAX,
+    NAME_MAX,
+    RESERVATION_LIFECYCLE,
+    AccountDomain,
+    CustomerAccount,
+    DomainKind,
+    Reservation,
+    ReservationPolicy,
+    ReservationStatus,
+    _default_reminder_days,
+)
+from deals.models.catalogue import Product, ProductLine
+from deals.models.registrations import (
+    ACTIVE_STATUSES,
+    DEAL_LIFECYCLE,
+    DEFAULT_REJECTION_REASONS,
+    EDITABLE_STATUSES,
+    ConflictCode,
+    ConflictRule,
+    Deal,
+    DealConflict,
+    DealLine,
+    DealPolicy,
+    DealStatus,
+    ProductOverlap,
+    RejectionReason,
+    _default_deal_reminder_days,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "DEAL_LIFECYCLE",
+    "DEFAULT_REJECTION_REASONS",
+    "DOMAIN_MAX",
+    "EDITABLE_STATUSES",
+    "NAME_MAX",
+    "RESERVATION_LIFECYCLE",
+    "AccountDomain",
+    "ConflictCode",
+    "ConflictRule",
+    "CustomerAccount",
+    "Deal",
+    "DealConflict",
+    "DealLine",
+    "DealPolicy",
+    "DealStatus",
+    "DomainKind",
+    "Product",
+    "ProductLine",
+    "ProductOverlap",
+    "RejectionReason",
+    "Reservation",
+    "ReservationPolicy",
+    "ReservationStatus",
+    "_default_deal_reminder_days",
+    "_default_reminder_days",
+]
