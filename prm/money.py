@@ -35,10 +35,9 @@ def currency_field(**kwargs) -> models.CharField:
     return models.CharField(**kwargs)
 
 
-def amount_field(*args, **kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        *args, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs
-    )
+def amount_field(verbose_name: str | None = None, **kwargs) -> models.DecimalField:
+    kwargs.update(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    return models.DecimalField(verbose_name, **kwargs)
 
 
 def total(amounts: Iterable[Money], currency: str) -> Money:
