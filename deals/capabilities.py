@@ -26,4 +26,10 @@ def declare() -> None:
         reservations__configure=ADMINS,
         catalogue__view=ALL_ROLES,
         catalogue__edit=ADMINS,
+        deals__register=PARTNER_ROLES,  # create, submit, withdraw, won/lost, extend, dispute
+        deals__share=PARTNER_ROLES,
+        deals__decide=DECIDERS,  # approve, reject, request information
+        deals__reopen=DECIDERS,
+        deals__configure=ADMINS,
+        deals__see_competitors=VENDOR_ROLES,  # the competing partner of a conflict
     )

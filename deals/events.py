@@ -1,5 +1,5 @@
-"""The reservation events deals emits through the outbox (prm.outbox.events), declared
-with the workflow subject "reservation" (deals/subjects.py)."""
+"""The reservation and deal events deals emits through the outbox (prm.outbox.events),
+declared with the workflow subjects "reservation" and "deal" (deals/subjects.py)."""
 
 from __future__ import annotations
 
@@ -9,4 +9,21 @@ RESERVATION_EVENTS = {
     "reservation.expiring": "A reservation expires soon",
     "reservation.expired": "A reservation expired",
     "reservation.extension_requested": "A partner asked to extend a reservation",
+}
+
+DEAL_EVENTS = {
+    "deal.submitted": "A partner submitted a deal registration (or it was handed on after "
+    "waiting in a queue)",
+    "deal.queued": "A registration waits behind an earlier approved one for the same customer",
+    "deal.approved": "A deal registration was approved",
+    "deal.rejected": "A deal registration was rejected",
+    "deal.info_requested": "The vendor asked the partner for more information on a deal",
+    "deal.withdrawn": "A partner withdrew a deal registration",
+    "deal.won": "A partner won a registered deal",
+    "deal.lost": "A partner lost a registered deal",
+    "deal.reopened": "Vendor staff reopened a won or lost deal",
+    "deal.expiring": "A registration's protection ends soon",
+    "deal.expired": "A registration's protection ended",
+    "deal.extension_requested": "A partner asked to extend a registration's protection",
+    "deal.extended": "A registration's protection was extended",
 }

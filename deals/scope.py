@@ -4,19 +4,22 @@ beside partners.scope, on which it builds. Out of scope is the same 404 as missi
 - Vendor staff see every account; they see the reservations of the partners in their
   partner scope (vendor admins: all).
 - A partner-side user sees the accounts their partner (their partner scope) has reserved,
-  and those they created themselves; later also those with their partner's deals. Other
-  accounts they only learn of through the lookup's answers.
+  those with deals they see, and those they created themselves. Other accounts they only
+  learn of through the lookup's answers.
+- Deals: vendor staff see those of the partners in their partner scope; partner admins and
+  managers those of their partner unit's subtree; a partner user their own and those shared
+  with them (guardian ``view_deal``).
 """
 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deals.models import CustomerAccount, Reservation
+from deals.models import CustomerAccount, Deal, DealUserObjectPermission, Reservation
 from partners.models import Partner
 from partners.scope import scope_of
 from prm.errors import NotFound
-from prm.permissions import can
+from prm.permissions import PARTNER_SUBTREE_ROLES, can
 from prm.users.models import User
 
 
@@ -28,7 +31,10 @@ def accounts_visible_to(user: User) -> QuerySet[CustomerAccount]:
     reserved = Reservation.objects.filter(account=OuterRef("pk")).filter(
         scope_of(user).partner_q("partner__")
     )
-    return CustomerAccount.objects.filter(Exists(reserved) | Q(created_by=user))
+    registered = deals_visible_to(user).filter(account=OuterRef("pk"))
+    return CustomerAccount.objects.filter(
+        Exists(reserved) | Exists(registered) | Q(created_by=user)
+    )
 
 
 def accounts_editable_by(user: User) -> QuerySet[CustomerAccount]:
@@ -70,3 +76,29 @@ def accounts_reservable_by(user: User) -> QuerySet[CustomerAccount]:
     if user.is_authenticated and user.is_active and can(user, "reservations.create"):
         return CustomerAccount.objects.all()
     return CustomerAccount.objects.none()
+
+
+def _shared_with(user: User) -> Q:
+    ids = DealUserObjectPermission.objects.filter(
+        user_id=user.id, permission__codename="view_deal"
+    ).values("content_object_id")
+    return Q(id__in=ids)
+
+
+def deals_visible_to(user: User) -> QuerySet[Deal]:
+    if not user.is_authenticated or not user.is_active:
+        return Deal.objects.none()
+    scope = scope_of(user)
+    if scope.vendor_side or user.role in PARTNER_SUBTREE_ROLES:
+        partners = scope.partner_q("partner__")
+        if not partners:  # the whole tenant (an empty Q would vanish in the "or")
+            return Deal.objects.all()
+        return Deal.objects.filter(partners | _shared_with(user))
+    return Deal.objects.filter(Q(submitter=user) | _shared_with(user))
+
+
+def get_deal_for(user: User, deal_id: int | str) -> Deal:
+    try:
+        return deals_visible_to(user).get(pk=deal_id)
+    except (Deal.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such deal.") from None

@@ -202,6 +202,41 @@ def account_lookup(
     re-ranked with rapidfuzz). Free e-mail domains are no evidence. The answer never says
     who holds a reservation. The caller checks the length of ``q`` and the rate limit."""
     policy = ReservationPolicy.current()
+    ranked = account_candidates(q=q, domain=domain, country=country, policy=policy)
+    partner = scope.partner_of(actor)
+    partner_id = partner.pk if partner is not None else None
+    by_path = {c.account.path: c.account for c in ranked}
+    for candidate in ranked:
+        account = candidate.account
+        candidate.status = account_standing(account, partner_id=partner_id, policy=policy).status
+        candidate.parent = account_parent(account)
+        if candidate.parent is not None:
+            candidate.reasons.append(f"child of {candidate.parent.name}")
+        for path, other in by_path.items():
+            if other.pk != account.pk and path.startswith(account.path):
+                candidate.reasons.append(f"parent of {other.name}")
+    matches = [c for c in ranked if c.verdict == MATCH]
+    if matches:
+        status = matches[0].status
+    elif ranked:
+        status = NEEDS_REVIEW
+    else:
+        status = OPEN
+    return LookupAnswer(status=status, matches=ranked)
+
+
+def account_candidates(
+    *,
+    q: str = "",
+    domain: str = "",
+    country: str = "",
+    policy: ReservationPolicy,
+    limit: int = LOOKUP_MAX_MATCHES,
+) -> list[Candidate]:
+    """The lookup's two tiers without the standing: the accounts that ``match`` or are a
+    ``possible`` match of a name (in a country) or a domain, best first, at most
+    ``limit``. The lookup and the deals' conflict check (with the thresholds of ``policy``,
+    saved or tried out) call it."""
     q = (q or "").strip()
     country = _country(country)
     query_domain = account_domain(domain) if domain else None
@@ -270,29 +305,9 @@ def account_lookup(
                 account, POSSIBLE, score, [f"{sentence}, {where}" if where else sentence]
             )
 
-    ranked = sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))[
-        :LOOKUP_MAX_MATCHES
+    return sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))[
+        :limit
     ]
-    partner = scope.partner_of(actor)
-    partner_id = partner.pk if partner is not None else None
-    by_path = {c.account.path: c.account for c in ranked}
-    for candidate in ranked:
-        account = candidate.account
-        candidate.status = account_standing(account, partner_id=partner_id, policy=policy).status
-        candidate.parent = account_parent(account)
-        if candidate.parent is not None:
-            candidate.reasons.append(f"child of {candidate.parent.name}")
-        for path, other in by_path.items():
-            if other.pk != account.pk and path.startswith(account.path):
-                candidate.reasons.append(f"parent of {other.name}")
-    matches = [c for c in ranked if c.verdict == MATCH]
-    if matches:
-        status = matches[0].status
-    elif ranked:
-        status = NEEDS_REVIEW
-    else:
-        status = OPEN
-    return LookupAnswer(status=status, matches=ranked)
 
 
 # --- the vendor's pages: the account list and an account's page ------------------------

@@ -1,13 +1,20 @@
 """The deals app's workflow subjects (declared from ``DealsConfig.ready``): the
-reservation, with its events, the fields conditions read, and its partner (so "the channel
-manager" and the partner's admins work for reservation workflows through ``partner_of``).
-The extension approval's decision joins it with ``reservation_extend``."""
+reservation and the deal, each with its events, the fields conditions read, and its
+partner (so "the channel manager" and the partner's admins work for their workflows through
+``partner_of``). The reservation's decision is its extension; the deal's, its registration
+or (once approved) an extension of its protection."""
 
 from __future__ import annotations
 
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
 from deals import scope, services
-from deals.events import RESERVATION_EVENTS
-from deals.models import Reservation
+from deals.defaults import DEAL_DEFAULTS
+from deals.events import DEAL_EVENTS, RESERVATION_EVENTS
+from deals.models import Deal, DealPolicy, Reservation
+from deals.services import deals as deal_services
+from prm.portal.templatetags.portal import money
 from workflows.subjects import Decide, Field, Subject, subject_declare
 
 RESERVATION_EVENT_LABELS = {
@@ -68,5 +75,85 @@ RESERVATION = Subject(
 )
 
 
+DEAL_EVENT_LABELS = {
+    "deal.submitted": "Deal submitted",
+    "deal.queued": "Deal queued behind an earlier registration",
+    "deal.approved": "Deal approved",
+    "deal.rejected": "Deal rejected",
+    "deal.info_requested": "Information requested on a deal",
+    "deal.withdrawn": "Deal withdrawn",
+    "deal.won": "Deal won",
+    "deal.lost": "Deal lost",
+    "deal.reopened": "Deal reopened",
+    "deal.expiring": "Deal protection expiring",
+    "deal.expired": "Deal protection expired",
+    "deal.extension_requested": "Deal extension requested",
+    "deal.extended": "Deal protection extended",
+}
+
+
+def _when(moment) -> str:
+    return date_format(localtime(moment)) if moment else ""
+
+
+DEAL = Subject(
+    name="deal",
+    model=Deal,
+    label="deal",
+    events=DEAL_EVENTS,
+    event_labels=DEAL_EVENT_LABELS,
+    fields=[
+        Field("amount", "int", "Amount", read=lambda d: float(d.amount)),
+        Field("currency", "str", "Currency"),
+        Field("status", "str", "Deal status"),
+        Field("account.name", "str", "Customer"),
+        Field("account.country.code", "str", "Customer's country code"),
+        Field("partner.display_name", "str", "Partner"),
+        Field("partner.tier.name", "str", "Partner's tier"),
+        Field("partner.tier.rank", "int", "Partner's tier rank"),
+        Field(
+            "product_lines",
+            "list",
+            "Product lines",
+            read=lambda d: sorted({x.product.line.name for x in d.lines.all()}),
+        ),
+        Field("conflict_count", "int", "Number of conflicts"),
+        Field("conflict_score", "int", "Highest conflict score (0-1)"),
+        Field("conflict_codes", "list", "Conflict reason codes"),
+        Field(
+            "below_auto_approval",
+            "bool",
+            "Amount below the policy's automatic-approval amount",
+            read=lambda d: d.amount < DealPolicy.current().auto_approve_below,
+        ),
+        Field(
+            "above_second_approval",
+            "bool",
+            "Amount above the policy's second-approval amount",
+            read=lambda d: d.amount > DealPolicy.current().second_approval_above,
+        ),
+        Field("extensions", "int", "Extensions granted"),
+    ],
+    decide=Decide(approve=deal_services.decide_approve, reject=deal_services.decide_reject),
+    placeholders={
+        "customer": lambda deal, payload: deal.account.name,
+        "amount": lambda deal, payload: money(deal.amount, deal.currency),
+        "protected_until": lambda deal, payload: _when(deal.protected_until),
+        "reason": lambda deal, payload: payload.get("reason", ""),
+        "question": lambda deal, payload: payload.get("question", ""),
+        "days": lambda deal, payload: payload.get("days", ""),
+    },
+    recipients={"submitter": lambda deal: [deal.submitter]},
+    labels={"submitter": "the deal's submitter"},
+    partner_of=lambda deal: deal.partner,
+    threshold_events=frozenset({"deal.expiring"}),
+    visible_to=scope.deals_visible_to,
+    history=lambda: Deal.history,
+    select_related=("account", "partner__tier", "submitter"),
+    defaults=DEAL_DEFAULTS,
+)
+
+
 def declare() -> None:
     subject_declare(RESERVATION)
+    subject_declare(DEAL)

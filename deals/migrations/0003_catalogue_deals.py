@@ -793,7 +793,6 @@ class Migration(migrations.Migration):
                             ("possible_duplicate_account", "Possibly the same customer"),
                             ("account_reserved_by_other", "Customer reserved by another partner"),
                             ("vendor_owned", "Customer sold to directly by the vendor"),
-                            ("direct_sales_active", "Vendor's direct sales active"),
                             ("same_account_other_products", "Same customer, other products"),
                         ],
                         max_length=40,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from deals.models.accounts import CustomerAccount, Reservation
@@ -90,6 +91,8 @@ class Deal(models.Model):
     decision_note = models.TextField(blank=True, max_length=limits.NOTE)
     protected_until = models.DateTimeField(null=True, blank=True)
     extensions = models.PositiveSmallIntegerField(default=0)
+    # Refused extension requests: a refusal closes that request, so the partner may ask again.
+    extension_refusals = models.PositiveSmallIntegerField(default=0)
     # An earlier approved registration of the same customer this one waits for; decided
     # when that one expires or is lost.
     queued_behind = models.ForeignKey(
@@ -159,7 +162,6 @@ class ConflictCode(models.TextChoices):
     POSSIBLE_DUPLICATE = "possible_duplicate_account", "Possibly the same customer"
     RESERVED = "account_reserved_by_other", "Customer reserved by another partner"
     VENDOR_OWNED = "vendor_owned", "Customer sold to directly by the vendor"
-    DIRECT_SALES = "direct_sales_active", "Vendor's direct sales active"
     # A warning, never a conflict: another partner works the customer on other products.
     OTHER_PRODUCTS = "same_account_other_products", "Same customer, other products"
 
@@ -296,3 +298,14 @@ class DealPolicy(models.Model):
     def current(cls) -> DealPolicy:
         policy, _ = cls.objects.get_or_create(singleton=True)
         return policy
+
+
+class DealUserObjectPermission(UserObjectPermissionBase):
+    """A deal shared with a colleague (django-guardian ``view_deal``), with a real foreign
+    key so the scope query joins."""
+
+    content_object = models.ForeignKey(Deal, on_delete=models.CASCADE)
+
+
+class DealGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Deal, on_delete=models.CASCADE)
