@@ -431,3 +431,45 @@ def test_the_conflict_check_tries_other_thresholds_without_writing(world, shop):
     assert deal_conflicts(deal, lines, now=now, policy=policy, tree=tree)
     assert not deal_conflicts(deal, lines, now=now, policy=policy, tree=tree, matching=strict)
     assert deal.conflicts.count() == 0
+
+
+def test_the_default_workflows_approve_a_clean_gold_deal_and_route_the_others(
+    world, shop, django_capture_on_commit_callbacks
+):
+    from partners import services as partner_services
+    from workflows.approvals import approval_decide
+    from workflows.models import Approval
+    from workflows.services import defaults_install
+
+    defaults_install(actor=world.admin)
+    for partner in (world.berlin, world.contoso):
+        partner_services.partner_update(
+            actor=world.admin, partner=partner, fields={"channel_manager": world.cam_emea}
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        clean = submitted(world, shop)
+    clean.refresh_from_db()
+    assert clean.status == S.APPROVED and clean.protected_until is not None
+    told = world.bob.notifications.filter(title="Approved: Firewall refresh")
+    assert told.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        flagged = submitted(world, shop, user=world.carol, name="Tailwind firewall")
+    flagged.refresh_from_db()
+    assert flagged.status == S.UNDER_REVIEW and flagged.queued_behind == clean
+    with django_capture_on_commit_callbacks(execute=True):
+        silver = submitted(
+            world,
+            shop,
+            user=world.carol,
+            name="Backup",
+            lines=[LineIn(shop.backup, 1, Decimal(100))],
+            account=make_account(world.admin, "Vandelay Industries", "US"),
+        )
+    silver.refresh_from_db()
+    assert silver.status == S.SUBMITTED
+    approval = Approval.objects.get(run__object_type="deal", run__object_id=str(silver.pk))
+    assert approval.approver == world.cam_emea and approval.due_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_decide(actor=world.cam_emea, approval_id=approval.pk, decision="approved")
+    silver.refresh_from_db()
+    assert silver.status == S.APPROVED and silver.decided_by == world.cam_emea

@@ -204,7 +204,8 @@ def test_an_application_can_be_routed_to_a_named_user_and_approved_by_rule(
         approval_decide(actor=world.cam_emea, approval_id=approval.pk, decision="approved")
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED and application.partner is not None
-    assert application.decided_by == world.admin  # in the name of the rule's author
+    # In the name of the person who approved, not of the rule's author.
+    assert application.decided_by == world.cam_emea
 
 
 def test_rejecting_the_approval_of_an_application_rejects_it(
@@ -315,10 +316,10 @@ def test_reminder_thresholds_come_from_the_enabled_workflows(world):
         (
             "schedule",
             {
-                "conditions": {"all": [{"not_happened": "deal.won", "days": 90}]},
+                "conditions": {"all": [{"not_happened": "deal.teleported", "days": 90}]},
                 "actions": [{"type": "notify", "to": "channel_manager", "title": "x"}],
             },
-            "unknown event 'deal.won'",
+            "unknown event 'deal.teleported'",
         ),
         (
             "partner.enrolled",
@@ -372,4 +373,4 @@ def test_approve_and_reject_are_accepted_exactly_on_subjects_that_declare_a_deci
         except ValidationError:
             pass
     assert decided == {name for name, s in subjects.SUBJECTS.items() if s.decide is not None}
-    assert decided == {"partnerapplication", "reservation"}
+    assert decided == {"deal", "partnerapplication", "reservation"}

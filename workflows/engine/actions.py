@@ -105,7 +105,17 @@ def _wait(run: WorkflowRun, action: dict) -> dict:
 def _decide(run: WorkflowRun, action: dict) -> dict:
     approved = action["type"] == "approve"
     reason = render_text(run, action.get("reason", "")) or f"by workflow {run.workflow}"
-    return object_decide(run, approved=approved, reason=reason)
+    # After a person's approval in this run, the decision is theirs (the last to approve);
+    # an automatic one is the workflow author's.
+    last = (
+        run.approvals.filter(decision="approved", superseded=False)
+        .select_related("approver")
+        .order_by("-decided_at")
+        .first()
+    )
+    return object_decide(
+        run, approved=approved, reason=reason, actor=last.approver if last else None
+    )
 
 
 def _start_workflow(run: WorkflowRun, action: dict) -> dict:
