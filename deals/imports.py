@@ -152,7 +152,15 @@ class RowMatch:
     account_name: str
     verdict: str  # selectors.MATCH or selectors.POSSIBLE
     reasons: list[str]
-    domain_taken: bool = False  # the same domain: an error, not a warning
+    taken: list[str] = field(default_factory=list)  # its domains the row names: an error
+
+    @property
+    def domain_taken(self) -> bool:
+        return bool(self.taken)
+
+    @property
+    def other_reasons(self) -> list[str]:
+        return [r for r in self.reasons if not r.startswith("same domain ")]
 
 
 @dataclass
@@ -162,6 +170,12 @@ class RowPreview:
     domains: str
     errors: list[RowError] = field(default_factory=list)
     matches: list[RowMatch] = field(default_factory=list)
+
+    @property
+    def other_errors(self) -> list[RowError]:
+        """The errors the matches do not already say (a domain taken by an account)."""
+        taken = {_taken_message(d, m.account_name) for m in self.matches for d in m.taken}
+        return [e for e in self.errors if e.message not in taken]
 
 
 @dataclass
@@ -239,10 +253,9 @@ class AccountResource(_ServiceResource):
         matches = self._matches(instance, domains)
         self.previews[self.line].matches = matches
         for match in matches:
-            if match.domain_taken:
+            for domain in match.taken:
                 errors.setdefault("import_domains", []).append(
-                    f"{match.reasons[0].removeprefix('same domain ')} already belongs to "
-                    f"{match.account_name}."
+                    _taken_message(domain, match.account_name)
                 )
         parent = _text(getattr(instance, "import_parent", ""))
         if parent:
@@ -266,20 +279,14 @@ class AccountResource(_ServiceResource):
                 account = candidate.account
                 if account.pk in self.created:
                     continue
-                taken = "domain" in query and candidate.verdict == selectors.MATCH
-                known = found.get(account.pk)
-                if known is None:
-                    found[account.pk] = RowMatch(
-                        account.pk, account.name, candidate.verdict, candidate.reasons, taken
-                    )
-                else:
-                    known.reasons += [r for r in candidate.reasons if r not in known.reasons]
-                    known.domain_taken = known.domain_taken or taken
-                    if candidate.verdict == selectors.MATCH:
-                        known.verdict = selectors.MATCH
-        for match in found.values():  # the domain first: the error's sentence is its own
-            if match.domain_taken:
-                match.reasons.sort(key=lambda r: not r.startswith("same domain "))
+                known = found.setdefault(
+                    account.pk, RowMatch(account.pk, account.name, candidate.verdict, [])
+                )
+                known.reasons += [r for r in candidate.reasons if r not in known.reasons]
+                if candidate.verdict == selectors.MATCH:
+                    known.verdict = selectors.MATCH
+                    if "domain" in query:
+                        known.taken.append(query["domain"])
         return sorted(found.values(), key=lambda m: (m.verdict != selectors.MATCH, m.account_name))
 
     def _parent(self, value: str) -> CustomerAccount | str:
@@ -321,6 +328,10 @@ class AccountResource(_ServiceResource):
             raise ValidationError({column: [exc.detail]}) from None
         instance.pk = created.pk
         self.created[created.pk] = self.line
+
+
+def _taken_message(domain: str, account_name: str) -> str:
+    return f"{domain} already belongs to {account_name}."
 
 
 def _name_error_worded(error: ValidationError) -> ValidationError:
