@@ -214,6 +214,9 @@ class AccountResource(_ServiceResource):
 
     def __init__(self, actor: User) -> None:
         super().__init__(actor)
+        # The lookup runs for the preview; writing after it, the service alone refuses a
+        # domain taken in the meantime (half the work for a long file).
+        self.find_matches = True
         self.fields["vendor_owner"].widget = VendorUserWidget(actor)
 
     def before_import(self, dataset, **kwargs):
@@ -250,7 +253,7 @@ class AccountResource(_ServiceResource):
                     f"{domain} is also on line {first} of the file: a domain belongs to one "
                     "account."
                 )
-        matches = self._matches(instance, domains)
+        matches = self._matches(instance, domains) if self.find_matches else []
         self.previews[self.line].matches = matches
         for match in matches:
             for domain in match.taken:
@@ -374,6 +377,7 @@ def csv_import(text: str, *, actor: User, commit: bool) -> AccountImportReport:
         result = resource.import_data(dataset, dry_run=True, raise_errors=False)
         report = _account_report(resource, result)
         if commit and report.ok:
+            resource.find_matches = False
             result = resource.import_data(dataset, dry_run=False, raise_errors=False)
             report = _account_report(resource, result)
             if not report.ok:

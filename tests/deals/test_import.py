@@ -178,6 +178,8 @@ def test_the_lists_csv_imports_again_into_an_empty_tenant(world):
     Reservation.objects.all().delete()
     AccountDomain.objects.all().delete()
     CustomerAccount.objects.all().delete()
+    empty = browser_as(a).get("/accounts/").content.decode()
+    assert "import them from a CSV file</a>" in empty  # the empty list says what to do
     report = csv_import(exported, actor=a, commit=True)
     assert (report.ok, report.new, report.rows) == (True, 3, [])
     berlin = CustomerAccount.objects.get(name="Quuxly Berlin")
