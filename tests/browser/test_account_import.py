@@ -77,9 +77,11 @@ def test_the_vendor_admin_imports_accounts_after_a_preview_of_a_duplicate(
     expect(warning.get_by_role("link", name=f"Hooli {tag} Corporation")).to_be_visible()
     checked(page, "accounts-import-preview")
 
-    page.once("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_test_id("import-confirm").click()
     expect(page.get_by_text("Imported 2 customer accounts.")).to_be_visible()
+    assert "Import 2 customer accounts, 1 of them looking like an existing account?" in asked[0]
     page.get_by_placeholder("Search by name or domain").fill(f"Hooli {tag}")
     expect(page.get_by_test_id("account-row")).to_have_count(3)
     office = page.get_by_test_id("account-row").filter(has_text=f"Hooli {tag} Palo Alto")
