@@ -2,8 +2,9 @@
 
 ``?q=`` a part of the name or of a domain, ``?country=`` a country code, ``?vendor_owned=``
 and ``?reserved=`` ``yes`` or ``no``, ``?parent=top`` the top-level companies only or
-``?parent=<id>`` the offices and subsidiaries directly under that account. Empty values
-filter nothing; an unknown value matches nothing."""
+``?parent=<id>`` the offices and subsidiaries directly under that account (one in the
+caller's scope). Empty values filter nothing; an unknown value matches nothing. The page
+and the API (deals.api.accounts) filter with it."""
 
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ class AccountFilter(django_filters.FilterSet):
             return queryset.filter(depth=1)
         if not value.isdigit():
             return queryset.none()
-        parent = CustomerAccount.objects.filter(pk=int(value)).first()
+        # Looked up in the filter's own (scoped) queryset, before the other filters: an
+        # account out of the caller's scope is no parent, as a missing one.
+        parent = self.queryset.filter(pk=int(value)).values("path", "depth").first()
         if parent is None:
             return queryset.none()
-        return queryset.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        return queryset.filter(path__startswith=parent["path"], depth=parent["depth"] + 1)

@@ -61,10 +61,12 @@ PARENT_ID = Subquery(
 
 def account_queryset(user: User) -> QuerySet[CustomerAccount]:
     """The accounts of ``user``'s scope with what the API shows, in a fixed number of
-    queries whatever the page size."""
+    queries whatever the page size; ``reserved`` (reserved now, by anyone: what the lookup
+    tells everyone) for deals.filters.AccountFilter."""
+    active = Reservation.objects.filter(account=OuterRef("pk"), status=ReservationStatus.ACTIVE)
     return (
         scope.accounts_visible_to(user)
-        .annotate(parent_id=PARENT_ID)
+        .annotate(parent_id=PARENT_ID, reserved=Exists(active))
         .select_related("vendor_owner", "created_by")
         .prefetch_related(Prefetch("domains", queryset=AccountDomain.objects.order_by("domain")))
         .order_by("path")

@@ -3,8 +3,12 @@
 from django.urls import URLPattern, URLResolver
 
 from deals.api import api_urls
-from deals.views import partner, vendor
+from deals.views import imports, partner, vendor
 
-portal_urls: list[URLPattern | URLResolver] = [*partner.urlpatterns, *vendor.urlpatterns]
+portal_urls: list[URLPattern | URLResolver] = [
+    *partner.urlpatterns,
+    *imports.urlpatterns,
+    *vendor.urlpatterns,
+]
 
 __all__ = ["api_urls", "portal_urls"]

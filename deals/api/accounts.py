@@ -4,6 +4,7 @@ customer free?")."""
 from __future__ import annotations
 
 from django_countries.serializer_fields import CountryField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -11,12 +12,14 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from deals import scope, selectors, services
+from deals.filters import AccountFilter
 from deals.models import DOMAIN_MAX, NAME_MAX, CustomerAccount
 from deals.normalise import registrable_domain
 from partners.scope import users_visible_to
@@ -153,6 +156,24 @@ LOOKUP_EXAMPLE = {
 }
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="name or domain contains"),
+            OpenApiParameter("country", OpenApiTypes.STR, description="ISO country code"),
+            OpenApiParameter("vendor_owned", OpenApiTypes.STR, enum=["yes", "no"]),
+            OpenApiParameter(
+                "reserved", OpenApiTypes.STR, enum=["yes", "no"], description="reserved now"
+            ),
+            OpenApiParameter(
+                "parent",
+                OpenApiTypes.STR,
+                description="`top`: top-level companies only; an account id: its direct "
+                "offices and subsidiaries",
+            ),
+        ]
+    )
+)
 class AccountViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -163,6 +184,8 @@ class AccountViewSet(
     decision makers change accounts and mark them vendor-owned."""
 
     serializer_class = AccountOut
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AccountFilter  # the portal's account list filters with it too
 
     def get_queryset(self):
         return selectors.account_queryset(self.request.user)

@@ -59,6 +59,7 @@ def account_list(request: PortalRequest) -> HttpResponse:
         "countries": [(c, countries.name(c)) for c in selectors.account_countries(request.user)],
         "query": request.GET.urlencode(),
         "can_configure": can(request.user, "reservations.configure"),
+        "can_import": can(request.user, "accounts.edit"),
     }
     template = "deals/vendor_list.html#rows" if request.htmx else "deals/vendor_list.html"
     return render(request, template, context)
