@@ -1,14 +1,16 @@
-"""URLs of the deals app: its API, and the portal's pages of customer accounts."""
+"""URLs of the deals app: its API, and the portal's pages of customer accounts and deals."""
 
 from django.urls import URLPattern, URLResolver
 
 from deals.api import api_urls
-from deals.views import imports, partner, vendor
+from deals.views import deal_admin, deal_pages, imports, partner, vendor
 
 portal_urls: list[URLPattern | URLResolver] = [
     *partner.urlpatterns,
     *imports.urlpatterns,
     *vendor.urlpatterns,
+    *deal_pages.urlpatterns,
+    *deal_admin.urlpatterns,
 ]
 
 __all__ = ["api_urls", "portal_urls"]
