@@ -20,3 +20,19 @@ def reservations_remind() -> int:
     from deals.services import reservations_remind
 
     return reservations_remind()
+
+
+@app.task(name="deals.deals_expire")
+def deals_expire() -> int:
+    """Expire the approved registrations whose protection ended; hand on those queued."""
+    from deals.services import deals_expire
+
+    return deals_expire()
+
+
+@app.task(name="deals.deals_remind")
+def deals_remind() -> int:
+    """``deal.expiring`` on the deal policy's reminder days (once per day and end)."""
+    from deals.services import deals_remind
+
+    return deals_remind()

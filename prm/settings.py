@@ -294,6 +294,9 @@ CELERY_BEAT_SCHEDULE = {
         # a reservation ends within 15 minutes of its end; reminders once per day and end
         ("reservations-expire", "deals.reservations_expire", 900.0),
         ("reservations-remind", "deals.reservations_remind", 6 * 3600.0),
+        # the same for the protection of approved deal registrations
+        ("deals-expire", "deals.deals_expire", 900.0),
+        ("deals-remind", "deals.deals_remind", 6 * 3600.0),
     ]
 }
 

@@ -296,8 +296,15 @@ class DealPolicy(models.Model):
 
     @classmethod
     def current(cls) -> DealPolicy:
-        policy, _ = cls.objects.get_or_create(singleton=True)
-        return policy
+        """The tenant's policy to read: its defaults until an admin saves one. Never an
+        insert, so that concurrent transactions reading it never wait on each other."""
+        return cls.objects.filter(singleton=True).first() or cls()
+
+    @classmethod
+    def for_update(cls) -> DealPolicy:
+        """The policy row, created if need be and locked, for the settings service."""
+        cls.objects.get_or_create(singleton=True)
+        return cls.objects.select_for_update().get(singleton=True)
 
 
 class DealUserObjectPermission(UserObjectPermissionBase):

@@ -22,7 +22,7 @@ def _lock_account_line(account: CustomerAccount) -> list[CustomerAccount]:
     of the line or of a subtree below it takes the lock of their shared top, so the
     multi-office rules are decided by one transaction at a time."""
     return list(
-        CustomerAccount.objects.select_for_update(of=("self",))
+        CustomerAccount.objects.select_for_update(of=("self",), no_key=True)
         .filter(path__in=ancestor_paths(account))
         .order_by("path")
     )

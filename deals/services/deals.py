@@ -70,13 +70,16 @@ class LineIn:
 
 
 def _locked(deal: Deal) -> Deal:
-    return Deal.objects.select_for_update(of=("self",)).get(pk=deal.pk)
+    return Deal.objects.select_for_update(of=("self",), no_key=True).get(pk=deal.pk)
 
 
 def _locked_for(actor: User, deal: Deal) -> Deal:
     """The deal locked, if ``actor`` sees it; the same 404 as a missing one."""
     locked = (
-        scope.deals_visible_to(actor).select_for_update(of=("self",)).filter(pk=deal.pk).first()
+        scope.deals_visible_to(actor)
+        .select_for_update(of=("self",), no_key=True)
+        .filter(pk=deal.pk)
+        .first()
     )
     if locked is None:
         raise NotFound("No such deal.")
@@ -566,7 +569,9 @@ def _unqueue_behind(deal: Deal) -> None:
     """The registrations queued behind ``deal`` (which ended) are checked again and handed
     on: to the next earlier registration's queue, or to the workflows."""
     policy = DealPolicy.current()
-    for waiting in Deal.objects.filter(queued_behind=deal).select_for_update(of=("self",)):
+    for waiting in Deal.objects.filter(queued_behind=deal).select_for_update(
+        of=("self",), no_key=True
+    ):
         found = _check_conflicts(waiting, actor=None, policy=policy)
         blocking = _blocking_approved(found)
         waiting.queued_behind = blocking
@@ -681,7 +686,7 @@ def deals_expire(*, limit: int = 500) -> int:
     for _ in range(limit):
         with transaction.atomic(durable=True):
             deal = (
-                Deal.objects.select_for_update(skip_locked=True, of=("self",))
+                Deal.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
                 .filter(status=S.APPROVED, protected_until__lte=server_now())
                 .order_by("protected_until", "pk")
                 .first()

@@ -56,8 +56,7 @@ def _reservation_policy_update(*, actor: User, fields: dict[str, Any]) -> Reserv
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise Invalid({name: ["This is not a setting of the policy."] for name in sorted(unknown)})
-    policy = ReservationPolicy.current()
-    policy = ReservationPolicy.objects.select_for_update().get(pk=policy.pk)
+    policy = ReservationPolicy.for_update()
     for name, value in fields.items():
         setattr(policy, name, value)
     _check(policy)
