@@ -7,10 +7,13 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from deals import capabilities, scale, subjects
         from deals.demo import seed_accounts
+        from deals.selectors import won_revenue
+        from partners.revenue import revenue_provide
         from prm.seeding import ScaleOption, demo_seeder, scale_option
 
         capabilities.declare()  # who may look up, create and reserve accounts
-        subjects.declare()  # the reservation subject and its reservation.* events
+        subjects.declare()  # the reservation and deal subjects and their events
+        revenue_provide(won_revenue)  # the tier review judges won deals
         demo_seeder("deals", seed_accounts)  # after the partners' program: their people reserve
         scale_option(
             ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)

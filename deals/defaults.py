@@ -87,6 +87,27 @@ DEAL_DEFAULTS: list[dict[str, Any]] = [
             ],
         },
     },
+    {
+        "name": "Deal extensions",
+        "description": "Ask the partner's channel manager to approve a partner's request for "
+        "a longer protection; approved, it is extended by the policy's extension days.",
+        "trigger": "deal.extension_requested",
+        "definition": {
+            "actions": [
+                {
+                    "type": "request_approval",
+                    "from": "channel_manager",
+                    "note": "Extend the protection of {deal}?",
+                },
+                {"type": "approve", "reason": "extension approved"},
+            ]
+        },
+    },
+    _tell(
+        "deal.extended",
+        "Protection extended: {deal}",
+        "Your registration of {customer} is now protected until {protected_until}.",
+    ),
     _tell(
         "deal.approved",
         "Approved: {deal}",

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Greatest, Left
 from django_ratelimit.core import is_ratelimited
 from rapidfuzz import fuzz
@@ -21,6 +22,8 @@ from deals import scope
 from deals.models import (
     AccountDomain,
     CustomerAccount,
+    Deal,
+    DealStatus,
     Reservation,
     ReservationPolicy,
     ReservationStatus,
@@ -32,9 +35,9 @@ from deals.normalise import (
     normalise_name,
     registrable_domain,
 )
-from partners.models import ancestor_paths
+from partners.models import Partner, ancestor_paths
 from prm.outbox.models import Event
-from prm.tenancy.context import current_schema
+from prm.tenancy.context import current_schema, current_tenant
 from prm.users.models import User
 
 LOOKUP_MIN_CHARS = 3
@@ -458,3 +461,20 @@ __all__ = [
     "reservation_queryset",
     "server_now",
 ]
+
+
+# --- won revenue (the partners' tier review) ------------------------------------------
+
+
+def won_revenue(partner: Partner, today: date) -> Decimal:
+    """The partner's (and its units') won deals of the 12 months to ``today``, in the
+    program's currency (deals in another currency count once the tenant has a rate table)."""
+    since = today - timedelta(days=365)
+    won = Deal.objects.filter(
+        status=DealStatus.WON,
+        closed_on__gt=since,
+        closed_on__lte=today,
+        partner__path__startswith=partner.path,
+        currency=current_tenant().currency,
+    )
+    return won.aggregate(total=Sum("final_amount"))["total"] or Decimal(0)

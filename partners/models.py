@@ -17,6 +17,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from partners.revenue import trailing_revenue
 from prm import limits
 from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle, status_constraint
@@ -281,10 +282,14 @@ class Partner(ConstraintErrorsBesideFields, MP_Node):
 
     def qualified_tier(self) -> Tier | None:
         """The best tier whose criteria the partner meets today, which the periodic tier
-        review proposes. Judged on certified people: won revenue joins the criteria once
-        deals are registered (PRODUCT.md §5)."""
+        review proposes: certified people, and won revenue of the trailing 12 months."""
         people = self.certified_people()
-        return Tier.objects.filter(min_certified_people__lte=people).order_by("-rank").first()
+        revenue = trailing_revenue(self)
+        return (
+            Tier.objects.filter(min_certified_people__lte=people, min_trailing_revenue__lte=revenue)
+            .order_by("-rank")
+            .first()
+        )
 
     def tier_review(self) -> str:
         """``upgrade``, ``downgrade`` or empty: how the qualified tier compares."""

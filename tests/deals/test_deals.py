@@ -473,3 +473,48 @@ def test_the_default_workflows_approve_a_clean_gold_deal_and_route_the_others(
         approval_decide(actor=world.cam_emea, approval_id=approval.pk, decision="approved")
     silver.refresh_from_db()
     assert silver.status == S.APPROVED and silver.decided_by == world.cam_emea
+
+
+def test_the_tier_review_judges_won_revenue_of_the_trailing_twelve_months(world, shop):
+    from deals.selectors import won_revenue
+    from partners.revenue import trailing_revenue
+    from tests.workflows.test_schedules import won_deal
+
+    today = timezone.localdate()
+    won_deal(world, world.berlin, Decimal("300000"), days_ago=30)
+    won_deal(world, world.munich, Decimal("200000"), days_ago=200)
+    won_deal(world, world.berlin, Decimal("999999"), days_ago=400)  # too long ago
+    assert won_revenue(world.berlin, today) == Decimal("300000")
+    # A company's revenue includes its units'.
+    assert trailing_revenue(world.northwind, today) == Decimal("500000")
+    silver = Tier.objects.get(name="Silver")
+    Tier.objects.filter(pk=silver.pk).update(min_trailing_revenue=400000, min_certified_people=0)
+    Tier.objects.filter(rank__gt=silver.rank).update(min_trailing_revenue=10**9)
+    assert world.northwind.qualified_tier().name == "Silver"
+    assert world.berlin.qualified_tier().rank < silver.rank
+
+
+def test_the_default_workflow_extends_a_deals_protection_on_approval(
+    world, shop, django_capture_on_commit_callbacks
+):
+    from partners import services as partner_services
+    from workflows.approvals import approval_decide
+    from workflows.models import Approval
+    from workflows.services import defaults_install
+
+    defaults_install(actor=world.admin)
+    partner_services.partner_update(
+        actor=world.admin, partner=world.berlin, fields={"channel_manager": world.cam_emea}
+    )
+    deal = services.deal_approve(actor=world.admin, deal=submitted(world, shop))
+    until = deal.protected_until
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deal_extend_request(actor=world.bob, deal=deal)
+    approval = Approval.objects.get(
+        run__object_type="deal", run__object_id=str(deal.pk), run__workflow__name="Deal extensions"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_decide(actor=world.cam_emea, approval_id=approval.pk, decision="approved")
+    deal.refresh_from_db()
+    assert (deal.extensions, deal.protected_until - until) == (1, timedelta(days=30))
+    assert world.bob.notifications.filter(title="Protection extended: Firewall refresh").exists()

@@ -96,6 +96,28 @@ def test_the_reach_out_reminder_runs_weekly_until_a_contact_is_recorded(
     assert Notification.objects.filter(user=world.cam_emea, title="Call Northwind").count() == 1
 
 
+def won_deal(world, partner, amount, days_ago: int = 30):
+    """A deal the partner won ``days_ago`` for ``amount`` (in the program's currency)."""
+    from deals.models import Deal, DealStatus
+    from deals.services import account_create
+    from prm.tenancy.context import current_tenant
+
+    closed = date.today() - timedelta(days=days_ago)
+    return Deal.objects.create(
+        account=account_create(actor=world.admin, name=f"Won customer {amount} {days_ago}"),
+        partner=partner,
+        submitter=world.alice,
+        name="Won deal",
+        currency=current_tenant().currency,
+        amount=amount,
+        final_amount=amount,
+        expected_close_date=closed,
+        closed_on=closed,
+        registered_at=timezone.now() - timedelta(days=days_ago + 30),
+        status=DealStatus.WON,
+    )
+
+
 def test_the_quarterly_tier_review_proposes_and_applies_the_qualified_tier_on_approval(
     scheduled_only, django_capture_on_commit_callbacks
 ):
@@ -112,6 +134,9 @@ def test_the_quarterly_tier_review_proposes_and_applies_the_qualified_tier_on_ap
         )
     partner_services.partner_transition(actor=world.admin, partner=world.northwind, status="active")
     world.northwind.refresh_from_db()
+    # Silver also asks for won revenue of the trailing 12 months (deal registration).
+    assert world.northwind.tier_review() == ("" if silver.min_trailing_revenue else "upgrade")
+    won_deal(world, world.northwind, silver.min_trailing_revenue)
     assert world.northwind.tier_review() == "upgrade"
     review = Workflow.objects.get(name="Quarterly tier review")
     review.enabled = True
