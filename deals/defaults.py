@@ -103,6 +103,27 @@ DEAL_DEFAULTS: list[dict[str, Any]] = [
             ]
         },
     },
+    {
+        "name": "Deal disputes",
+        "description": "The manager of the channel manager's unit decides a partner's dispute "
+        "of a rejection: approving overturns the rejection, rejecting upholds it.",
+        "trigger": "deal.disputed",
+        "definition": {
+            "actions": [
+                {
+                    "type": "request_approval",
+                    "from": "dispute_deciders",
+                    "note": "Dispute of {deal}: overturn the rejection?",
+                },
+                {"type": "approve", "reason": "the dispute is upheld by the unit manager"},
+            ]
+        },
+    },
+    _tell(
+        "deal.dispute_decided",
+        "Dispute decided: {deal}",
+        "Your dispute of the rejection of {customer} was decided: {outcome}. {reason}",
+    ),
     _tell(
         "deal.extended",
         "Protection extended: {deal}",

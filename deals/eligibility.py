@@ -1,7 +1,8 @@
 """Eligibility of a registration on submit (PRODUCT.md §5, issue 13 point 4), in one
 place: partner active, current agreement accepted by the submitter, the tier and
-certification each product needs, the tenant's minimum deal size, a close date in the
-future and within the policy horizon. Each problem is a field error that says what to do."""
+certification each product needs, the tenant's minimum deal size, evidence files above
+the policy's amount, a close date in the future and within the policy horizon. Each
+problem is a field error that says what to do."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.utils.formats import date_format
 
-from deals.models import Deal, DealLine, DealPolicy
+from deals.models import EVIDENCE_KINDS, Deal, DealLine, DealPolicy
 from partners.models import Certification, Partner, PartnerStatus
 from partners.selectors import has_accepted_current_terms
 from prm.portal.templatetags.portal import money
@@ -75,6 +76,13 @@ def deal_eligibility(
             "lines",
             f"The smallest deal the program registers is {money(policy.min_amount)}; this one "
             f"is {money(deal.amount, deal.currency)}.",
+        )
+    needs_evidence = policy.evidence_above is not None and deal.amount > policy.evidence_above
+    if needs_evidence and not deal.documents.filter(kind__in=EVIDENCE_KINDS).exists():
+        add(
+            "documents",
+            f"Deals above {money(policy.evidence_above)} need evidence: attach a letter of "
+            "intent, a purchase order or a proposal.",
         )
     close = deal.expected_close_date
     horizon = today + timedelta(days=policy.close_horizon_days)

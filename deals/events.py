@@ -26,4 +26,6 @@ DEAL_EVENTS = {
     "deal.expired": "A registration's protection ended",
     "deal.extension_requested": "A partner asked to extend a registration's protection",
     "deal.extended": "A registration's protection was extended",
+    "deal.disputed": "A partner disputed the rejection of its registration for a conflict",
+    "deal.dispute_decided": "A dispute of a rejection was decided (upheld or overturned)",
 }

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deals.models import CustomerAccount, Deal, DealUserObjectPermission, Reservation
+from deals.models import (
+    CustomerAccount,
+    Deal,
+    DealConflict,
+    DealDispute,
+    DealDocument,
+    DealUserObjectPermission,
+    DisputeStatus,
+    Reservation,
+)
 from partners.models import Partner
 from partners.scope import scope_of
 from prm.errors import NotFound
@@ -102,3 +111,22 @@ def get_deal_for(user: User, deal_id: int | str) -> Deal:
         return deals_visible_to(user).get(pk=deal_id)
     except (Deal.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such deal.") from None
+
+
+def documents_visible_to(user: User, deal: Deal):
+    """The files of ``deal`` (which ``user`` sees) that ``user`` may open: vendor staff all;
+    the deal's partner its own (never a competitor's response)."""
+    documents = DealDocument.objects.filter(deal=deal)
+    if scope_of(user).vendor_side:
+        return documents
+    return documents.filter(dispute_response__isnull=True)
+
+
+def disputes_answerable_by(user: User):
+    """Open disputes in which ``user``'s partner is a competing party (its registration or
+    reservation is among the disputed deal's conflicts)."""
+    partner = partner_of(user)
+    if partner is None:
+        return DealDispute.objects.none()
+    competing = DealConflict.objects.filter(competing_partner=partner, warning=False)
+    return DealDispute.objects.filter(status=DisputeStatus.OPEN, deal__in=competing.values("deal"))

@@ -23,7 +23,9 @@ from deals.models import (
     AccountDomain,
     CustomerAccount,
     Deal,
+    DealDispute,
     DealStatus,
+    DisputeStatus,
     Reservation,
     ReservationPolicy,
     ReservationStatus,
@@ -35,8 +37,9 @@ from deals.normalise import (
     normalise_name,
     registrable_domain,
 )
-from partners.models import Partner, ancestor_paths
+from partners.models import MembershipRole, OrgUnitMembership, Partner, ancestor_paths
 from prm.outbox.models import Event
+from prm.permissions import can
 from prm.tenancy.context import current_schema, current_tenant
 from prm.users.models import User
 
@@ -478,3 +481,37 @@ def won_revenue(partner: Partner, today: date) -> Decimal:
         currency=current_tenant().currency,
     )
     return won.aggregate(total=Sum("final_amount"))["total"] or Decimal(0)
+
+
+# --- disputes ---------------------------------------------------------------------
+
+
+def open_dispute(deal: Deal) -> DealDispute | None:
+    return DealDispute.objects.filter(deal=deal, status=DisputeStatus.OPEN).first()
+
+
+def deciders_of_disputes(deal: Deal) -> list[User]:
+    """Who decides a dispute of ``deal``: the managers of the channel manager's org unit
+    (not the channel manager, who decided the rejection), else of the unit above."""
+    manager = deal.partner.channel_manager
+    if manager is None:
+        return []
+    units = [m.unit for m in OrgUnitMembership.objects.filter(user=manager).select_related("unit")]
+    for levels_up in (0, 1):
+        found: dict[int, User] = {}
+        for unit in units:
+            target = unit
+            for _ in range(levels_up):
+                target = target.get_parent() if target is not None else None
+            if target is None:
+                continue
+            for membership in OrgUnitMembership.objects.filter(
+                unit=target,
+                role__in=(MembershipRole.MANAGER, MembershipRole.ADMINISTRATOR),
+                user__is_active=True,
+            ).select_related("user"):
+                if membership.user_id != manager.pk and can(membership.user, "deals.decide"):
+                    found[membership.user_id] = membership.user
+        if found:
+            return list(found.values())
+    return []

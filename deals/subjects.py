@@ -13,7 +13,8 @@ from deals import scope, services
 from deals.defaults import DEAL_DEFAULTS
 from deals.events import DEAL_EVENTS, RESERVATION_EVENTS
 from deals.models import Deal, DealPolicy, Reservation
-from deals.services import deals as deal_services
+from deals.selectors import deciders_of_disputes
+from deals.services import decisions
 from prm.portal.templatetags.portal import money
 from workflows.subjects import Decide, Field, Subject, subject_declare
 
@@ -89,6 +90,8 @@ DEAL_EVENT_LABELS = {
     "deal.expired": "Deal protection expired",
     "deal.extension_requested": "Deal extension requested",
     "deal.extended": "Deal protection extended",
+    "deal.disputed": "Deal rejection disputed",
+    "deal.dispute_decided": "Deal dispute decided",
 }
 
 
@@ -134,7 +137,7 @@ DEAL = Subject(
         ),
         Field("extensions", "int", "Extensions granted"),
     ],
-    decide=Decide(approve=deal_services.decide_approve, reject=deal_services.decide_reject),
+    decide=Decide(approve=decisions.decide_approve, reject=decisions.decide_reject),
     placeholders={
         "customer": lambda deal, payload: deal.account.name,
         "amount": lambda deal, payload: money(deal.amount, deal.currency),
@@ -142,9 +145,17 @@ DEAL = Subject(
         "reason": lambda deal, payload: payload.get("reason", ""),
         "question": lambda deal, payload: payload.get("question", ""),
         "days": lambda deal, payload: payload.get("days", ""),
+        "outcome": lambda deal, payload: {
+            "upheld": "the rejection stands",
+            "overturned": "the rejection is overturned and your registration approved",
+        }.get(payload.get("outcome", ""), ""),
     },
     recipients={"submitter": lambda deal: [deal.submitter]},
-    labels={"submitter": "the deal's submitter"},
+    approvers={"dispute_deciders": deciders_of_disputes},
+    labels={
+        "submitter": "the deal's submitter",
+        "dispute_deciders": "the manager of the channel manager's unit",
+    },
     partner_of=lambda deal: deal.partner,
     threshold_events=frozenset({"deal.expiring"}),
     visible_to=scope.deals_visible_to,

@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver
 
 from deals.api import api_urls
-from deals.views import deal_admin, deal_pages, imports, partner, vendor
+from deals.views import deal_admin, deal_pages, documents, imports, partner, vendor
 
 portal_urls: list[URLPattern | URLResolver] = [
     *partner.urlpatterns,
@@ -11,6 +11,7 @@ portal_urls: list[URLPattern | URLResolver] = [
     *vendor.urlpatterns,
     *deal_pages.urlpatterns,
     *deal_admin.urlpatterns,
+    *documents.urlpatterns,
 ]
 
 __all__ = ["api_urls", "portal_urls"]

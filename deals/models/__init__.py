@@ -14,6 +14,15 @@ from deals.models.accounts import (
     _default_reminder_days,
 )
 from deals.models.catalogue import Product, ProductLine
+from deals.models.disputes import (
+    EVIDENCE_KINDS,
+    DealDispute,
+    DealDocument,
+    DisputeReason,
+    DisputeResponse,
+    DisputeStatus,
+    DocumentKind,
+)
 from deals.models.registrations import (
     ACTIVE_STATUSES,
     DEAL_LIFECYCLE,
@@ -39,6 +48,7 @@ __all__ = [
     "DEFAULT_REJECTION_REASONS",
     "DOMAIN_MAX",
     "EDITABLE_STATUSES",
+    "EVIDENCE_KINDS",
     "NAME_MAX",
     "RESERVATION_LIFECYCLE",
     "AccountDomain",
@@ -47,11 +57,17 @@ __all__ = [
     "CustomerAccount",
     "Deal",
     "DealConflict",
+    "DealDispute",
+    "DealDocument",
     "DealGroupObjectPermission",
     "DealLine",
     "DealPolicy",
     "DealStatus",
     "DealUserObjectPermission",
+    "DisputeReason",
+    "DisputeResponse",
+    "DisputeStatus",
+    "DocumentKind",
     "DomainKind",
     "Product",
     "ProductLine",

@@ -38,8 +38,9 @@ DEAL_LIFECYCLE = Lifecycle(
         S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
         S.UNDER_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.INFO_REQUESTED}),
         S.INFO_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
-        # A rejected registration may be submitted again, up to the policy's limit.
-        S.REJECTED: frozenset({S.SUBMITTED}),
+        # A rejected registration may be submitted again, up to the policy's limit; a
+        # dispute that overturns the rejection reviews it again.
+        S.REJECTED: frozenset({S.SUBMITTED, S.UNDER_REVIEW}),
         S.APPROVED: frozenset({S.WON, S.LOST, S.EXPIRED}),
         # Reopened by vendor staff, with a reason.
         S.WON: frozenset({S.APPROVED}),

@@ -39,6 +39,14 @@ from deals.services.deals import (
     deals_expire,
     deals_remind,
 )
+from deals.services.disputes import (
+    _deal_dispute,
+    _dispute_decide,
+    deal_dispute,
+    deal_document_add,
+    dispute_decide,
+    dispute_respond,
+)
 from deals.services.policy import _reservation_policy_update, reservation_policy_update
 from deals.services.reservations import (
     _reservation_create,
@@ -60,6 +68,7 @@ __all__ = [
     "_account_update",
     "_deal_approve",
     "_deal_create",
+    "_deal_dispute",
     "_deal_extend_request",
     "_deal_lost",
     "_deal_reject",
@@ -70,6 +79,7 @@ __all__ = [
     "_deal_update",
     "_deal_withdraw",
     "_deal_won",
+    "_dispute_decide",
     "_reservation_create",
     "_reservation_extend",
     "_reservation_extend_request",
@@ -81,6 +91,8 @@ __all__ = [
     "account_update",
     "deal_approve",
     "deal_create",
+    "deal_dispute",
+    "deal_document_add",
     "deal_extend_request",
     "deal_lost",
     "deal_reject",
@@ -93,6 +105,8 @@ __all__ = [
     "deal_won",
     "deals_expire",
     "deals_remind",
+    "dispute_decide",
+    "dispute_respond",
     "reservation_create",
     "reservation_extend_request",
     "reservation_policy_update",

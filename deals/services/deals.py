@@ -797,37 +797,3 @@ def _deal_share(*, actor: User, deal: Deal, colleague: User) -> Deal:
 
 
 deal_share = transaction.atomic(durable=True)(_deal_share)
-
-
-def pending_request(deal: Deal) -> str:
-    """What a decision on ``deal`` decides now: ``registration`` (submitted or under
-    review), ``extension`` (approved), or ``""``."""
-    if deal.status in (S.SUBMITTED, S.UNDER_REVIEW):
-        return "registration"
-    if deal.status == S.APPROVED:
-        return "extension"
-    return ""
-
-
-def decide_approve(deal: Deal, actor: User | None, reason: str) -> Deal:
-    """The deal subject's approve: the registration, or an extension request."""
-    if pending_request(deal) == "extension":
-        return _deal_extend(actor=actor, deal=deal, note=reason)
-    return _decide_approve(_locked(deal), actor=actor, note=(reason or "")[: limits.NOTE])
-
-
-def decide_reject(deal: Deal, actor: User | None, reason: str) -> Deal:
-    """The deal subject's reject: the registration (reason code ``other`` unless the
-    workflow's reason names one of the tenant's codes), or an extension request (the
-    protection runs to its end)."""
-    if pending_request(deal) == "extension":
-        locked = _locked(deal)
-        locked.extension_refusals += 1
-        audit_note(locked, actor, f"extension refused: {reason}" if reason else "extension refused")
-        locked.save(update_fields=["extension_refusals", "updated_at"])
-        return locked
-    code = reason if RejectionReason.objects.filter(code=reason).exists() else "other"
-    found = RejectionReason.objects.filter(code=code).first()
-    return _decide_reject(
-        _locked(deal), actor=actor, reason=found, note=(reason or "")[: limits.NOTE]
-    )
