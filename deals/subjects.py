@@ -12,7 +12,7 @@ from django.utils.timezone import localtime
 from deals import scope, services
 from deals.defaults import DEAL_DEFAULTS
 from deals.events import DEAL_EVENTS, RESERVATION_EVENTS
-from deals.models import Deal, DealPolicy, Reservation
+from deals.models import ConflictCode, Deal, DealPolicy, Reservation
 from deals.services import deals as deal_services
 from prm.portal.templatetags.portal import money
 from workflows.subjects import Decide, Field, Subject, subject_declare
@@ -96,6 +96,16 @@ def _when(moment) -> str:
     return date_format(localtime(moment)) if moment else ""
 
 
+def _deal_summary(deal: Deal) -> list[str]:
+    """The approvals inbox's facts of a deal: its conflicts, their highest score and reasons."""
+    if not deal.conflict_count:
+        return ["No conflict found when it was submitted."]
+    plural = "s" if deal.conflict_count != 1 else ""
+    labels = [ConflictCode(c).label for c in deal.conflict_codes if c in ConflictCode.values]
+    facts = [f"{deal.conflict_count} conflict{plural}, highest score {deal.conflict_score:.2f}"]
+    return [*facts, "; ".join(str(x) for x in labels)] if labels else facts
+
+
 DEAL = Subject(
     name="deal",
     model=Deal,
@@ -151,6 +161,7 @@ DEAL = Subject(
     history=lambda: Deal.history,
     select_related=("account", "partner__tier", "submitter"),
     defaults=DEAL_DEFAULTS,
+    summary=_deal_summary,
 )
 
 
