@@ -2,13 +2,15 @@
 name thresholds and product-overlap rule would have done to the tenant's past registrations,
 beside what today's settings do, before anything is saved.
 
-Each past registration (submitted at least once; the latest ``LIMIT``) is checked again by
+Each past registration (submitted at least once; the latest ``LIMIT``, for at most
+``BUDGET_SECONDS``) is checked again by
 deals.conflicts, as of its registration time (the registrations and reservations active
 then compete), once with today's settings and once with the proposed ones. Nothing is
 written. The accounts are compared as they are now (a merge or a new domain since counts)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -16,7 +18,10 @@ from django.db.models import QuerySet
 from deals.conflicts import Found, deal_conflicts
 from deals.models import ConflictCode, Deal, DealPolicy, ReservationPolicy
 
-LIMIT = 1000  # the latest registrations the back-test re-checks
+LIMIT = 300  # the latest registrations the back-test re-checks
+# ... and for at most this long (a page waits for it): two conflict checks a registration
+# take some 50-100 ms, so the budget, not the limit, decides on a busy server.
+BUDGET_SECONDS = 12.0
 EXAMPLES = 5  # of each change
 
 
@@ -33,6 +38,7 @@ class BackTest:
     checked: int = 0
     limit: int = LIMIT
     more: bool = False  # there are older registrations the back-test left out
+    out_of_time: bool = False  # it stopped at the time budget
     flagged_now: int = 0  # with today's settings
     flagged_then: int = 0  # with the proposed settings
     newly_flagged: list[Change] = field(default_factory=list)
@@ -81,9 +87,11 @@ def backtest(
     matching: ReservationPolicy,
     limit: int = LIMIT,
     among: QuerySet[Deal] | None = None,
+    budget: float = BUDGET_SECONDS,
 ) -> BackTest:
     """Today's settings against ``policy`` and ``matching`` (unsaved) on the latest
-    ``limit`` registrations (of ``among``, every deal by default)."""
+    ``limit`` registrations (of ``among``, every deal by default), newest first, for at most
+    ``budget`` seconds."""
     today, tree = DealPolicy.current(), ReservationPolicy.current()
     past = (
         (Deal.objects.all() if among is None else among)
@@ -94,7 +102,11 @@ def backtest(
     )
     rows = list(past[: limit + 1])
     result = BackTest(limit=limit, more=len(rows) > limit)
+    deadline = time.monotonic() + budget
     for deal in rows[:limit]:
+        if time.monotonic() > deadline:
+            result.out_of_time = result.more = True
+            break
         lines = list(deal.lines.all())
         at = deal.registered_at
         assert at is not None

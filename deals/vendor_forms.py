@@ -131,7 +131,7 @@ class DealFilterForm(PortalForm):
         return data
 
 
-AMOUNT_HELP = "In the deal's currency; 0 for none."
+AMOUNT_HELP = "In the program's currency; 0 for none."
 
 
 class DealPolicyForm(PortalForm):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from deals import services, vendor_deals
+from deals.backtest import BUDGET_SECONDS, backtest
 from deals.backtest import LIMIT as BACKTEST_LIMIT
-from deals.backtest import backtest
 from deals.models import Deal, DealPolicy, RejectionReason, ReservationPolicy
 from deals.vendor_forms import DealFilterForm, DealPolicyForm, RejectionReasonForm
 from partners.models import Partner
@@ -142,7 +142,7 @@ def deal_registrations_export(request: PortalRequest) -> HttpResponse:
 def deal_policy(request: PortalRequest) -> HttpResponse:
     """The deal policy; "Try these settings" back-tests the matching before saving."""
     policy, tree = DealPolicy.current(), ReservationPolicy.current()
-    context: dict[str, Any] = {"limit": BACKTEST_LIMIT}
+    context: dict[str, Any] = {"limit": BACKTEST_LIMIT, "budget": int(BUDGET_SECONDS)}
     if request.method != "POST":
         context["form"] = DealPolicyForm(initial=DealPolicyForm.initial_for(policy, tree))
         return render(request, "deals/deal_admin_policy.html", context)

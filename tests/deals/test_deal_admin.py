@@ -319,6 +319,15 @@ def test_a_narrower_product_rule_flags_fewer_past_registrations(world, shop):
     assert [c.deal for c in narrower.no_longer_flagged] == [bigger]
 
 
+def test_the_back_test_checks_the_latest_registrations_within_its_cap(world, twins):
+    policy, matching = proposed()
+    capped = backtest(policy=policy, matching=matching, among=twins.ours, limit=1)
+    assert (capped.checked, capped.more, capped.out_of_time) == (1, True, False)
+    assert capped.flagged_now == 0  # the newest: Carol's, a warning only
+    hurried = backtest(policy=policy, matching=matching, among=twins.ours, budget=-1)
+    assert (hurried.checked, hurried.more, hurried.out_of_time) == (0, True, True)
+
+
 def test_the_back_test_counts_the_registrations_active_at_the_time(world, shop):
     """A registration that was withdrawn before a later one was registered no longer
     competes with it; one that was still undecided then does, whatever it is now."""
