@@ -13,10 +13,18 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
+from tests.browser.test_account_merge import checked
 from tests.browser.test_login import sign_in
-from tests.browser.test_workflow_pages import both_widths
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def axe_page(browser):
+    """A page that may load axe (the CSP would refuse its script)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture
@@ -83,8 +91,8 @@ def registrations(django_db_blocker):
         line.delete()
 
 
-def test_the_channel_manager_reads_the_deal_list_by_saved_view(page, portal, registrations):
-    tag = registrations
+def test_the_channel_manager_reads_the_deal_list_by_saved_view(axe_page, portal, registrations):
+    tag, page = registrations, axe_page
     sign_in(page, portal, "acme", "cam@acme.example")
     page.get_by_role("navigation").get_by_role("link", name="Deals").click()
     views = page.get_by_test_id("deal-views")
@@ -99,20 +107,20 @@ def test_the_channel_manager_reads_the_deal_list_by_saved_view(page, portal, reg
     expect(
         page.get_by_test_id("deal-row").filter(has_text=f"Umbra {tag} perimeter")
     ).to_be_visible()
-    both_widths(page, "deal-list-vendor")
+    checked(page, "deal-list-vendor")
     views.get_by_role("link", name="Conflicts").click()
     rows = page.get_by_test_id("deal-row")
     expect(rows.filter(has_text=f"Umbra {tag} firewall swap")).to_be_visible()
     expect(rows.filter(has_text=f"Umbra {tag} perimeter")).to_have_count(0)
-    both_widths(page, "deal-list-conflicts")
+    checked(page, "deal-list-conflicts")
 
 
 def test_the_vendor_admin_tries_stricter_thresholds_before_saving(
-    page, portal, registrations, django_db_blocker
+    axe_page, portal, registrations, django_db_blocker
 ):
     from deals.models import ReservationPolicy
 
-    tag = registrations
+    tag, page = registrations, axe_page
     sign_in(page, portal, "acme", "admin@acme.example")
     page.goto(portal.format(host="acme") + "/settings/deals/")
     for label in (
@@ -125,6 +133,9 @@ def test_the_vendor_admin_tries_stricter_thresholds_before_saving(
     result = page.get_by_test_id("backtest")
     expect(result).to_contain_text("fewer")
     expect(page.get_by_test_id("no-longer-flagged")).to_contain_text(f"Umbra {tag} firewall swap")
-    both_widths(page, "deal-policy-backtest")
+    checked(page, "deal-policy-backtest")
     with django_db_blocker.unblock(), schema_context("acme"):
         assert ReservationPolicy.current().name_similarity != 0.99  # nothing saved
+    page.get_by_role("link", name="Rejection reasons").click()
+    expect(page.get_by_test_id("reason").first).to_be_visible()
+    checked(page, "deal-rejection-reasons")
