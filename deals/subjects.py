@@ -14,6 +14,7 @@ from deals.defaults import DEAL_DEFAULTS
 from deals.events import DEAL_EVENTS, RESERVATION_EVENTS
 from deals.models import ConflictCode, Deal, DealPolicy, Reservation
 from deals.services import deals as deal_services
+from deals.vendor_deals import deal_url
 from prm.portal.templatetags.portal import money
 from workflows.subjects import Decide, Field, Subject, subject_declare
 
@@ -162,6 +163,7 @@ DEAL = Subject(
     select_related=("account", "partner__tier", "submitter"),
     defaults=DEAL_DEFAULTS,
     summary=_deal_summary,
+    url=lambda pk: deal_url(int(pk)),
 )
 
 

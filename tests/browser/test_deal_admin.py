@@ -36,10 +36,9 @@ def registrations(django_db_blocker):
     from deals.models import CustomerAccount, Deal, Product, ProductLine
     from deals.services import LineIn
     from prm.users.models import User
-    from workflows.models import Notification, WorkflowRun
+    from workflows.models import Approval, Notification, Workflow, WorkflowRun
 
     tag = uuid.uuid4().hex[:4]
-    start = timezone.now()
     with django_db_blocker.unblock(), schema_context("acme"):
         admin = User.objects.get(email="admin@acme.example")
         alice = User.objects.get(email="alice@northwind.example")
@@ -79,10 +78,25 @@ def registrations(django_db_blocker):
             register(carol, gmbh, f"Umbra {tag} firewall swap").pk,
         ]
         accounts = [systems.pk, gmbh.pk, labs.pk]
+        # Carol's deal waits for cam's decision (an approval of a workflow of the test's own).
+        workflow = Workflow.objects.create(name=f"Umbra {tag} approvals", trigger="deal.submitted")
+        version = workflow.versions.create(number=1, definition={"actions": []})
+        run = WorkflowRun.objects.create(
+            workflow=workflow, version=version, object_type="deal", object_id=str(ids[2])
+        )
+        Approval.objects.create(
+            run=run,
+            step=0,
+            approver=User.objects.get(email="cam@acme.example"),
+            summary=f"Approve Umbra {tag} firewall swap?",
+            due_at=timezone.now() + timedelta(hours=40),
+        )
     yield tag
     with django_db_blocker.unblock(), schema_context("acme"):
         WorkflowRun.objects.filter(object_type="deal", object_id__in=[str(i) for i in ids]).delete()
-        Notification.objects.filter(created_at__gte=start, url__contains="/deals/").delete()
+        workflow.delete()
+        ours = {"event__object_type": "deal", "event__object_id__in": [str(i) for i in ids]}
+        Notification.objects.filter(**ours).delete()
         Deal.objects.filter(pk__in=ids).delete()
         Deal.history.filter(id__in=ids).delete()
         CustomerAccount.objects.filter(pk__in=accounts).delete()
@@ -113,6 +127,14 @@ def test_the_channel_manager_reads_the_deal_list_by_saved_view(axe_page, portal,
     expect(rows.filter(has_text=f"Umbra {tag} firewall swap")).to_be_visible()
     expect(rows.filter(has_text=f"Umbra {tag} perimeter")).to_have_count(0)
     checked(page, "deal-list-conflicts")
+    views.get_by_role("link", name="Waiting for me").click()
+    expect(rows.filter(has_text=f"Umbra {tag} firewall swap")).to_be_visible()
+    # The approvals inbox says what the deal's conflicts are, beside what is asked.
+    page.get_by_role("navigation").get_by_role("link", name="Approvals").click()
+    asked = page.get_by_role("row").filter(has_text=f"Approve Umbra {tag} firewall swap?")
+    expect(asked.get_by_test_id("approval-facts")).to_contain_text("2 conflicts, highest score")
+    expect(asked.get_by_test_id("approval-facts")).to_contain_text("Possibly the same customer")
+    checked(page, "approvals-deal-facts")
 
 
 def test_the_vendor_admin_tries_stricter_thresholds_before_saving(
