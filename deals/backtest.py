@@ -11,12 +11,15 @@ written. The accounts are compared as they are now (a merge or a new domain sinc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
 from deals.conflicts import Found, deal_conflicts
 from deals.models import ConflictCode, Deal, DealPolicy, ReservationPolicy
+from deals.selectors import Candidate, account_candidates
+from deals.services.policy import THRESHOLDS
 
 LIMIT = 300  # the latest registrations the back-test re-checks
 # ... and for at most this long (a page waits for it): two conflict checks a registration
@@ -81,6 +84,21 @@ def _words(found: Found) -> str:
     return f"{label} ({details}, score {found.score:.2f})" if details else str(label)
 
 
+def _memoised() -> Callable[..., list[Candidate]]:
+    """The lookup of possible duplicates, each question asked once per back-test (the same
+    account's registrations and both settings, when their thresholds agree, share it)."""
+    answers: dict[tuple, list[Candidate]] = {}
+
+    def lookup(*, policy: ReservationPolicy, limit: int, **query: str) -> list[Candidate]:
+        thresholds = tuple(getattr(policy, name) for name in THRESHOLDS)
+        key = (tuple(sorted(query.items())), thresholds, limit)
+        if key not in answers:
+            answers[key] = account_candidates(**query, policy=policy, limit=limit)
+        return answers[key]
+
+    return lookup
+
+
 def backtest(
     *,
     policy: DealPolicy,
@@ -103,6 +121,7 @@ def backtest(
     rows = list(past[: limit + 1])
     result = BackTest(limit=limit, more=len(rows) > limit)
     deadline = time.monotonic() + budget
+    lookup = _memoised()
     for deal in rows[:limit]:
         if time.monotonic() > deadline:
             result.out_of_time = result.more = True
@@ -112,13 +131,22 @@ def backtest(
         assert at is not None
         before = [
             f
-            for f in deal_conflicts(deal, lines, now=at, policy=today, tree=tree, as_of=True)
+            for f in deal_conflicts(
+                deal, lines, now=at, policy=today, tree=tree, as_of=True, candidates=lookup
+            )
             if not f.warning
         ]
         after = [
             f
             for f in deal_conflicts(
-                deal, lines, now=at, policy=policy, tree=tree, matching=matching, as_of=True
+                deal,
+                lines,
+                now=at,
+                policy=policy,
+                tree=tree,
+                matching=matching,
+                as_of=True,
+                candidates=lookup,
             )
             if not f.warning
         ]

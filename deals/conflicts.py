@@ -16,7 +16,7 @@ thresholds with a policy tried out (nothing is written here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,7 +37,7 @@ from deals.models import (
     ReservationPolicy,
     ReservationStatus,
 )
-from deals.selectors import MATCH, account_candidates
+from deals.selectors import MATCH, Candidate, account_candidates
 from partners.models import ancestor_paths
 
 SAME_TREE_SCORE = 0.9
@@ -137,11 +137,14 @@ def deal_conflicts(
     tree: ReservationPolicy,
     matching: ReservationPolicy | None = None,
     as_of: bool = False,
+    candidates: Callable[..., list[Candidate]] = account_candidates,
 ) -> list[Found]:
     """What competes with ``deal`` (with ``lines``) for its customer, conflicts first (best
     score first), then warnings. ``matching``: the name thresholds to try (the tenant's by
     default). ``as_of``: ``now`` is a past moment (the back-test re-runs a registration at
-    its ``registered_at``): the registrations and reservations active then compete."""
+    its ``registered_at``): the registrations and reservations active then compete.
+    ``candidates``: the lookup of possible duplicates (the back-test passes a memoised
+    one)."""
     account = deal.account
     overlap = policy.product_overlap
     mine = _keys(lines, overlap)
@@ -158,7 +161,7 @@ def deal_conflicts(
     queries = [{"q": account.name, "country": str(account.country or "")}]
     queries += [{"domain": d} for d in domains]
     for query in queries:
-        for candidate in account_candidates(**query, policy=matching or tree, limit=DUPLICATES):
+        for candidate in candidates(**query, policy=matching or tree, limit=DUPLICATES):
             other = candidate.account
             if other.pk in by_id:
                 continue
