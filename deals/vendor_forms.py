@@ -18,6 +18,7 @@ from deals.models import (
 )
 from deals.services.policy import THRESHOLDS as THRESHOLD_NAMES
 from partners.models import Partner
+from prm.money import DECIMAL_PLACES, MAX_DIGITS
 from prm.portal.forms import PortalForm
 
 SIMILARITY_HELP = "Between 0.3 (many suggestions) and 1 (only near-identical names)."
@@ -160,7 +161,11 @@ class DealPolicyForm(PortalForm):
         widget=forms.RadioSelect,
     )
     min_amount = forms.DecimalField(
-        label="Smallest deal a partner may register", min_value=0, help_text=AMOUNT_HELP
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        label="Smallest deal a partner may register",
+        min_value=0,
+        help_text=AMOUNT_HELP,
     )
     close_horizon_days = forms.IntegerField(
         label="The expected close date may be at most (days ahead)"
@@ -175,13 +180,20 @@ class DealPolicyForm(PortalForm):
     extension_days = forms.IntegerField(label="An extension adds (days)")
     max_resubmissions = forms.IntegerField(label="Times a rejected deal may be submitted again")
     auto_approve_below = forms.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
         label="Approve clean deals of Gold and Platinum partners automatically below",
         min_value=0,
     )
     second_approval_above = forms.DecimalField(
-        label="Deals above this amount also need the unit manager's approval", min_value=0
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        label="Deals above this amount also need the unit manager's approval",
+        min_value=0,
     )
     evidence_above = forms.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
         label="Deals above this amount need evidence files (LOI, PO, proposal)",
         min_value=0,
         required=False,

@@ -20,6 +20,7 @@ from deals.models import (
 )
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid, NotFound
+from prm.money import DECIMAL_PLACES, MAX_DIGITS
 from prm.permissions import require
 from prm.users.models import User
 
@@ -98,6 +99,7 @@ DEAL_POLICY_FIELDS = (
     "sla_hours",
 )
 MAX_DAYS = 3650
+LARGEST_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 MAX_COUNT = 100
 
 
@@ -129,6 +131,8 @@ def _check_deal_policy(policy: DealPolicy, matching: ReservationPolicy) -> None:
             continue
         if value is None or Decimal(value) < 0:
             problems[name] = ["An amount cannot be negative."]
+        elif Decimal(value) >= LARGEST_AMOUNT:
+            problems[name] = [f"Choose an amount below {LARGEST_AMOUNT:,}."]
     if policy.conflict_rule not in ConflictRule.values:
         problems["conflict_rule"] = ["Choose one of the rules."]
     if policy.product_overlap not in ProductOverlap.values:

@@ -390,6 +390,11 @@ def test_saving_the_policy_changes_both_policies_with_an_audit_row(world):
         ("sla_hours", "0", "Choose between 1 and 8760 hours."),
         ("auto_approve_below", "-5", "Ensure this value is greater than or equal to 0."),
         ("reminder_days", "3, x", "Write whole numbers of days, separated by commas."),
+        (
+            "second_approval_above",
+            "10000000000000000",
+            "Ensure that there are no more than 14 digits in total.",
+        ),
     ],
 )
 def test_bad_settings_are_refused_beside_their_field_and_change_nothing(
@@ -412,6 +417,13 @@ def test_the_deal_policy_service_checks_its_fields_and_its_actor(world):
             actor=world.admin, fields={"extension_days": 0, "min_amount": Decimal(-1)}
         )
     assert set(refused.value.message_dict) == {"extension_days", "min_amount"}
+    with pytest.raises(Invalid) as refused:
+        services.deal_policy_update(
+            actor=world.admin, fields={"auto_approve_below": Decimal("1000000000000")}
+        )
+    assert refused.value.message_dict == {
+        "auto_approve_below": ["Choose an amount below 1,000,000,000,000."]
+    }
     with pytest.raises(Forbidden):
         services.deal_policy_update(actor=world.cam_emea, fields={"protection_days": 30})
     assert browser_as(world.cam_emea).get("/settings/deals/").status_code == 404
