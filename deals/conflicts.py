@@ -16,7 +16,7 @@ thresholds with a policy tried out (nothing is written here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,7 +37,7 @@ from deals.models import (
     ReservationPolicy,
     ReservationStatus,
 )
-from deals.selectors import MATCH, account_candidates
+from deals.selectors import MATCH, Candidate, account_candidates
 from partners.models import ancestor_paths
 
 SAME_TREE_SCORE = 0.9
@@ -71,6 +71,30 @@ def active_registrations(now: datetime) -> Q:
     """Registrations that hold their customer: undecided, or approved and protected."""
     undecided = [s for s in ACTIVE_STATUSES if s != DealStatus.APPROVED]
     return Q(status__in=undecided) | Q(status=DealStatus.APPROVED, protected_until__gt=now)
+
+
+def registrations_active_at(moment: datetime) -> Q:
+    """Registrations that held their customer at a past ``moment``, as far as the records
+    tell (the back-test): registered by then, and still undecided, or approved and protected
+    past it (won and lost ones until their protection's end), or rejected or withdrawn
+    after it."""
+    undecided = [s for s in ACTIVE_STATUSES if s != DealStatus.APPROVED]
+    ever_approved = [DealStatus.APPROVED, DealStatus.WON, DealStatus.LOST, DealStatus.EXPIRED]
+    return Q(registered_at__lte=moment) & (
+        Q(status__in=undecided)
+        | Q(status__in=ever_approved, protected_until__gt=moment)
+        | Q(status=DealStatus.REJECTED, decided_at__gt=moment)
+        | Q(status=DealStatus.WITHDRAWN, updated_at__gt=moment)
+    )
+
+
+def reservations_active_at(moment: datetime) -> Q:
+    """Reservations that held their account at a past ``moment`` (the back-test)."""
+    return (
+        Q(starts_at__lte=moment)
+        & Q(expires_at__gt=moment)
+        & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+    )
 
 
 def _keys(lines: Iterable[DealLine], overlap: str) -> set[int]:
@@ -112,10 +136,15 @@ def deal_conflicts(
     policy: DealPolicy,
     tree: ReservationPolicy,
     matching: ReservationPolicy | None = None,
+    as_of: bool = False,
+    candidates: Callable[..., list[Candidate]] = account_candidates,
 ) -> list[Found]:
     """What competes with ``deal`` (with ``lines``) for its customer, conflicts first (best
     score first), then warnings. ``matching``: the name thresholds to try (the tenant's by
-    default)."""
+    default). ``as_of``: ``now`` is a past moment (the back-test re-runs a registration at
+    its ``registered_at``): the registrations and reservations active then compete.
+    ``candidates``: the lookup of possible duplicates (the back-test passes a memoised
+    one)."""
     account = deal.account
     overlap = policy.product_overlap
     mine = _keys(lines, overlap)
@@ -132,7 +161,7 @@ def deal_conflicts(
     queries = [{"q": account.name, "country": str(account.country or "")}]
     queries += [{"domain": d} for d in domains]
     for query in queries:
-        for candidate in account_candidates(**query, policy=matching or tree, limit=DUPLICATES):
+        for candidate in candidates(**query, policy=matching or tree, limit=DUPLICATES):
             other = candidate.account
             if other.pk in by_id:
                 continue
@@ -156,8 +185,9 @@ def deal_conflicts(
             )
 
     # Reservations of other partners.
+    held = reservations_active_at(now) if as_of else Q(status=ReservationStatus.ACTIVE)
     reservations = (
-        Reservation.objects.filter(account_id__in=by_id, status=ReservationStatus.ACTIVE)
+        Reservation.objects.filter(held, account_id__in=by_id)
         .exclude(partner_id=deal.partner_id)
         .select_related("account")
     )
@@ -175,7 +205,10 @@ def deal_conflicts(
 
     # Registrations of other partners.
     competing = (
-        Deal.objects.filter(active_registrations(now), account_id__in=by_id)
+        Deal.objects.filter(
+            registrations_active_at(now) if as_of else active_registrations(now),
+            account_id__in=by_id,
+        )
         .exclude(partner_id=deal.partner_id)
         .exclude(pk=deal.pk)
         .prefetch_related("lines__product__line")

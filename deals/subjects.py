@@ -12,9 +12,10 @@ from django.utils.timezone import localtime
 from deals import scope, services
 from deals.defaults import DEAL_DEFAULTS
 from deals.events import DEAL_EVENTS, RESERVATION_EVENTS
-from deals.models import Deal, DealPolicy, Reservation
+from deals.models import ConflictCode, Deal, DealPolicy, Reservation
 from deals.selectors import deciders_of_disputes
 from deals.services import decisions
+from deals.vendor_deals import deal_url
 from prm.portal.templatetags.portal import money
 from workflows.subjects import Decide, Field, Subject, subject_declare
 
@@ -99,6 +100,16 @@ def _when(moment) -> str:
     return date_format(localtime(moment)) if moment else ""
 
 
+def _deal_summary(deal: Deal) -> list[str]:
+    """The approvals inbox's facts of a deal: its conflicts, their highest score and reasons."""
+    if not deal.conflict_count:
+        return ["No conflict found when it was submitted."]
+    plural = "s" if deal.conflict_count != 1 else ""
+    labels = [ConflictCode(c).label for c in deal.conflict_codes if c in ConflictCode.values]
+    facts = [f"{deal.conflict_count} conflict{plural}, highest score {deal.conflict_score:.2f}"]
+    return [*facts, "; ".join(str(x) for x in labels)] if labels else facts
+
+
 DEAL = Subject(
     name="deal",
     model=Deal,
@@ -162,6 +173,8 @@ DEAL = Subject(
     history=lambda: Deal.history,
     select_related=("account", "partner__tier", "submitter"),
     defaults=DEAL_DEFAULTS,
+    summary=_deal_summary,
+    url=lambda pk: deal_url(int(pk)),
 )
 
 

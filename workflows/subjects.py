@@ -124,6 +124,9 @@ class Subject:
     select_related: tuple[str, ...] = ()
     # The subject of partner organisations themselves: others reach it through partner_of.
     is_partner: bool = False
+    # What a decider should know of an object at a glance (the approvals inbox): short
+    # sentences in the users' words ("2 conflicts, highest score 0.95").
+    summary: Callable[[Any], list[str]] | None = None
 
     def field_named(self, path: str) -> Field | None:
         return next((f for f in self.fields if f.path == path), None)
@@ -259,6 +262,16 @@ def object_url(object_type: str, object_id: str) -> str:
     """The page of a run's object, as its subject declares it ("" when it has none)."""
     subject = SUBJECTS.get(object_type)
     return subject.url(object_id) if subject and subject.url else ""
+
+
+def object_summary(object_type: str, object_id: str) -> list[str]:
+    """What the subject says of an object at a glance ([] when it says nothing or the
+    object is gone)."""
+    subject = SUBJECTS.get(object_type)
+    if subject is None or subject.summary is None:
+        return []
+    obj = subject.load(object_id)
+    return list(subject.summary(obj)) if obj is not None else []
 
 
 def partner_subject() -> Subject | None:

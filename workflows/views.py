@@ -81,6 +81,8 @@ def approval_inbox(request: PortalRequest) -> HttpResponse:
     for approval in pending:  # the page of what is decided, as its subject declares it
         url = subjects.object_url(approval.run.object_type, approval.run.object_id)
         approval.object_url = url  # type: ignore[attr-defined]  # for the template only
+        facts = subjects.object_summary(approval.run.object_type, approval.run.object_id)
+        approval.facts = facts  # type: ignore[attr-defined]  # for the template only
     decided = list(
         approvals_of(request.user).filter(decided_at__isnull=False).order_by("-decided_at")[:20]
     )

@@ -34,6 +34,8 @@ NAV: list[NavItem] = [
     NavItem("Customers", "account-lookup", "person-check", PARTNER_ROLES),
     NavItem("My reservations", "my-reservations", "bookmark-check", PARTNER_ROLES),
     NavItem("Accounts", "accounts", "briefcase", VENDOR_ROLES),
+    # Deal registrations on the vendor side (deals.views.deal_admin).
+    NavItem("Deals", "deal-registrations", "clipboard-check", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
