@@ -6,12 +6,13 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from deals import capabilities, scale, subjects
-        from deals.demo import seed_accounts
+        from deals.demo import seed_accounts, seed_catalogue
         from prm.seeding import ScaleOption, demo_seeder, scale_option
 
         capabilities.declare()  # who may look up, create and reserve accounts
         subjects.declare()  # the reservation subject and its reservation.* events
         demo_seeder("deals", seed_accounts)  # after the partners' program: their people reserve
+        demo_seeder("catalogue", seed_catalogue)  # after the partners' tiers
         scale_option(
             ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)
         )

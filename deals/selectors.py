@@ -21,6 +21,8 @@ from deals import scope
 from deals.models import (
     AccountDomain,
     CustomerAccount,
+    Product,
+    ProductLine,
     Reservation,
     ReservationPolicy,
     ReservationStatus,
@@ -32,7 +34,8 @@ from deals.normalise import (
     normalise_name,
     registrable_domain,
 )
-from partners.models import ancestor_paths
+from partners.models import Certification, ancestor_paths
+from partners.scope import partners_visible_to
 from prm.outbox.models import Event
 from prm.tenancy.context import current_schema
 from prm.users.models import User
@@ -441,3 +444,52 @@ __all__ = [
     "reservation_queryset",
     "server_now",
 ]
+
+
+# --- the product catalogue ---------------------------------------------------------------
+
+
+@dataclass
+class CatalogueGroup:
+    line: ProductLine
+    products: list[Product]
+
+
+def product_queryset(user: User) -> QuerySet[Product]:
+    """The products ``user`` sees (deals.scope), with their line and minimum tier, in the
+    catalogue's order (by line, then name)."""
+    return (
+        scope.products_visible_to(user)
+        .select_related("line", "min_tier")
+        .order_by("line__name", "name", "sku")
+    )
+
+
+def catalogue_groups(
+    user: User, products: QuerySet[Product], *, with_empty_lines: bool
+) -> list[CatalogueGroup]:
+    """``products`` (already in ``user``'s scope and filtered) grouped by product line, the
+    lines by name; ``with_empty_lines``: the lines without any of them too (an unfiltered
+    list shows where to add the first product)."""
+    groups: dict[int, CatalogueGroup] = {}
+    if with_empty_lines:
+        for line in scope.product_lines_visible_to(user).order_by("name"):
+            groups[line.pk] = CatalogueGroup(line, [])
+    for product in products.order_by("line__name", "name", "sku"):
+        group = groups.setdefault(product.line_id, CatalogueGroup(product.line, []))
+        group.products.append(product)
+    return sorted(groups.values(), key=lambda g: g.line.name.lower())
+
+
+def certification_names(user: User) -> list[str]:
+    """The certification names the partners in ``user``'s scope hold, and those products
+    already require: what a product may ask for, spelt as it is spelt elsewhere."""
+    held = Certification.objects.filter(partner__in=partners_visible_to(user))
+    names = set(held.values_list("name", flat=True).distinct())
+    names |= set(
+        scope.products_visible_to(user)
+        .exclude(required_certification="")
+        .values_list("required_certification", flat=True)
+        .distinct()
+    )
+    return sorted(names, key=str.lower)

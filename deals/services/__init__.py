@@ -10,6 +10,16 @@ from deals.services.accounts import (
     account_merge,
     account_update,
 )
+from deals.services.catalogue import (
+    _product_create,
+    _product_line_create,
+    _product_line_update,
+    _product_update,
+    product_create,
+    product_line_create,
+    product_line_update,
+    product_update,
+)
 from deals.services.policy import _reservation_policy_update, reservation_policy_update
 from deals.services.reservations import (
     _reservation_create,
@@ -28,6 +38,10 @@ __all__ = [
     "_account_create",
     "_account_merge",
     "_account_update",
+    "_product_create",
+    "_product_line_create",
+    "_product_line_update",
+    "_product_update",
     "_reservation_create",
     "_reservation_extend",
     "_reservation_extend_request",
@@ -37,6 +51,10 @@ __all__ = [
     "account_create",
     "account_merge",
     "account_update",
+    "product_create",
+    "product_line_create",
+    "product_line_update",
+    "product_update",
     "reservation_create",
     "reservation_extend_request",
     "reservation_policy_update",
