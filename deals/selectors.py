@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest, Left
 from django_ratelimit.core import is_ratelimited
 from rapidfuzz import fuzz
@@ -469,16 +469,18 @@ def catalogue_groups(
     user: User, products: QuerySet[Product], *, with_empty_lines: bool
 ) -> list[CatalogueGroup]:
     """``products`` (already in ``user``'s scope and filtered) grouped by product line, the
-    lines by name; ``with_empty_lines``: the lines without any of them too (an unfiltered
-    list shows where to add the first product)."""
-    groups: dict[int, CatalogueGroup] = {}
-    if with_empty_lines:
-        for line in scope.product_lines_visible_to(user).order_by("name"):
-            groups[line.pk] = CatalogueGroup(line, [])
+    lines by name, each with ``active_products`` (all of the line's, filtered or not);
+    ``with_empty_lines``: the lines without any of them too (an unfiltered list shows where
+    to add the first product)."""
+    lines = scope.product_lines_visible_to(user).annotate(
+        active_products=Count("products", filter=Q(products__active=True))
+    )
+    groups = {line.pk: CatalogueGroup(line, []) for line in lines}
     for product in products.order_by("line__name", "name", "sku"):
-        group = groups.setdefault(product.line_id, CatalogueGroup(product.line, []))
-        group.products.append(product)
-    return sorted(groups.values(), key=lambda g: g.line.name.lower())
+        if product.line_id in groups:
+            groups[product.line_id].products.append(product)
+    shown = [g for g in groups.values() if g.products or with_empty_lines]
+    return sorted(shown, key=lambda g: g.line.name.lower())
 
 
 def certification_names(user: User) -> list[str]:

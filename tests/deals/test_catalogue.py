@@ -210,6 +210,15 @@ def test_the_line_filter_shows_that_line_only(world, catalogue):
     assert [g.line.name for g in response.context["groups"]] == ["Test Routers"]
 
 
+def test_deactivating_a_line_asks_first_counting_all_its_active_products(world, catalogue):
+    # Filtered to one of the line's products, the question still counts both.
+    page = browser_as(world.admin).get("/products/?q=TR-900").content.decode()
+    assert (
+        "Deactivate the product line Test Routers? Partners can no longer register its "
+        "products: its 2 active products are deactivated too."
+    ) in page
+
+
 def test_a_filter_matching_nothing_says_what_to_do(world, catalogue):
     response = browser_as(world.admin).get("/products/?q=no-such-thing")
     assert "No product matches these filters" in response.content.decode()
