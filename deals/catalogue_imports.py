@@ -27,6 +27,7 @@ from deals.services.catalogue import (
 )
 from partners.imports import Named
 from partners.models import Tier
+from prm.errors import Invalid
 from prm.exports import csv_text
 from prm.tenancy.context import current_tenant
 from prm.users.models import User
@@ -177,7 +178,10 @@ class ProductResource(resources.ModelResource):
             return line
         key = line.name.lower()
         if key not in self.new_lines:
-            self.new_lines[key] = _product_line_create(actor=self.actor, name=line.name)
+            try:
+                self.new_lines[key] = _product_line_create(actor=self.actor, name=line.name)
+            except Invalid as exc:  # the new line's name: the file's "product line" column
+                raise ValidationError({"line": exc.messages}) from None
         return self.new_lines[key]
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -224,6 +228,9 @@ class ImportReport:
 
 def _dataset(text: str) -> tablib.Dataset | ImportReport:
     """The file with its headers in lower case and trimmed, or a report of why not."""
+    if "\x00" in text:
+        problem = "The file contains a NUL character: save it as CSV text."
+        return ImportReport(errors=[RowError(1, "", problem)])
     try:
         loaded = tablib.Dataset().load(text, format="csv")
     except Exception as exc:  # tablib raises several kinds for a bad CSV

@@ -471,6 +471,18 @@ def test_the_import_page_lists_row_errors_and_offers_no_import(world, catalogue)
     assert "list price" in page and "not a price" in page
 
 
+def test_an_overlong_new_line_name_is_a_problem_of_the_product_line_column(world):
+    text = HEADER + f"TX-1,Thing,{'L' * 130},10,USD,,,yes\n"
+    report = csv_import(text, actor=world.admin, commit=False)
+    assert [(e.line, e.column) for e in report.errors] == [(2, "product line")]
+
+
+def test_a_file_with_a_nul_character_is_refused_not_a_crash(world):
+    text = HEADER + "TX-1,Th\x00ing,Firewalls,10,USD,,,yes\n"
+    report = csv_import(text, actor=world.admin, commit=False)
+    assert not report.ok and "NUL character" in report.errors[0].message
+
+
 def test_a_file_with_unknown_columns_is_refused_at_once(world):
     report = csv_import("sku,colour\nX-1,red\n", actor=world.admin, commit=False)
     assert not report.ok
