@@ -20,6 +20,7 @@ from deals import scope
 from deals.models import Product, ProductLine
 from deals.services.catalogue import (
     PRODUCT_FIELDS,
+    _check_product,
     _product_create,
     _product_line_create,
     _product_update,
@@ -158,9 +159,18 @@ class ProductResource(resources.ModelResource):
             )
         elif sku and number is not None:
             self.seen[sku] = number + 1  # import-export counts rows from 1; the header is 1
-        if "line" not in errors and getattr(instance, "line", None) is None:
+        line = getattr(instance, "line", None)
+        if "line" not in errors and line is None:
             errors.setdefault("line", []).append("Write the name of the product's line.")
         if errors:
+            # The services' rules too (a negative price, an unknown currency...), so the
+            # preview lists every problem of the row at once; a line the import adds is
+            # not the database's yet, so what concerns the line waits for it.
+            problems: dict[str, list[str]] = {}
+            _check_product(instance, problems)
+            for name, messages in problems.items():
+                if name not in errors and not (name in ("line", "active") and line is not None):
+                    errors[name] = list(messages)
             raise ValidationError(errors)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):

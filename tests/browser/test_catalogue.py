@@ -1,7 +1,8 @@
 """Issue 13, point 1 in the browser: the vendor admin finds a product in the catalogue by
 its SKU, edits it (a negative price is refused beside the price, what was typed stays),
-saves it and deactivates it after confirming. Screenshots at 1280 and 375 px of the
-product list and of the edit form; neither scrolls sideways at 375."""
+saves it and deactivates it after confirming; an import's preview lists each row's fate
+and its problems. Screenshots at 1280 and 375 px of the product list, the edit form and
+the import preview; none scrolls sideways at 375."""
 
 from decimal import Decimal
 
@@ -81,3 +82,31 @@ def test_the_admin_finds_edits_and_deactivates_a_product(page, portal, router):
     assert "Partners can no longer register deals for it" in dialog[0]
     expect(page.get_by_test_id("product-row").filter(has_text=SKU)).to_contain_text("Inactive")
     both_widths(page, "catalogue-products-after")
+
+
+def test_the_import_preview_lists_each_rows_fate_and_writes_nothing(
+    page, portal, tmp_path, django_db_blocker
+):
+    upload = tmp_path / "products.csv"
+    upload.write_text(
+        "sku,name,product line,list price,currency,minimum tier,required certification,active\n"
+        "FW-1100,Sentinel FW-1100 Branch Firewall,Firewalls,1450.00,USD,,,yes\n"
+        "BT-WIFI-1,Test Access Point,Test Wireless,320,,Silver,,yes\n"
+        "BT-WIFI-2,Test Access Point Pro,Test Wireless,-5,USD,Diamond,,maybe\n"
+    )
+    sign_in(page, portal, "acme", "admin@acme.example")
+    page.goto(portal.format(host="acme") + "/products/")
+    page.get_by_role("link", name="Import from CSV").click()
+    page.get_by_label("File").set_input_files(str(upload))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("import-failed")).to_contain_text("Nothing was imported")
+    errors = page.get_by_test_id("import-errors")
+    expect(errors).to_contain_text("minimum tier")
+    expect(errors).to_contain_text("The list price cannot be negative.")
+    rows = page.get_by_test_id("import-row")
+    expect(rows.nth(0)).to_contain_text("unchanged")
+    expect(rows.nth(1)).to_contain_text("new product line Test Wireless")
+    expect(page.get_by_role("button", name="Import all rows")).to_have_count(0)
+    both_widths(page, "catalogue-import-preview")
+    with django_db_blocker.unblock(), schema_context("acme"):
+        assert not ProductLine.objects.filter(name="Test Wireless").exists()
