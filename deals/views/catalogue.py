@@ -8,6 +8,8 @@ portal's 404 on every page here."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -35,7 +37,8 @@ def _filtered(request: PortalRequest):
 
 def _back_to_list(request: PortalRequest) -> str:
     """The list with the filters the user came from (a form's ``next``), else the list."""
-    query = (request.POST.get("next") or request.GET.get("next") or "").lstrip("?")
+    given = (request.POST.get("next") or request.GET.get("next") or "").lstrip("?")
+    query = urlencode(parse_qsl(given))  # re-encoded: only a query string, never a header
     return reverse("products") + (f"?{query}" if query else "")
 
 
@@ -75,6 +78,7 @@ def _product_form_page(
         "certifications": selectors.certification_names(request.user),
         "certification_list": CERTIFICATION_LIST,
         "program_currency": current_tenant().currency,
+        "has_lines": scope.product_lines_editable_by(request.user).exists(),
         "next": request.POST.get("next") or request.GET.get("next", ""),
     }
     return render(request, "deals/catalogue_product_form.html", context, status=status)

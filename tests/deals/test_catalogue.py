@@ -342,6 +342,22 @@ def test_the_admin_edits_a_product_and_is_sent_back_to_the_filtered_list(world, 
     assert (product.name, product.list_price, product.min_tier) == ("Router 900 HA", 2500, None)
 
 
+def test_the_way_back_to_the_list_is_only_ever_a_query_string(world, catalogue):
+    response = browser_as(world.admin).post(
+        f"/products/{catalogue['r100'].pk}/active/",
+        {"action": "deactivate", "next": "q=a\r\nSet-Cookie: x=1&line=2"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/products/?q=a%0D%0ASet-Cookie%3A+x%3D1&line=2"
+
+
+def test_adding_a_product_without_any_line_says_to_add_a_line_first(world):
+    Product.objects.all().delete()
+    ProductLine.objects.all().delete()
+    page = browser_as(world.admin).get("/products/new/").content.decode()
+    assert "add a product line</a> first" in page
+
+
 def test_an_inactive_lines_product_cannot_be_activated_from_the_page(world, catalogue):
     response = browser_as(world.admin).post(
         f"/products/{catalogue['old'].pk}/active/", {"action": "activate"}, follow=True
