@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from deals import services
 from deals.catalogue_imports import csv_import
@@ -217,6 +219,28 @@ def test_deactivating_a_line_asks_first_counting_all_its_active_products(world, 
         "Deactivate the product line Test Routers? Partners can no longer register its "
         "products: its 2 active products are deactivated too."
     ) in page
+
+
+def test_the_products_page_reads_the_same_number_of_times_however_many_products(world, catalogue):
+    client = browser_as(world.admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/products/").status_code == 200
+        return len(captured)
+
+    queries()  # the first request also warms the per-process caches
+    before = queries()
+    for n in range(5):
+        services.product_create(
+            actor=world.admin,
+            sku=f"TR-{500 + n}",
+            name=f"Router {500 + n}",
+            line=catalogue["routers"],
+            list_price=Decimal(10),
+            min_tier=Tier.objects.get(name="Silver"),
+        )
+    assert queries() == before
 
 
 def test_a_filter_matching_nothing_says_what_to_do(world, catalogue):
