@@ -1,10 +1,12 @@
-"""Forms of the catalogue's pages: a product and a product line. They only read the input;
-the rules (a unique SKU, a price that is not negative, a real currency, no active product
-in an inactive line) are the services', whose errors stand beside these fields (the
-fields are named as the services' arguments)."""
+"""Forms of the catalogue's pages: a product and a product line. They read the input (the
+price and the currency with the services' own helpers, so those problems come with the
+form's others); the rules (a unique SKU, a price that is not negative, a real currency, no
+active product in an inactive line) are the services', whose errors stand beside these
+fields (the fields are named as the services' arguments)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,10 +17,15 @@ from deals.services.catalogue import (
     LINE_NAME_MAX,
     PRODUCT_NAME_MAX,
     SKU_MAX,
+    _check_product,
+    currency_problem,
+    price_of,
 )
 from partners.models import Tier
 from prm import limits
+from prm.money import is_currency
 from prm.portal.forms import PortalForm
+from prm.tenancy.context import current_tenant
 
 CERTIFICATION_LIST = "certification-names"  # the id of the page's <datalist>
 
@@ -73,13 +80,51 @@ class ProductForm(PortalForm):
         initial=True,
     )
 
-    def __init__(self, *args: Any, lines: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lines: Any, product: Product | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        if editing:  # (de)activating is its own, confirmed, action on the page
+        self.product = product
+        if product is not None:  # (de)activating is its own, confirmed, action on the page
             del self.fields["active"]
         line_field = self.fields["line"]
         assert isinstance(line_field, LineChoiceField)
         line_field.queryset = lines
+
+    def clean_list_price(self) -> Decimal | None:
+        problems: dict[str, list[str]] = {}
+        price = price_of(self.cleaned_data["list_price"], problems)
+        if problems:
+            raise forms.ValidationError(problems["list_price"])
+        return price
+
+    def clean_currency(self) -> str:
+        code = (self.cleaned_data.get("currency") or "").strip().upper()
+        if code and not is_currency(code):
+            raise forms.ValidationError(currency_problem(code))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        """The services' rules too, so that every problem is said at once (the service
+        asks them again when it writes): a taken SKU beside a bad price, say."""
+        data = super().clean() or {}
+        candidate = Product(
+            pk=getattr(self.product, "pk", None),
+            sku=data.get("sku", ""),
+            name=data.get("name", ""),
+            line=data.get("line"),
+            list_price=data.get("list_price", Decimal(0)),
+            currency=data.get("currency") or current_tenant().currency,
+            active=data.get("active", getattr(self.product, "active", True)),
+            min_tier=data.get("min_tier"),
+            required_certification=data.get("required_certification", ""),
+        )
+        problems: dict[str, list[str]] = {}
+        _check_product(candidate, problems)
+        for name, messages in problems.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, messages)
+        return data
 
     @staticmethod
     def initial_for(product: Product) -> dict[str, Any]:

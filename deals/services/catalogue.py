@@ -118,7 +118,10 @@ def _product_line_update(*, actor: User, line: ProductLine, fields: dict[str, An
 product_line_update = transaction.atomic(durable=True)(_product_line_update)
 
 
-def _price(value: Any, problems: dict[str, list[str]]) -> Decimal | None:
+def price_of(value: Any, problems: dict[str, list[str]]) -> Decimal | None:
+    """``value`` as a list price (a Decimal, or text such as "99.50"), or None with its
+    problem under ``problems["list_price"]``. The pages' forms ask it too, so a bad price
+    is said together with the form's other problems."""
     if value is None or value == "":
         problems["list_price"] = ["Enter the list price."]
         return None
@@ -138,6 +141,12 @@ def _price(value: Any, problems: dict[str, list[str]]) -> Decimal | None:
     else:
         return price
     return None
+
+
+def currency_problem(code: str) -> str:
+    if code:
+        return f"{code} is not a currency code: use three letters such as USD or EUR."
+    return "Enter the currency, three letters such as USD or EUR."
 
 
 def _check_product(product: Product, problems: dict[str, list[str]]) -> None:
@@ -161,15 +170,11 @@ def _check_product(product: Product, problems: dict[str, list[str]]) -> None:
         problems["name"] = ["Enter the product's name."]
     elif len(product.name) > PRODUCT_NAME_MAX:
         problems["name"] = [f"Use at most {PRODUCT_NAME_MAX} characters."]
-    price = _price(product.list_price, problems)
+    price = price_of(product.list_price, problems)
     if price is not None:
         product.list_price = price
     if not is_currency(product.currency):
-        problems["currency"] = [
-            f"{product.currency} is not a currency code: use three letters such as USD or EUR."
-            if product.currency
-            else "Enter the currency, three letters such as USD or EUR."
-        ]
+        problems["currency"] = [currency_problem(product.currency)]
     line = ProductLine.objects.filter(pk=product.line_id).first() if product.line_id else None
     if line is None:
         problems["line"] = ["Choose the product line."]

@@ -108,7 +108,7 @@ def product_edit(request: PortalRequest, product_id: int) -> HttpResponse:
     product = scope.get_product_for(request.user, product_id)
     lines = scope.product_lines_editable_by(request.user).order_by("name")
     if request.method == "POST":
-        form = ProductForm(request.POST, lines=lines, editing=True)
+        form = ProductForm(request.POST, lines=lines, product=product)
         if form.is_valid():
             with service_errors(request, form) as outcome:
                 product = services.product_update(
@@ -118,7 +118,7 @@ def product_edit(request: PortalRequest, product_id: int) -> HttpResponse:
                 messages.success(request, f"{product.name} ({product.sku}) is saved.")
                 return redirect(_back_to_list(request))
         return _product_form_page(request, form, product, status=400)
-    form = ProductForm(initial=ProductForm.initial_for(product), lines=lines, editing=True)
+    form = ProductForm(initial=ProductForm.initial_for(product), lines=lines, product=product)
     return _product_form_page(request, form, product)
 
 

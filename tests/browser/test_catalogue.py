@@ -14,6 +14,7 @@ from deals import services
 from deals.models import Product, ProductLine
 from prm.users.models import User
 from tests.browser.test_login import sign_in
+from tests.browser.test_mobile_and_a11y import axe_violations, signed_in
 from tests.browser.test_workflow_pages import both_widths
 
 pytestmark = pytest.mark.browser
@@ -110,3 +111,25 @@ def test_the_import_preview_lists_each_rows_fate_and_writes_nothing(
     both_widths(page, "catalogue-import-preview")
     with django_db_blocker.unblock(), schema_context("acme"):
         assert not ProductLine.objects.filter(name="Test Wireless").exists()
+
+
+def test_axe_finds_no_serious_violation_on_the_catalogue_pages(browser, portal, router):
+    context, page = signed_in(browser, portal, "acme", "admin@acme.example", 1280, axe=True)
+    try:
+        base = portal.format(host="acme")
+        page.goto(base + "/products/?q=bt-router")
+        edit = page.get_by_role("link", name="Edit Sentinel Test Router 77").get_attribute("href")
+        line = page.get_by_role("link", name="Edit line Firewalls").get_attribute("href")
+        found = {}
+        for path in ("/products/", edit, "/products/new/", "/products/lines/new/", line):
+            page.goto(base + path)
+            found[path] = axe_violations(page)
+        page.goto(base + "/products/new/")
+        page.get_by_label("List price").fill("-1")
+        page.get_by_role("button", name="Add the product").click()
+        page.get_by_text("The list price cannot be negative.").wait_for()
+        found["the form with its errors"] = axe_violations(page)
+        found = {path: v for path, v in found.items() if v}
+        assert not found, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs)
+    finally:
+        context.close()

@@ -342,6 +342,16 @@ def test_bad_input_in_the_form_stands_beside_its_fields_and_keeps_what_was_typed
     assert Product.objects.count() == before
 
 
+def test_the_form_says_every_problem_at_once_a_missing_name_and_a_taken_sku(world, catalogue):
+    response = browser_as(world.admin).post(
+        "/products/new/", _product_post(catalogue, sku="tr-900", name="")
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"sku", "name"}
+    assert errors["sku"] == ["Another product already has the SKU TR-900."]
+
+
 def test_a_price_that_is_not_a_number_is_refused_beside_the_price(world, catalogue):
     response = browser_as(world.admin).post(
         "/products/new/", _product_post(catalogue, list_price="twelve")
