@@ -6,7 +6,7 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from deals import capabilities, scale, subjects
-        from deals.demo import seed_accounts
+        from deals.demo import seed_accounts, seed_catalogue
         from deals.selectors import won_revenue
         from partners.revenue import revenue_provide
         from prm.seeding import ScaleOption, demo_seeder, scale_option
@@ -15,6 +15,7 @@ class DealsConfig(AppConfig):
         subjects.declare()  # the reservation and deal subjects and their events
         revenue_provide(won_revenue)  # the tier review judges won deals
         demo_seeder("deals", seed_accounts)  # after the partners' program: their people reserve
+        demo_seeder("catalogue", seed_catalogue)  # after the partners' tiers
         scale_option(
             ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)
         )

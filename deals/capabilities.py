@@ -24,7 +24,8 @@ def declare() -> None:
         reservations__create=RESERVERS,
         reservations__release=RELEASERS,
         reservations__configure=ADMINS,
-        catalogue__view=ALL_ROLES,
+        catalogue__view=ALL_ROLES,  # partners: the active products of active lines
+        catalogue__see_all=VENDOR_ROLES,  # the vendor's pages: inactive products too
         catalogue__edit=ADMINS,
         deals__register=PARTNER_ROLES,  # create, submit, withdraw, won/lost, extend, dispute
         deals__share=PARTNER_ROLES,

@@ -5,20 +5,31 @@ be merged) and about 60 reservations of the demo partners over the last months, 
 state: active (some ending this week), released and expired, with their events.
 
 Deterministic (a seeded generator), and through the account service, so names are
-normalised and domains reduced as for any account."""
+normalised and domains reduced as for any account.
+
+And the product catalogue (``seed_catalogue``): five product lines of about 25 products."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from deals.models import CustomerAccount, Reservation, ReservationPolicy, ReservationStatus
+from deals.models import (
+    CustomerAccount,
+    ProductLine,
+    Reservation,
+    ReservationPolicy,
+    ReservationStatus,
+)
 from deals.services.accounts import _account_create
-from partners.models import PartnerMembership, PartnerStatus
+from deals.services.catalogue import _product_create, _product_line_create
+from partners.models import PartnerMembership, PartnerStatus, Tier
 from prm.outbox.models import Event
+from prm.tenancy.context import current_tenant
 from prm.users.models import Role, User
 
 # country, legal forms, domain suffix, region
@@ -188,3 +199,120 @@ def _events(row: Reservation) -> list[Event]:
         events.append(event("expiring", row.expires_at - timedelta(days=14)))
         events.append(event("expired", row.ended_at))
     return events
+
+
+# --- the product catalogue --------------------------------------------------------------
+
+GOLD, SILVER = "Gold", "Silver"
+NETWORK, SECURITY, CLOUD = (
+    "Certified Network Professional",
+    "Certified Security Engineer",
+    "Certified Cloud Architect",
+)
+INACTIVE = "inactive"
+# line, description, [(sku, name, list price, minimum tier, required certification, flags)]
+ACME_CATALOGUE = [
+    (
+        "Firewalls",
+        "Sentinel next-generation firewalls, from the branch office to the data centre.",
+        [
+            ("FW-1100", "Sentinel FW-1100 Branch Firewall", "1450.00", None, "", ""),
+            ("FW-2200", "Sentinel FW-2200 Firewall Appliance", "8950.00", SILVER, "", ""),
+            ("FW-5400", "Sentinel FW-5400 Data Centre Firewall", "42500.00", GOLD, NETWORK, ""),
+            ("FW-VM-10G", "Sentinel Virtual Firewall, 10 Gbps", "6200.00", None, "", ""),
+            ("FW-TP-1Y", "Threat Prevention Subscription, 1 year", "1200.00", None, "", ""),
+            ("FW-1000", "Sentinel FW-1000 (previous generation)", "990.00", None, "", INACTIVE),
+        ],
+    ),
+    (
+        "Endpoint security",
+        "Guardian protection for laptops, servers and phones, managed from the cloud.",
+        [
+            ("EP-STD-100", "Guardian Endpoint Standard, 100 seats", "3600.00", None, "", ""),
+            ("EP-EDR-100", "Guardian Endpoint EDR, 100 seats", "6900.00", None, SECURITY, ""),
+            ("EP-XDR-500", "Guardian XDR, 500 seats", "48000.00", GOLD, SECURITY, ""),
+            ("EP-MTD-50", "Guardian Mobile Threat Defence, 50 devices", "1750.00", None, "", ""),
+            ("EP-AV-100", "Guardian Antivirus Classic, 100 seats", "1200.00", None, "", INACTIVE),
+        ],
+    ),
+    (
+        "Cloud backup",
+        "Vault backup and recovery for Microsoft 365, servers and cloud workloads.",
+        [
+            ("CB-M365-100", "Vault Backup for Microsoft 365, 100 users", "2400.00", None, "", ""),
+            ("CB-SRV-10", "Vault Server Backup, 10 servers", "3950.00", None, "", ""),
+            ("CB-STOR-1TB", "Vault Cloud Storage, 1 TB for 1 year", "600.00", None, "", ""),
+            ("CB-IMM-10TB", "Vault Immutable Storage, 10 TB", "5400.00", SILVER, "", ""),
+            ("CB-DR-ENT", "Vault Disaster Recovery Enterprise", "24000.00", GOLD, CLOUD, ""),
+        ],
+    ),
+    (
+        "SD-WAN",
+        "Meshline SD-WAN edges, orchestration and secure access for distributed sites.",
+        [
+            ("SDW-EDGE-S", "Meshline Edge S", "1890.00", None, "", ""),
+            ("SDW-EDGE-L", "Meshline Edge L", "5750.00", None, "", ""),
+            ("SDW-ORCH-1Y", "Meshline Orchestrator, 1 year", "12000.00", SILVER, NETWORK, ""),
+            ("SDW-SASE-100", "Meshline SASE Gateway, 100 users", "9600.00", GOLD, "", ""),
+            ("SDW-LTE", "Meshline LTE Failover Module", "420.00", None, "", ""),
+        ],
+    ),
+    (
+        "Professional services",
+        "Deployment, migration and expert services delivered with the partner.",
+        [
+            ("PS-QUICKSTART", "Quick-start Deployment (2 days)", "3200.00", None, "", ""),
+            ("PS-FW-MIGRATE", "Firewall Migration Service", "14500.00", None, NETWORK, ""),
+            ("PS-HEALTH", "Security Health Check", "5800.00", None, SECURITY, ""),
+            ("PS-RESIDENT-1M", "Resident Engineer, 1 month", "22000.00", GOLD, "", ""),
+            ("PS-LEGACY-AUDIT", "Legacy Network Audit", "4100.00", None, "", INACTIVE),
+        ],
+    ),
+]
+SMALL_CATALOGUE = [
+    (
+        "Industrial sensors",
+        "Sensors and gateways for factory floors.",
+        [
+            ("GX-SENSE-10", "Globex Sense 10-pack", "2900.00", None, "", ""),
+            ("GX-GATEWAY", "Globex Edge Gateway", "1650.00", None, "", ""),
+            ("GX-SENSE-PRO", "Globex Sense Pro", "7400.00", GOLD, "", ""),
+        ],
+    ),
+    (
+        "Support plans",
+        "Support for Globex hardware.",
+        [
+            ("GX-CARE-1Y", "Globex Care, 1 year", "950.00", None, "", ""),
+            ("GX-CARE-24X7", "Globex Care 24x7, 1 year", "2400.00", SILVER, "", ""),
+        ],
+    ),
+]
+
+
+def seed_catalogue(schema: str, admin_email: str) -> None:
+    """The demo tenant's product catalogue, once (skipped when it has product lines):
+    acme's in five lines with USD list prices, some for Gold or Silver partners or needing
+    a certification the demo partners' people hold, a few inactive; a small one elsewhere.
+    Through the catalogue services, so SKUs and prices are checked as for any product."""
+    if ProductLine.objects.exists():
+        return
+    admin = User.objects.get(email=admin_email)
+    tiers = {t.name: t for t in Tier.objects.all()}
+    currency = "USD" if schema == "acme" else current_tenant().currency
+    catalogue = ACME_CATALOGUE if schema == "acme" else SMALL_CATALOGUE
+    with transaction.atomic():
+        for line_name, description, products in catalogue:
+            line = _product_line_create(actor=admin, name=line_name, description=description)
+            for sku, name, price, tier, certification, flags in products:
+                _product_create(
+                    actor=admin,
+                    sku=sku,
+                    name=name,
+                    line=line,
+                    list_price=Decimal(price),
+                    currency=currency,
+                    active=flags != INACTIVE,
+                    min_tier=tiers.get(tier) if tier else None,
+                    required_certification=certification,
+                )

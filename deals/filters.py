@@ -1,4 +1,6 @@
-"""The filters of the vendor's account list (``/accounts/`` and its CSV export), once.
+"""The filters of the vendor's account list and of the product catalogue.
+
+Accounts: the filters of the vendor's account list (``/accounts/`` and its CSV export), once.
 
 ``?q=`` a part of the name or of a domain, ``?country=`` a country code, ``?vendor_owned=``
 and ``?reserved=`` ``yes`` or ``no``, ``?parent=top`` the top-level companies only or
@@ -11,7 +13,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deals.models import AccountDomain, CustomerAccount
+from deals.models import AccountDomain, CustomerAccount, Product
 
 YES_NO = {"yes": True, "no": False}
 
@@ -59,3 +61,34 @@ class AccountFilter(django_filters.FilterSet):
         if parent is None:
             return queryset.none()
         return queryset.filter(path__startswith=parent["path"], depth=parent["depth"] + 1)
+
+
+class ProductFilter(django_filters.FilterSet):
+    """The filters of the catalogue (``/products/``, its CSV export and the API):
+    ``?q=`` a part of the SKU or the name, ``?line=`` a product line's id, ``?active=``
+    ``yes`` or ``no``. Empty values filter nothing; an unknown value matches nothing."""
+
+    q = django_filters.CharFilter(method="sku_or_name")
+    line = django_filters.CharFilter(method="in_line")
+    active = django_filters.CharFilter(method="is_active")
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def sku_or_name(self, queryset: QuerySet[Product], name: str, value: str):
+        value = value.strip()
+        return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value))
+
+    def in_line(self, queryset: QuerySet[Product], name: str, value: str):
+        if not value.strip().isdigit():
+            return queryset.none()
+        return queryset.filter(line_id=int(value))
+
+    def is_active(self, queryset: QuerySet[Product], name: str, value: str):
+        """Active: the product and its line (a product of an inactive line is not sold)."""
+        if value not in YES_NO:
+            return queryset.none()
+        if YES_NO[value]:
+            return queryset.filter(active=True, line__active=True)
+        return queryset.filter(Q(active=False) | Q(line__active=False))

@@ -3,6 +3,8 @@ beside partners.scope, on which it builds. Out of scope is the same 404 as missi
 
 - Vendor staff see every account; they see the reservations of the partners in their
   partner scope (vendor admins: all).
+- The product catalogue: vendor staff see all of it; partner-side users the active
+  products of active lines (what they may register); only vendor admins change it.
 - A partner-side user sees the accounts their partner (their partner scope) has reserved,
   those with deals they see, and those they created themselves. Other accounts they only
   learn of through the lookup's answers.
@@ -23,6 +25,8 @@ from deals.models import (
     DealDocument,
     DealUserObjectPermission,
     DisputeStatus,
+    Product,
+    ProductLine,
     Reservation,
 )
 from partners.models import Partner
@@ -130,3 +134,45 @@ def disputes_answerable_by(user: User):
         return DealDispute.objects.none()
     competing = DealConflict.objects.filter(competing_partner=partner, warning=False)
     return DealDispute.objects.filter(status=DisputeStatus.OPEN, deal__in=competing.values("deal"))
+
+
+def product_lines_visible_to(user: User) -> QuerySet[ProductLine]:
+    if not user.is_authenticated or not user.is_active or not can(user, "catalogue.view"):
+        return ProductLine.objects.none()
+    if can(user, "catalogue.see_all"):
+        return ProductLine.objects.all()
+    return ProductLine.objects.filter(active=True)
+
+
+def products_visible_to(user: User) -> QuerySet[Product]:
+    if not user.is_authenticated or not user.is_active or not can(user, "catalogue.view"):
+        return Product.objects.none()
+    if can(user, "catalogue.see_all"):
+        return Product.objects.all()
+    return Product.objects.filter(active=True, line__active=True)
+
+
+def product_lines_editable_by(user: User) -> QuerySet[ProductLine]:
+    if can(user, "catalogue.edit"):
+        return product_lines_visible_to(user)
+    return ProductLine.objects.none()
+
+
+def products_editable_by(user: User) -> QuerySet[Product]:
+    if can(user, "catalogue.edit"):
+        return products_visible_to(user)
+    return Product.objects.none()
+
+
+def get_product_for(user: User, product_id: int | str) -> Product:
+    try:
+        return products_visible_to(user).select_related("line", "min_tier").get(pk=product_id)
+    except (Product.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such product.") from None
+
+
+def get_product_line_for(user: User, line_id: int | str) -> ProductLine:
+    try:
+        return product_lines_visible_to(user).get(pk=line_id)
+    except (ProductLine.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such product line.") from None

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Greatest, Left
 from django_ratelimit.core import is_ratelimited
 from rapidfuzz import fuzz
@@ -26,6 +26,8 @@ from deals.models import (
     DealDispute,
     DealStatus,
     DisputeStatus,
+    Product,
+    ProductLine,
     Reservation,
     ReservationPolicy,
     ReservationStatus,
@@ -37,7 +39,14 @@ from deals.normalise import (
     normalise_name,
     registrable_domain,
 )
-from partners.models import MembershipRole, OrgUnitMembership, Partner, ancestor_paths
+from partners.models import (
+    Certification,
+    MembershipRole,
+    OrgUnitMembership,
+    Partner,
+    ancestor_paths,
+)
+from partners.scope import partners_visible_to
 from prm.outbox.models import Event
 from prm.permissions import can
 from prm.tenancy.context import current_schema, current_tenant
@@ -515,3 +524,54 @@ def deciders_of_disputes(deal: Deal) -> list[User]:
         if found:
             return list(found.values())
     return []
+
+
+# --- the product catalogue ---------------------------------------------------------------
+
+
+@dataclass
+class CatalogueGroup:
+    line: ProductLine
+    products: list[Product]
+
+
+def product_queryset(user: User) -> QuerySet[Product]:
+    """The products ``user`` sees (deals.scope), with their line and minimum tier, in the
+    catalogue's order (by line, then name)."""
+    return (
+        scope.products_visible_to(user)
+        .select_related("line", "min_tier")
+        .order_by("line__name", "name", "sku")
+    )
+
+
+def catalogue_groups(
+    user: User, products: QuerySet[Product], *, with_empty_lines: bool
+) -> list[CatalogueGroup]:
+    """``products`` (already in ``user``'s scope and filtered) grouped by product line, the
+    lines by name, each with ``active_products`` (all of the line's, filtered or not);
+    ``with_empty_lines``: the lines without any of them too (an unfiltered list shows where
+    to add the first product)."""
+    lines = scope.product_lines_visible_to(user).annotate(
+        active_products=Count("products", filter=Q(products__active=True))
+    )
+    groups = {line.pk: CatalogueGroup(line, []) for line in lines}
+    for product in products.order_by("line__name", "name", "sku"):
+        if product.line_id in groups:
+            groups[product.line_id].products.append(product)
+    shown = [g for g in groups.values() if g.products or with_empty_lines]
+    return sorted(shown, key=lambda g: g.line.name.lower())
+
+
+def certification_names(user: User) -> list[str]:
+    """The certification names the partners in ``user``'s scope hold, and those products
+    already require: what a product may ask for, spelt as it is spelt elsewhere."""
+    held = Certification.objects.filter(partner__in=partners_visible_to(user))
+    names = set(held.values_list("name", flat=True).distinct())
+    names |= set(
+        scope.products_visible_to(user)
+        .exclude(required_certification="")
+        .values_list("required_certification", flat=True)
+        .distinct()
+    )
+    return sorted(names, key=str.lower)

@@ -17,8 +17,15 @@ API_QUERIES = [
     "/api/v1/partners/?q=%00",
     "/api/v1/users/?q=%00",
     "/api/v1/workflow-runs/?workflow=%00",
+    "/api/v1/products/?q=%00",
 ]
-PAGES = ["/partners/?q=%00", "/users/?q=%00", "/partners/search/?skill=%00"]
+PAGES = [
+    "/partners/?q=%00",
+    "/users/?q=%00",
+    "/partners/search/?skill=%00",
+    "/products/?q=%00",
+    "/products/export.csv?q=%00",
+]
 
 
 @pytest.mark.parametrize("path", API_QUERIES)

@@ -1,16 +1,26 @@
-"""REST API of the deals app: customer accounts (+ lookup) and reservations. Views read
-through deals.scope / deals.selectors and write through deals.services; ``api_urls`` is
-included by prm/urls.py through deals/urls.py."""
+"""REST API of the deals app: customer accounts (+ lookup), reservations and the product
+catalogue (products, product lines). Views read through deals.scope / deals.selectors and
+write through deals.services; ``api_urls`` is included by prm/urls.py through
+deals/urls.py."""
 
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import SimpleRouter
 
 from deals.api.accounts import AccountIn, AccountOut, AccountViewSet, LookupOut
+from deals.api.products import (
+    ProductIn,
+    ProductLineOut,
+    ProductLineViewSet,
+    ProductOut,
+    ProductViewSet,
+)
 from deals.api.reservations import ReservationIn, ReservationOut, ReservationViewSet
 
 router = SimpleRouter()
 router.register("accounts", AccountViewSet, basename="api-account")
 router.register("reservations", ReservationViewSet, basename="api-reservation")
+router.register("products", ProductViewSet, basename="api-product")
+router.register("product-lines", ProductLineViewSet, basename="api-product-line")
 
 api_urls: list[URLPattern | URLResolver] = [path("", include(router.urls))]
 
@@ -19,6 +29,11 @@ __all__ = [
     "AccountOut",
     "AccountViewSet",
     "LookupOut",
+    "ProductIn",
+    "ProductLineOut",
+    "ProductLineViewSet",
+    "ProductOut",
+    "ProductViewSet",
     "ReservationIn",
     "ReservationOut",
     "ReservationViewSet",

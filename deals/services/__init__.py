@@ -10,6 +10,16 @@ from deals.services.accounts import (
     account_merge,
     account_update,
 )
+from deals.services.catalogue import (
+    _product_create,
+    _product_line_create,
+    _product_line_update,
+    _product_update,
+    product_create,
+    product_line_create,
+    product_line_update,
+    product_update,
+)
 from deals.services.deals import (
     LineIn,
     _deal_approve,
@@ -93,6 +103,10 @@ __all__ = [
     "_deal_withdraw",
     "_deal_won",
     "_dispute_decide",
+    "_product_create",
+    "_product_line_create",
+    "_product_line_update",
+    "_product_update",
     "_rejection_reason_create",
     "_rejection_reason_move",
     "_rejection_reason_update",
@@ -125,6 +139,10 @@ __all__ = [
     "deals_remind",
     "dispute_decide",
     "dispute_respond",
+    "product_create",
+    "product_line_create",
+    "product_line_update",
+    "product_update",
     "rejection_reason_create",
     "rejection_reason_move",
     "rejection_reason_update",

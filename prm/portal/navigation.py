@@ -34,6 +34,7 @@ NAV: list[NavItem] = [
     NavItem("Customers", "account-lookup", "person-check", PARTNER_ROLES),
     NavItem("My reservations", "my-reservations", "bookmark-check", PARTNER_ROLES),
     NavItem("Accounts", "accounts", "briefcase", VENDOR_ROLES),
+    NavItem("Products", "products", "box-seam", VENDOR_ROLES),  # the catalogue (deals.views)
     # Deal registrations on the vendor side (deals.views.deal_admin).
     NavItem("Deals", "deal-registrations", "clipboard-check", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
