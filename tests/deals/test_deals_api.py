@@ -14,8 +14,11 @@ from django.utils import timezone
 
 from deals import services
 from deals.models import Deal, DealLine, DealPolicy, DealStatus, Product
-from partners.models import Tier
+from partners import services as partner_services
+from partners.models import MembershipRole, Tier
 from prm.outbox.models import Event
+from prm.users.models import Role
+from prm.users.services import user_create
 from tests.deals import test_deals
 from tests.deals.conftest import api_as, make_account
 from tests.deals.test_deals import close_date, draft, submitted
@@ -377,7 +380,12 @@ def test_partner_managers_see_their_units_deals_and_channel_managers_their_terri
     def ids(user) -> set[int]:
         return {r["id"] for r in api_as(user).get(URL, {"page_size": 200}).json()["results"]}
 
+    manager = user_create(email="pm@world.example", role=Role.PARTNER_MANAGER, send_welcome=False)
+    partner_services.partner_membership_set(
+        actor=world.admin, partner=world.northwind, user=manager, role=MembershipRole.MANAGER
+    )
     mine = {bobs.pk, mias.pk, carols.pk}
+    assert ids(manager) & mine == {bobs.pk, mias.pk}  # Northwind's manager: its units'
     assert ids(world.alice) & mine == {bobs.pk, mias.pk}
     assert ids(world.cam_emea) & mine == {bobs.pk, mias.pk}
     assert ids(world.cam_us) & mine == {carols.pk}
@@ -443,6 +451,7 @@ def test_the_list_filters_by_status_partner_account_product_line_and_dates(world
     assert ids(close_before=close_date(100).isoformat()) == {bobs.pk}
     assert ids(q="hooli") == {mias.pk}
     assert ids(partner="abc") == set()
+    assert admin.get(URL, {"q": "\x00"}).status_code == 400
     bad = admin.get(URL, {"status": "nonsense"})
     assert bad.status_code == 400 and "status" in bad.json()["fields"]
     bad_date = admin.get(URL, {"registered_after": "yesterday"})
