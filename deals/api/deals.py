@@ -1,6 +1,6 @@
 """API of deal registrations: list (filtered, in the caller's scope), read, create a draft
-(and submit it in the same call), change a draft, the lifecycle's actions, the conflicts
-found on submission, and the tenant's rejection reasons.
+(and submit it in the same call), change a draft, the lifecycle's actions (and the dispute
+of a rejection), the conflicts found on submission, and the tenant's rejection reasons.
 
 Each write is an input serializer, one service, the deal read again through the caller's
 scope. Ids in bodies resolve through the caller's scope (prm.api_input): a product, an
@@ -36,6 +36,7 @@ from deals.models import (
     CustomerAccount,
     Deal,
     DealConflict,
+    DealDispute,
     DealLine,
     DealStatus,
     Product,
@@ -111,6 +112,23 @@ class ReasonOut(serializers.ModelSerializer):
         fields = ["code", "label"]
 
 
+class DisputeOut(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = DealDispute
+        fields = [
+            "status",
+            "status_label",
+            "statement",
+            "opened_at",
+            "decided_at",
+            "reason_code",
+            "decision_text",
+        ]
+        read_only_fields = fields
+
+
 class DealOut(serializers.ModelSerializer):
     """A registration as its readers see it: never the competing partner (the conflicts
     endpoint shows vendor staff who competes)."""
@@ -128,6 +146,7 @@ class DealOut(serializers.ModelSerializer):
     queued = serializers.SerializerMethodField()
     queued_until = serializers.SerializerMethodField()
     rejection_reason = ReasonOut(read_only=True, allow_null=True)
+    dispute = serializers.SerializerMethodField()
 
     class Meta:
         model = Deal
@@ -160,8 +179,18 @@ class DealOut(serializers.ModelSerializer):
             "closed_on",
             "final_amount",
             "lost_reason",
+            "dispute",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DisputeOut(allow_null=True))
+    def get_dispute(self, deal: Deal) -> dict | None:
+        """The partner's dispute of the deal's rejection, and its outcome."""
+        try:
+            dispute = deal.dispute
+        except DealDispute.DoesNotExist:
+            return None
+        return dict(DisputeOut(dispute).data)
 
     @extend_schema_field(Ref())
     def get_partner(self, deal: Deal) -> dict:
@@ -315,6 +344,13 @@ class ReasonIn(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class DisputeIn(serializers.Serializer):
+    statement = serializers.CharField(
+        help_text="What happened and why the rejection is wrong. Files are added on the "
+        "deal's page."
+    )
+
+
 class ShareIn(serializers.Serializer):
     user = ScopedPrimaryKeyField(selector=colleagues_of, help_text="A colleague's user id.")
 
@@ -410,6 +446,7 @@ DEAL_EXAMPLE = {
     "closed_on": None,
     "final_amount": None,
     "lost_reason": "",
+    "dispute": None,
 }
 CONFLICT_EXAMPLE = {
     "id": 3,
@@ -459,7 +496,7 @@ def _action(summary: str, request: Any = None, example: dict | None = None, **mo
 class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Deal registrations. Partner users see their own and those shared with them; partner
     admins and managers their unit's; vendor staff those of the partners in their scope.
-    Partner users register (create, submit, withdraw, won, lost, extend, share); the
+    Partner users register (create, submit, withdraw, won, lost, extend, share, dispute); the
     vendor's channel managers and admins decide (approve, reject, request information,
     reopen). Every move the lifecycle does not allow is a 409 ``illegal_transition`` that
     changes nothing."""
@@ -673,6 +710,26 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         require(request.user, "deals.register", "Only partner users ask for extensions.")
         return self._out(services.deal_extend_request(actor=request.user, deal=deal))
 
+    @_action(
+        "Dispute a rejection for a conflict",
+        DisputeIn,
+        {"statement": "We met the customer in March; the minutes are on the deal's page."},
+        conflict=OpenApiResponse(
+            description="Not rejected (`illegal_transition`), rejected for another reason "
+            "than a conflict (`not_disputable`) or disputed already (`already_disputed`)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        """Once per deal. The manager of the channel manager's unit decides (upheld, or
+        overturned: the deal is approved and takes priority); ``dispute`` in the answer
+        says how it stands."""
+        deal = self.get_object()
+        require(request.user, "deals.register", "Only partner users dispute rejections.")
+        data = self._body(DisputeIn, request)
+        services.deal_dispute(actor=request.user, deal=deal, statement=data["statement"])
+        return self._out(deal)
+
     @_action("Share with a colleague", ShareIn, {"user": 15})
     @action(detail=True, methods=["post"])
     def share(self, request, pk=None):
@@ -726,5 +783,6 @@ __all__ = [
     "DealOut",
     "DealUpdateIn",
     "DealViewSet",
+    "DisputeOut",
     "RejectionReasonViewSet",
 ]

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from deals import services
-from deals.models import Deal, DealLine, DealPolicy, DealStatus, Product
+from deals.models import Deal, DealDispute, DealLine, DealPolicy, DealStatus, Product
 from partners import services as partner_services
 from partners.models import MembershipRole, Tier
 from prm.outbox.models import Event
@@ -474,3 +474,25 @@ def test_the_policy_minimum_is_a_field_error_on_create_and_submit(world, shop):
         "The smallest deal the program registers is USD\xa010,000; this one is USD\xa02,850."
     ]
     assert counts() == before
+
+
+def test_a_rejection_for_a_conflict_is_disputed_once_through_the_api(world, shop):
+    first = submitted(world, shop)
+    later = submitted(world, shop, user=world.carol, name="Tailwind firewall")
+    services.deal_reject(actor=world.admin, deal=later, reason_code="duplicate", note="Late")
+    url = f"{URL}{later.pk}/dispute/"
+    assert post(world.bob, url, {"statement": "Mine"}).status_code == 404  # not Northwind's
+    empty = post(world.carol, url, {"statement": " "})
+    assert empty.status_code == 400 and "statement" in empty.json()["fields"]
+    disputed = post(world.carol, url, {"statement": "We met the customer in March."})
+    assert disputed.status_code == 200, disputed.content
+    assert disputed.json()["status"] == "rejected"
+    assert disputed.json()["dispute"]["status"] == "open"
+    assert disputed.json()["dispute"]["statement"] == "We met the customer in March."
+    again = post(world.carol, url, {"statement": "Again"})
+    assert again.status_code == 409 and again.json()["code"] == "already_disputed"
+    assert DealDispute.objects.filter(deal=later).count() == 1
+    # Northwind's approved-or-pending deal has nothing to dispute.
+    not_rejected = post(world.bob, f"{URL}{first.pk}/dispute/", {"statement": "Why not"})
+    assert not_rejected.status_code == 409 and not_rejected.json()["code"] == "illegal_transition"
+    assert api_as(world.bob).get(f"{URL}{first.pk}/").json()["dispute"] is None
