@@ -508,7 +508,9 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return (
             scope.deals_visible_to(self.request.user)
-            .select_related("account", "partner", "submitter", "rejection_reason", "queued_behind")
+            .select_related(
+                "account", "partner", "submitter", "rejection_reason", "queued_behind", "dispute"
+            )
             .prefetch_related(
                 Prefetch("lines", queryset=DealLine.objects.select_related("product"))
             )

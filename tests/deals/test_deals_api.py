@@ -496,3 +496,20 @@ def test_a_rejection_for_a_conflict_is_disputed_once_through_the_api(world, shop
     not_rejected = post(world.bob, f"{URL}{first.pk}/dispute/", {"statement": "Why not"})
     assert not_rejected.status_code == 409 and not_rejected.json()["code"] == "illegal_transition"
     assert api_as(world.bob).get(f"{URL}{first.pk}/").json()["dispute"] is None
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_its_length(world, shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_as(world.admin).get(URL, {"page_size": 200}).status_code == 200
+        return len(captured)
+
+    draft(world, shop)
+    queries()  # the tenant's domain is looked up once and cached
+    few = queries()
+    for n in range(5):
+        draft(world, shop, user=world.mia, name=f"Munich {n}")
+    assert queries() == few
