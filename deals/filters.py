@@ -6,14 +6,15 @@ Accounts: the filters of the vendor's account list (``/accounts/`` and its CSV e
 and ``?reserved=`` ``yes`` or ``no``, ``?parent=top`` the top-level companies only or
 ``?parent=<id>`` the offices and subsidiaries directly under that account (one in the
 caller's scope). Empty values filter nothing; an unknown value matches nothing. The page
-and the API (deals.api.accounts) filter with it."""
+and the API (deals.api.accounts) filter with it. ``DealFilter`` below: the deal lists'."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deals.models import AccountDomain, CustomerAccount, Product
+from deals.models import AccountDomain, CustomerAccount, Deal, DealLine, DealStatus, Product
+from partners.models import Partner
 
 YES_NO = {"yes": True, "no": False}
 
@@ -92,3 +93,53 @@ class ProductFilter(django_filters.FilterSet):
         if YES_NO[value]:
             return queryset.filter(active=True, line__active=True)
         return queryset.filter(Q(active=False) | Q(line__active=False))
+
+
+class DealFilter(django_filters.FilterSet):
+    """The filters of deal lists (the API's ``/api/v1/deals/`` and the vendor's deal
+    pages): ``?status=`` (repeatable), ``?partner=<id>`` (that partner and its units),
+    ``?account=<id>``, ``?product_line=<id>`` (a deal with a line of it), ``?q=`` a part
+    of the opportunity's or the customer's name, and the date ranges
+    ``?registered_after=`` / ``?registered_before=`` and ``?close_after=`` /
+    ``?close_before=`` (ISO dates, both ends included). Filters apply within the caller's
+    scope (the queryset given), so a partner or an account out of it matches nothing."""
+
+    status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
+    partner = django_filters.CharFilter(method="of_partner")
+    account = django_filters.CharFilter(method="of_account")
+    product_line = django_filters.CharFilter(method="with_product_line")
+    q = django_filters.CharFilter(method="name_contains")
+    registered = django_filters.DateFromToRangeFilter(field_name="registered_at")
+    close = django_filters.DateFromToRangeFilter(field_name="expected_close_date")
+
+    class Meta:
+        model = Deal
+        fields: list[str] = []
+
+    def of_partner(self, queryset: QuerySet[Deal], name: str, value: str):
+        pk = _id(value)
+        path = Partner.objects.filter(pk=pk).values_list("path", flat=True).first() if pk else None
+        if path is None:
+            return queryset.none()
+        return queryset.filter(partner__path__startswith=path)
+
+    def of_account(self, queryset: QuerySet[Deal], name: str, value: str):
+        pk = _id(value)
+        return queryset.filter(account_id=pk) if pk else queryset.none()
+
+    def with_product_line(self, queryset: QuerySet[Deal], name: str, value: str):
+        pk = _id(value)
+        if pk is None:
+            return queryset.none()
+        lines = DealLine.objects.filter(deal=OuterRef("pk"), product__line_id=pk)
+        return queryset.filter(Exists(lines))
+
+    def name_contains(self, queryset: QuerySet[Deal], name: str, value: str):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(account__name__icontains=value))
+
+
+def _id(value: str) -> int | None:
+    """An id given in a query string; None when it cannot be one (it matches nothing)."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None

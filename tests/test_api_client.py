@@ -80,7 +80,7 @@ def test_a_generated_client_parses_every_list_and_retrieve_answer(
 ):
     world = approval_flow  # noqa: F811
     activate(world, django_capture_on_commit_callbacks)  # an approval waits for cam_emea
-    add_deals_rows(world)  # customer accounts and a reservation to list and retrieve
+    add_deals_rows(world)  # customer accounts, a reservation and a deal to list and retrieve
     spec = api_as(world.admin).get("/api/schema/?format=json").json()
     _generate(spec, tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -114,3 +114,5 @@ def test_a_generated_client_parses_every_list_and_retrieve_answer(
             raise AssertionError(f"{name}: no persona has an object to call it with")
     assert len(called) >= 20, called
     assert {"partners_list", "partners_retrieve", "approvals_retrieve", "audit_list"} <= set(called)
+    deals = {"deals_list", "deals_retrieve", "deals_conflicts_list", "rejection_reasons_list"}
+    assert deals <= set(called)

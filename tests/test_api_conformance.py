@@ -6,11 +6,14 @@ body as the schema documents them."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import schemathesis
 from django.core import signals
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -23,7 +26,7 @@ from schemathesis.checks import (
 )
 
 from prm.wsgi import application
-from tests.conftest import ACME_HOST, token_client
+from tests.conftest import ACME_HOST, _activate, token_client
 
 EXAMPLES = 3  # per operation and kind of input: about 400 requests per persona
 CHECKS = [
@@ -130,8 +133,41 @@ def run_every_operation(email: str) -> tuple[dict[str, int], list[str]]:
     return counts, failures
 
 
+def _a_deal_of_bobs() -> None:
+    """The deal operations are called with a real id too: bob's submitted deal (the demo
+    tenant may have no deals yet), which both personas see. Submitted, not a draft: a draft
+    cannot be withdrawn yet (tests/deals/test_deals_api.py::test_a_draft_is_withdrawn)."""
+    from deals import services
+    from deals.models import Deal, Product, ProductLine
+    from partners.selectors import agreement_current, has_accepted_current_terms
+    from partners.services import agreement_accept
+    from prm.users.models import User
+
+    _activate("acme")
+    bob = User.objects.get(email="bob@northwind.example")
+    if not Deal.objects.filter(submitter=bob).exists():
+        # A product of its own: the demo's may need a tier or a certification.
+        line = ProductLine.objects.create(name="Conformance firewalls")
+        product = Product.objects.create(
+            sku="CONF-FW-1", name="Firewall", line=line, list_price=5000, currency="USD"
+        )
+        if not has_accepted_current_terms(bob):
+            agreement_accept(actor=bob, agreement=agreement_current(), ip_address="127.0.0.1")
+        deal = services.deal_create(
+            actor=bob,
+            account=services.account_create(actor=bob, name="Conformance Customer", country="US"),
+            name="Conformance deal",
+            lines=[services.LineIn(product, 2, Decimal("5000.00"))],
+            currency="USD",
+            expected_close_date=timezone.localdate() + timedelta(days=30),
+        )
+        services.deal_submit(actor=bob, deal=deal)
+    connection.set_schema_to_public()
+
+
 @pytest.mark.parametrize("email", ["admin@acme.example", "bob@northwind.example"])
 def test_every_operation_answers_as_its_schema_says(db, email):
+    _a_deal_of_bobs()
     counts, failures = run_every_operation(email)
     print(email, counts)
     assert counts["operations"] >= 50

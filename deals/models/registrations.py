@@ -114,8 +114,10 @@ class Deal(models.Model):
         constraints = [
             DEAL_LIFECYCLE.constraint("status", "deal_status_known"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
+            # Registered at the first submission: only drafts, and drafts withdrawn before
+            # they were submitted, have no registration time.
             models.CheckConstraint(
-                condition=Q(status=S.DRAFT) | Q(registered_at__isnull=False),
+                condition=Q(status__in=[S.DRAFT, S.WITHDRAWN]) | Q(registered_at__isnull=False),
                 name="deal_registered_once_submitted",
             ),
             models.CheckConstraint(

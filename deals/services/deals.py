@@ -49,7 +49,7 @@ from deals.services.accounts import _account_create
 from prm import limits
 from prm.audit import audit_note
 from prm.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
-from prm.money import Money, is_currency, total
+from prm.money import DECIMAL_PLACES, MAX_DIGITS, Money, is_currency, total
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
@@ -126,13 +126,23 @@ def _check_lines(lines: Sequence[LineIn], currency: str) -> None:
     errors: list[str] = []
     if not lines:
         errors.append("Add at least one product.")
+    largest = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES) - 1
+    amounts = []
     for number, line in enumerate(lines, 1):
         if not line.product.active:
             errors.append(f"Line {number}: {line.product.name} is no longer sold.")
         if not isinstance(line.quantity, int) or line.quantity < 1:
             errors.append(f"Line {number}: the quantity must be a whole number of at least 1.")
-        if line.unit_price is None or line.unit_price < 0:
+        elif line.unit_price is None or line.unit_price < 0:
             errors.append(f"Line {number}: the unit price cannot be negative.")
+        elif line.unit_price != line.unit_price.quantize(Decimal("0.01")):
+            errors.append(f"Line {number}: give the unit price in cents at most (e.g. 99.95).")
+        elif line.quantity * line.unit_price > largest:
+            errors.append(f"Line {number}: the amount is larger than the program registers.")
+        else:
+            amounts.append(line.quantity * line.unit_price)
+    if not errors and sum(amounts) > largest:
+        errors.append("The deal's amount is larger than the program registers.")
     if errors:
         raise Invalid({"lines": errors})
     if not is_currency(currency):

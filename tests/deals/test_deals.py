@@ -518,3 +518,28 @@ def test_the_default_workflow_extends_a_deals_protection_on_approval(
     deal.refresh_from_db()
     assert (deal.extensions, deal.protected_until - until) == (1, timedelta(days=30))
     assert world.bob.notifications.filter(title="Protection extended: Firewall refresh").exists()
+
+
+def test_an_amount_beyond_what_the_database_holds_is_refused_beside_the_lines(world, shop):
+    before = Deal.objects.count()
+    for lines, message in [
+        ([LineIn(shop.fw, 10**9, Decimal("10000"))], "Line 1: the amount is larger"),
+        ([LineIn(shop.fw, 1, Decimal("1.005"))], "Line 1: give the unit price in cents"),
+        (
+            [
+                LineIn(shop.fw, 9, Decimal("100000000000")),
+                LineIn(shop.fw, 9, Decimal("100000000000")),
+            ],
+            "The deal's amount is larger",
+        ),
+    ]:
+        with pytest.raises(Invalid) as refused:
+            draft(world, shop, lines=lines)
+        assert refused.value.message_dict["lines"][0].startswith(message)
+    assert Deal.objects.count() == before
+
+
+def test_a_draft_withdrawn_before_it_was_submitted_has_no_registration_time(world, shop):
+    deal = services.deal_withdraw(actor=world.bob, deal=draft(world, shop))
+    deal.refresh_from_db()
+    assert (deal.status, deal.registered_at) == (S.WITHDRAWN, None)
