@@ -1,0 +1,367 @@
+"""Issue 13, point 11 (the partner side and the deal page): new deal (find or add the
+customer, product lines, eligibility problems beside their fields before submitting), my
+deals (saved views, filters, CSV) and the deal page as each persona sees it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from deals import services
+from deals.models import CustomerAccount, Deal, DealStatus
+from prm.outbox.models import Event
+from tests.conftest import ACME_HOST
+from tests.deals.test_deals import close_date, draft, shop, submitted
+from workflows.subjects import object_url
+
+__all__ = ["shop"]  # the fixture, used by the tests below
+
+S = DealStatus
+
+
+def browser_as(user) -> Client:
+    client = Client(HTTP_HOST=ACME_HOST)
+    client.force_login(user)
+    return client
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def new_deal_post(shop, **over) -> dict:
+    data = {
+        "account": str(shop.account.pk),
+        "customer_q": "",
+        "name": "Firewall refresh",
+        "currency": "USD",
+        "expected_close_date": close_date().isoformat(),
+        "description": "Two sites",
+        "campaign_code": "",
+        "line_product": [str(shop.fw.pk), str(shop.backup.pk)],
+        "line_quantity": ["3", "2"],
+        "line_price": ["950", "99.50"],
+        "action": "draft",
+    }
+    data.update(over)
+    return data
+
+
+def test_the_new_deal_page_offers_the_active_products_with_their_list_prices(world, shop):
+    page = body(browser_as(world.bob).get("/deals/new/"))
+    assert "Register a deal" in page and 'data-testid="customer-search"' in page
+    assert f'value="{shop.fw.pk}" data-price="1000.00"' in page
+    assert "Firewall 100 · USD\N{NO-BREAK SPACE}1,000" in page
+    assert "data-line-totals" in page and "data-no-enter-submit" in page
+
+
+def test_a_partner_user_saves_a_draft_and_lands_on_its_page(world, shop):
+    client = browser_as(world.bob)
+    response = client.post("/deals/new/", new_deal_post(shop), follow=True)
+    deal = Deal.objects.get(name="Firewall refresh", submitter=world.bob)
+    assert response.redirect_chain[-1][0] == f"/deals/{deal.pk}/"
+    assert (deal.status, deal.amount, deal.account) == (S.DRAFT, Decimal("3049.00"), shop.account)
+    page = body(response)
+    assert "is saved as a draft" in page and "Not submitted yet" in page
+    assert "USD\N{NO-BREAK SPACE}3,049" in page and 'data-testid="submit"' in page
+
+
+def test_adding_a_line_keeps_what_was_typed_and_prefills_the_list_price(world, shop):
+    data = new_deal_post(shop, action="add_line")
+    data["line_product"] = [str(shop.fw.pk)]
+    data["line_quantity"] = ["4"]
+    data["line_price"] = [""]
+    fragment = body(browser_as(world.bob).post("/deals/new/", data, HTTP_HX_REQUEST="true"))
+    assert "<html" not in fragment and fragment.count('data-testid="deal-line"') == 2
+    assert 'value="1000.00"' in fragment and 'value="4"' in fragment
+    assert "USD\N{NO-BREAK SPACE}4,000" in fragment
+    assert Deal.objects.filter(submitter=world.bob).count() == 0
+
+
+def test_bad_lines_are_shown_beside_the_lines_and_nothing_is_saved(world, shop):
+    data = new_deal_post(shop, line_quantity=["0", "2"], line_price=["950", "abc"])
+    page = body(browser_as(world.bob).post("/deals/new/", data))
+    assert "Line 1: The quantity must be a whole number of at least 1." in page
+    assert "Line 2: Give the unit price as an amount" in page
+    assert 'value="abc"' in page  # nothing typed is lost
+    assert not Deal.objects.filter(submitter=world.bob).exists()
+
+
+def test_submit_with_a_close_date_beyond_the_horizon_shows_the_error_beside_the_field(world, shop):
+    far = (timezone.localdate() + timedelta(days=400)).isoformat()
+    data = new_deal_post(shop, expected_close_date=far, action="submit")
+    page = body(browser_as(world.bob).post("/deals/new/", data))
+    field = page.index('id="id_expected_close_date"')
+    error = page.index("Register deals that close within 365 days")
+    assert field < error < page.index("Campaign code")
+    assert not Deal.objects.filter(submitter=world.bob).exists()
+
+
+def test_the_eligibility_check_answers_before_submitting_out_of_band(world, shop):
+    shop.fw.required_certification = "Certified Firewall Engineer"
+    shop.fw.save()
+    data = new_deal_post(shop)
+    fragment = body(browser_as(world.bob).post("/deals/new/check/", data, HTTP_HX_REQUEST="true"))
+    assert 'id="elig-lines" data-testid="eligibility-lines" hx-swap-oob="true"' in fragment
+    assert "needs a Certified Firewall Engineer to register Firewall 100" in fragment
+
+
+def test_submitting_registers_the_deal_with_its_timestamp(world, shop):
+    client = browser_as(world.bob)
+    response = client.post("/deals/new/", new_deal_post(shop, action="submit"), follow=True)
+    deal = Deal.objects.get(submitter=world.bob)
+    assert response.redirect_chain[-1][0] == f"/deals/{deal.pk}/"
+    assert deal.status == S.SUBMITTED and deal.registered_at is not None
+    page = body(response)
+    assert "is registered (" in page and "Waiting for the channel team" in page
+    assert Event.objects.filter(type="deal.submitted", object_id=str(deal.pk)).exists()
+
+
+def test_the_customer_search_shows_the_standing_as_you_type(world, shop):
+    client = browser_as(world.bob)
+    fragment = body(
+        client.get("/deals/new/customers/", {"customer_q": "Initech"}, HTTP_HX_REQUEST="true")
+    )
+    assert "<html" not in fragment and "Initech GmbH" in fragment
+    assert "Open: no partner holds this customer." in fragment
+    assert 'value="new"' in fragment and "add “Initech” as a new customer" in fragment
+    assert 'data-testid="duplicate-warning"' not in fragment or "Certain match" in fragment
+    services.reservation_create(actor=world.carol, account=shop.account)
+    fragment = body(
+        client.get(
+            "/deals/new/customers/",
+            {"customer_q": "Initech GmbH", "new_country": "DE"},
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    assert "Another partner has reserved this customer" in fragment
+    assert "Tailwind" not in fragment and 'data-testid="duplicate-warning"' in fragment
+
+
+def test_a_new_customer_is_added_with_the_deal(world, shop):
+    data = new_deal_post(
+        shop, account="new", customer_q="Brand New Robotics", new_country="FR", new_domains=""
+    )
+    response = browser_as(world.bob).post("/deals/new/", data)
+    assert response.status_code == 302
+    deal = Deal.objects.get(submitter=world.bob)
+    assert deal.account.name == "Brand New Robotics" and deal.account.country.code == "FR"
+
+
+def test_a_new_customer_that_exists_for_certain_is_refused_beside_the_customer(world, shop):
+    data = new_deal_post(
+        shop, account="new", customer_q="Initech GmbH", new_country="DE", new_domains="initech.de"
+    )
+    page = body(browser_as(world.bob).post("/deals/new/", data))
+    assert 'data-testid="account-error">Initech GmbH is already a customer account' in page
+    assert CustomerAccount.objects.filter(name="Initech GmbH").count() == 1
+    assert not Deal.objects.filter(submitter=world.bob).exists()
+
+
+def test_no_customer_chosen_is_an_error_beside_the_customer(world, shop):
+    page = body(browser_as(world.bob).post("/deals/new/", new_deal_post(shop, account="")))
+    assert 'data-testid="account-error">Choose the customer, or add it as a new one.' in page
+
+
+def _states(world, shop) -> dict[str, Deal]:
+    """One of bob's deals in each view: a draft, a submitted, an approved, an approved one
+    that expires soon, a rejected one."""
+    other = services.account_create(actor=world.admin, name="Umbrella AG", country="DE")
+    third = services.account_create(actor=world.admin, name="Stark Industries", country="US")
+    fourth = services.account_create(actor=world.admin, name="Wayne Enterprises", country="US")
+    deals = {
+        "draft": draft(world, shop, name="Draft one"),
+        "submitted": submitted(world, shop, name="Submitted one", account=other),
+        "approved": submitted(world, shop, name="Approved one", account=third),
+        "expiring": submitted(world, shop, name="Expiring one", account=fourth),
+    }
+    services.deal_approve(actor=world.admin, deal=deals["approved"], note="fine")
+    services.deal_approve(actor=world.admin, deal=deals["expiring"], note="fine")
+    Deal.objects.filter(pk=deals["expiring"].pk).update(
+        protected_until=timezone.now() + timedelta(days=5, hours=1)
+    )
+    services.deal_reject(
+        actor=world.admin, deal=deals["submitted"], reason_code="incomplete", note="no contact"
+    )
+    deals["rejected"] = deals.pop("submitted")
+    return deals
+
+
+@pytest.mark.parametrize(
+    "view, shown",
+    [
+        ("open", ["Draft one"]),
+        ("approved", ["Approved one", "Expiring one"]),
+        ("rejected", ["Submitted one"]),
+        ("expiring", ["Expiring one"]),
+        ("all", ["Draft one", "Submitted one", "Approved one", "Expiring one"]),
+    ],
+)
+def test_my_deals_saved_views_show_their_deals(world, shop, view, shown):
+    _states(world, shop)
+    page = body(browser_as(world.bob).get("/deals/", {"view": view}))
+    everything = ["Draft one", "Submitted one", "Approved one", "Expiring one"]
+    assert [n for n in everything if f">{n}</a>" in page] == shown
+    if view == "expiring":
+        assert 'data-testid="days-left">5 days<' in page
+
+
+def test_my_deals_filter_and_export_the_same_rows(world, shop):
+    _states(world, shop)
+    client = browser_as(world.bob)
+    page = body(client.get("/deals/", {"view": "all", "q": "umbrella"}))
+    assert ">Submitted one</a>" in page and ">Draft one</a>" not in page
+    fragment = body(
+        client.get("/deals/", {"view": "all", "status": "draft"}, HTTP_HX_REQUEST="true")
+    )
+    assert (
+        "<html" not in fragment and ">Draft one</a>" in fragment and "Approved one" not in fragment
+    )
+    export = client.get("/deals/mine.csv", {"view": "approved"})
+    assert export["Content-Disposition"] == 'attachment; filename="deals.csv"'
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert sorted(r["Opportunity"] for r in rows) == ["Approved one", "Expiring one"]
+    assert {r["Status"] for r in rows} == {"Approved"} and rows[0]["Currency"] == "USD"
+
+
+def test_my_deals_empty_state_says_what_to_do_and_the_menu_has_deals(world, shop):
+    page = body(browser_as(world.bob).get("/deals/"))
+    assert 'data-testid="deals-empty"' in page and 'href="/deals/new/"' in page
+    assert 'href="/deals/" class="nav-link' in page and "</i>Deals\n" in page
+
+
+def test_a_partner_manager_sees_the_deals_of_the_unit(world, shop):
+    _states(world, shop)
+    page = body(browser_as(world.alice).get("/deals/", {"view": "all"}))
+    assert ">Approved one</a>" in page and ">Draft one</a>" in page
+    assert "Northwind Berlin" in page  # whose deal it is, on a unit's list
+
+
+def test_another_partner_and_a_stranger_get_404_on_the_deal_and_its_actions(world, shop):
+    deal = submitted(world, shop)
+    carol = browser_as(world.carol)
+    assert carol.get(f"/deals/{deal.pk}/").status_code == 404
+    assert carol.post(f"/deals/{deal.pk}/withdraw/").status_code == 404
+    assert carol.get(f"/deals/{deal.pk}/edit/").status_code == 404
+    assert browser_as(world.mia).get(f"/deals/{deal.pk}/").status_code == 404
+    deal.refresh_from_db()
+    assert deal.status == S.SUBMITTED
+    assert browser_as(world.bob).get(f"/deals/{deal.pk}/").status_code == 200
+
+
+def test_the_deal_page_shows_the_timeline_with_who_and_why(world, shop):
+    deal = submitted(world, shop)
+    services.deal_request_info(actor=world.admin, deal=deal, note="Who is the buyer?")
+    page = body(browser_as(world.bob).get(f"/deals/{deal.pk}/"))
+    assert "The channel team asks for more information" in page and "Who is the buyer?" in page
+    timeline = page[page.index('data-testid="deal-timeline"') :]
+    assert "Information requested" in timeline and "“Who is the buyer?”" in timeline
+    assert "Submitted by bob@world.example" in timeline or "Submitted by" in timeline
+    assert "va@world.example" not in timeline  # vendor staff by name, never by address
+    assert f'href="/deals/{deal.pk}/edit/"' in page
+
+
+def test_the_competitor_is_named_to_vendor_staff_and_never_to_the_partner(world, shop):
+    first = submitted(world, shop)
+    services.deal_approve(actor=world.admin, deal=first, note="fine")
+    later = submitted(world, shop, user=world.carol, name="Tailwind firewall")
+    partner_page = body(browser_as(world.carol).get(f"/deals/{later.pk}/"))
+    assert 'data-testid="conflict"' in partner_page
+    assert "Queued behind an earlier registration, protected until" in partner_page
+    conflicts = partner_page[partner_page.index('data-testid="deal-conflicts"') :]
+    assert "Northwind" not in conflicts and "Firewall refresh" not in conflicts
+    assert "Northwind" not in partner_page
+    vendor_page = body(browser_as(world.admin).get(f"/deals/{later.pk}/"))
+    competing = vendor_page[vendor_page.index('data-testid="competing"') :]
+    assert "Northwind Berlin" in competing and f'href="/deals/{first.pk}/"' in competing
+    assert "3 \N{MULTIPLICATION SIGN} Firewall 100" in competing
+
+
+def test_a_vendor_decider_rejects_with_a_reason_and_an_empty_question_is_refused(world, shop):
+    deal = submitted(world, shop)
+    client = browser_as(world.admin)
+    page = body(client.post(f"/deals/{deal.pk}/request-info/", {"info-note": ""}))
+    assert "Say what information the partner should add." in page
+    deal.refresh_from_db()
+    assert deal.status == S.SUBMITTED
+    response = client.post(
+        f"/deals/{deal.pk}/reject/", {"reject-reason_code": "incomplete", "reject-note": "x"}
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.status == S.REJECTED and deal.rejection_reason.code == "incomplete"
+    page = body(browser_as(world.bob).get(f"/deals/{deal.pk}/"))
+    assert "Rejected: Incomplete registration" in page
+
+
+def test_a_vendor_decider_approves_on_the_page_and_the_partner_sees_the_protection(world, shop):
+    deal = submitted(world, shop)
+    response = browser_as(world.admin).post(f"/deals/{deal.pk}/approve/", {"approve-note": "ok"})
+    assert response.status_code == 302
+    page = body(browser_as(world.bob).get(f"/deals/{deal.pk}/"))
+    assert "Protected until" in page and "90 days left" in page
+    assert 'data-testid="won-form"' in page and 'data-testid="extend"' in page
+
+
+def test_partner_actions_withdraw_won_and_lost(world, shop):
+    client = browser_as(world.bob)
+    deal = submitted(world, shop)
+    assert client.post(f"/deals/{deal.pk}/withdraw/").status_code == 302
+    deal.refresh_from_db()
+    assert deal.status == S.WITHDRAWN
+    other = services.account_create(actor=world.admin, name="Umbrella AG", country="DE")
+    won = submitted(world, shop, account=other, name="Won one")
+    services.deal_approve(actor=world.admin, deal=won)
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    page = body(client.post(f"/deals/{won.pk}/won/", {"won-closed_on": future}))
+    assert "The close date cannot be in the future." in page
+    today = timezone.localdate().isoformat()
+    client.post(f"/deals/{won.pk}/won/", {"won-closed_on": today, "won-final_amount": "2500"})
+    won.refresh_from_db()
+    assert won.status == S.WON and won.final_amount == Decimal("2500")
+    page = body(browser_as(world.admin).get(f"/deals/{won.pk}/"))
+    assert 'data-testid="reopen-form"' in page
+
+
+def test_a_partner_edits_a_draft_and_submits_it(world, shop):
+    deal = draft(world, shop)
+    client = browser_as(world.bob)
+    page = body(client.get(f"/deals/{deal.pk}/edit/"))
+    assert 'value="Firewall refresh"' in page and 'value="950.00"' in page
+    data = new_deal_post(shop, name="Firewall refresh, both sites", action="submit")
+    response = client.post(f"/deals/{deal.pk}/edit/", data)
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.name == "Firewall refresh, both sites" and deal.status == S.SUBMITTED
+    assert deal.amount == Decimal("3049.00")
+    assert client.get(f"/deals/{deal.pk}/edit/").status_code == 404  # no longer editable
+
+
+def test_sharing_with_a_colleague_lets_them_see_the_deal(world, shop):
+    deal = submitted(world, shop)
+    mia = browser_as(world.mia)
+    assert mia.get(f"/deals/{deal.pk}/").status_code == 404
+    response = browser_as(world.bob).post(
+        f"/deals/{deal.pk}/share/", {"share-colleague": world.mia.pk}
+    )
+    assert response.status_code == 302
+    assert mia.get(f"/deals/{deal.pk}/").status_code == 200
+
+
+def test_the_deal_subject_links_to_the_deal_page(world, shop):
+    deal = draft(world, shop)
+    assert object_url("deal", str(deal.pk)) == f"/deals/{deal.pk}/"
