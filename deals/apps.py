@@ -19,7 +19,11 @@ class DealsConfig(AppConfig):
         # history's reason says "queued behind an earlier registration" instead).
         audit_declare(
             Deal,
-            labels={"decided_by": "Decided by", "decision_note": "Decision note"},
+            labels={
+                "decided_by": "Decided by",
+                "decision_note": "Decision note",
+                "registered_at": "Registered",
+            },
             hidden=(
                 "conflict_count",
                 "conflict_score",

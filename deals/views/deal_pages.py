@@ -849,6 +849,27 @@ def _waiting(deal: Deal) -> dict[str, Any]:
     }
 
 
+def _timeline(request: PortalRequest, deal: Deal) -> list[dict]:
+    """Every transition of the deal (its history: who, when, why), with the decisions the
+    workflow's approvers took on it in their own words, newest first."""
+    viewer = viewer_of(request.user)
+    entries = audit_trail(deal, viewer)
+    decided = Approval.objects.filter(
+        run__object_type="deal", run__object_id=str(deal.pk), decided_at__isnull=False
+    ).select_related("approver")
+    for approval in decided:
+        said = f": “{approval.comment}”" if approval.comment else "."
+        entries.append(
+            {
+                "at": approval.decided_at,
+                "summary": f"{viewer.person(approval.approver)} "
+                f"{approval.get_decision_display().lower()} it when asked for approval{said}",
+                "details": [],
+            }
+        )
+    return sorted(entries, key=lambda e: e["at"], reverse=True)
+
+
 def _detail(
     request: PortalRequest, deal: Deal, *, failed: str = "", form: forms.Form | None = None
 ) -> HttpResponse:
@@ -859,7 +880,8 @@ def _detail(
     context = {
         "deal": deal,
         "lines": list(deal.lines.select_related("product__line")),
-        "trail": audit_trail(deal, viewer_of(request.user)),
+        "trail": _timeline(request, deal),
+        "decided_by": viewer_of(request.user).person(deal.decided_by),
         "conflicts": _conflicts(request, deal),
         "vendor_view": can(request.user, "deals.see_competitors"),
         "actions": _actions(request, deal),
