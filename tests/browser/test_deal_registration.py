@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,7 @@ from playwright.sync_api import expect
 
 from deals import services
 from deals.models import CustomerAccount, Deal, DealConflict, Product, ProductLine
+from deals.services import LineIn
 from partners.models import AgreementAcceptance, Partner, PartnerStatus
 from partners.selectors import agreement_current, has_accepted_current_terms
 from partners.services import agreement_accept
@@ -23,6 +25,7 @@ from prm.outbox.models import Event
 from prm.users.models import User
 from tests.browser.test_customer_accounts import _forget as forget_accounts
 from tests.browser.test_login import sign_in
+from tests.browser.test_mobile_and_a11y import axe_violations, signed_in
 from tests.browser.test_workflow_pages import both_widths
 from workflows.models import Notification, WorkflowRun
 
@@ -120,8 +123,16 @@ def test_bob_registers_a_deal_cam_approves_it_and_bob_sees_its_protection(
 
     page.get_by_label("Opportunity").fill(OPPORTUNITY)
     page.get_by_label("Currency").select_option("USD")
+    # The eligibility problems show beside their field before he submits.
+    too_far = (timezone.localdate() + timedelta(days=400)).isoformat()
+    page.get_by_label("Expected close date").fill(too_far)
+    page.get_by_label("Expected close date").blur()
+    warning = page.locator("#elig-expected_close_date")
+    expect(warning).to_contain_text("Register deals that close within 365 days")
     close = (timezone.localdate() + timedelta(days=45)).isoformat()
     page.get_by_label("Expected close date").fill(close)
+    page.get_by_label("Expected close date").blur()
+    expect(warning).to_be_empty()
     page.get_by_label("Opportunity").press("Enter")  # Enter in a text box decides nothing
     expect(page.get_by_role("heading", name="Register a deal")).to_be_visible()
     both_widths(page, "deal-new")
@@ -177,3 +188,39 @@ def test_bob_registers_a_deal_cam_approves_it_and_bob_sees_its_protection(
     row = page.get_by_test_id("deal-row").filter(has_text=OPPORTUNITY)
     expect(row.get_by_test_id("days-left")).to_have_text("90 days")
     both_widths(page, "deal-list-approved")
+
+
+@pytest.fixture
+def waiting_deal(registration, django_db_blocker):
+    """bob's submitted registration of the test's customer (waiting for cam)."""
+    with django_db_blocker.unblock(), schema_context("acme"):
+        bob = User.objects.get(email="bob@northwind.example")
+        deal = services.deal_create(
+            actor=bob,
+            account=CustomerAccount.objects.get(name=CUSTOMER),
+            name=OPPORTUNITY,
+            lines=[LineIn(Product.objects.get(pk=registration["cell"]), 5, Decimal(12000))],
+            currency="USD",
+            expected_close_date=timezone.localdate() + timedelta(days=45),
+        )
+        services.deal_submit(actor=bob, deal=deal)
+    return deal.pk
+
+
+@pytest.mark.parametrize("email", ["bob@northwind.example", "cam@acme.example"])
+def test_the_deal_pages_fit_a_phone_and_pass_axe(browser, portal, waiting_deal, email):
+    paths = [f"/deals/{waiting_deal}/"]
+    if email.startswith("bob"):
+        paths += ["/deals/new/", "/deals/?view=open"]
+    base = portal.format(host="acme")
+    for width, axe in ((375, False), (1280, True)):
+        context, page = signed_in(browser, portal, "acme", email, width, axe=axe)
+        try:
+            for path in paths:
+                page.goto(base + path)
+                if axe:
+                    assert not axe_violations(page), path
+                else:
+                    assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        finally:
+            context.close()

@@ -365,3 +365,51 @@ def test_sharing_with_a_colleague_lets_them_see_the_deal(world, shop):
 def test_the_deal_subject_links_to_the_deal_page(world, shop):
     deal = draft(world, shop)
     assert object_url("deal", str(deal.pk)) == f"/deals/{deal.pk}/"
+
+
+def test_answering_an_information_request_submits_the_deal_again(world, shop):
+    deal = submitted(world, shop)
+    services.deal_request_info(actor=world.admin, deal=deal, note="Which sites?")
+    client = browser_as(world.bob)
+    page = body(client.get(f"/deals/{deal.pk}/edit/"))
+    assert 'data-testid="info-question"' in page and "Which sites?" in page
+    assert "Submit again" in page
+    data = new_deal_post(shop, description="Berlin and Hamburg", action="submit")
+    assert client.post(f"/deals/{deal.pk}/edit/", data).status_code == 302
+    deal.refresh_from_db()
+    assert (deal.status, deal.description, deal.submissions) == (
+        S.SUBMITTED,
+        "Berlin and Hamburg",
+        2,
+    )
+
+
+def test_an_extension_request_and_a_reopening_through_the_page(world, shop):
+    deal = submitted(world, shop)
+    services.deal_approve(actor=world.admin, deal=deal)
+    bob = browser_as(world.bob)
+    assert bob.post(f"/deals/{deal.pk}/extend/").status_code == 302
+    assert Event.objects.filter(type="deal.extension_requested", object_id=str(deal.pk)).exists()
+    again = bob.post(f"/deals/{deal.pk}/extend/", follow=True)
+    assert "An extension has been asked for already." in body(again)
+    services.deal_lost(actor=world.bob, deal=deal, reason="Price")
+    admin = browser_as(world.admin)
+    page = body(admin.post(f"/deals/{deal.pk}/reopen/", {"reopen-reason": ""}))
+    assert "Say why the deal is reopened." in page
+    assert (
+        admin.post(f"/deals/{deal.pk}/reopen/", {"reopen-reason": "Customer came back"}).status_code
+        == 302
+    )
+    deal.refresh_from_db()
+    assert deal.status == S.APPROVED
+    assert bob.post(f"/deals/{deal.pk}/reopen/", {"reopen-reason": "x"}).status_code == 404
+
+
+def test_vendor_staff_have_no_partner_actions_and_partners_no_decisions(world, shop):
+    deal = submitted(world, shop)
+    vendor = body(browser_as(world.admin).get(f"/deals/{deal.pk}/"))
+    assert 'data-testid="approve-form"' in vendor and 'data-testid="withdraw"' not in vendor
+    partner = body(browser_as(world.bob).get(f"/deals/{deal.pk}/"))
+    assert 'data-testid="approve-form"' not in partner and 'data-testid="withdraw"' in partner
+    assert browser_as(world.bob).post(f"/deals/{deal.pk}/approve/").status_code == 404
+    assert browser_as(world.admin).get("/deals/").status_code == 404
