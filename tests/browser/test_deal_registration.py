@@ -224,3 +224,46 @@ def test_the_deal_pages_fit_a_phone_and_pass_axe(browser, portal, waiting_deal, 
                     assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
         finally:
             context.close()
+
+
+def test_carol_sees_her_competing_deal_flagged_without_northwind_and_cam_sees_both(
+    browser, portal, waiting_deal, django_db_blocker
+):
+    with django_db_blocker.unblock(), schema_context("acme"):
+        carol = User.objects.get(email="carol@contoso.example")
+        contoso = Partner.objects.get(display_name="Contoso")
+        status = contoso.status
+        Partner.objects.filter(pk=contoso.pk).update(status=PartnerStatus.ACTIVE)
+        try:
+            theirs = services.deal_create(
+                actor=carol,
+                account=CustomerAccount.objects.get(name=CUSTOMER),
+                name=f"{OPPORTUNITY} (Contoso)",
+                lines=[LineIn(Product.objects.get(sku="BT-CELL-1"), 2, Decimal(11500))],
+                currency="USD",
+                expected_close_date=timezone.localdate() + timedelta(days=30),
+            )
+            services.deal_submit(actor=carol, deal=theirs)
+        finally:
+            Partner.objects.filter(pk=contoso.pk).update(status=status)
+    base = portal.format(host="acme")
+    context, page = signed_in(browser, portal, "acme", "carol@contoso.example", 1280)
+    try:
+        page.goto(f"{base}/deals/{theirs.pk}/")
+        conflict = page.get_by_test_id("conflict").first
+        expect(conflict).to_contain_text("Same customer, overlapping products")
+        assert "Northwind" not in page.content()
+        both_widths(page, "deal-page-partner-conflict")
+    finally:
+        context.close()
+    context, page = signed_in(browser, portal, "acme", "cam@acme.example", 1280)
+    try:
+        page.goto(f"{base}/deals/{theirs.pk}/")
+        competing = page.get_by_test_id("competing").first
+        expect(competing.get_by_test_id("competing-partner")).to_have_text("Northwind Traders")
+        expect(competing).to_contain_text(OPPORTUNITY)
+        expect(competing).to_contain_text("5 \N{MULTIPLICATION SIGN} Robot cell")
+        expect(page.get_by_test_id("side-by-side").first).to_contain_text("Contoso")
+        both_widths(page, "deal-page-channel-manager-conflict")
+    finally:
+        context.close()

@@ -413,3 +413,16 @@ def test_vendor_staff_have_no_partner_actions_and_partners_no_decisions(world, s
     assert 'data-testid="approve-form"' not in partner and 'data-testid="withdraw"' in partner
     assert browser_as(world.bob).post(f"/deals/{deal.pk}/approve/").status_code == 404
     assert browser_as(world.admin).get("/deals/").status_code == 404
+
+
+def test_a_reservation_offers_a_deal_on_its_customer_chosen_already(world, shop):
+    services.reservation_create(actor=world.bob, account=shop.account)
+    client = browser_as(world.bob)
+    page = body(client.get("/reservations/"))
+    link = f'href="/deals/new/?account={shop.account.pk}"'
+    assert link in page
+    page = body(client.get(f"/deals/new/?account={shop.account.pk}"))
+    assert (
+        f'name="account" value="{shop.account.pk}" id="customer-{shop.account.pk}" checked' in page
+    )
+    assert browser_as(world.bob).get("/deals/new/?account=999999").status_code == 404
