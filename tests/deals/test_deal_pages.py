@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from deals import services
 from deals.models import CustomerAccount, Deal, DealStatus
+from deals.services import LineIn
 from prm.outbox.models import Event
 from tests.conftest import ACME_HOST
 from tests.deals.test_deals import close_date, draft, shop, submitted
+from workflows.models import Approval
 from workflows.subjects import object_url
 
 __all__ = ["shop"]  # the fixture, used by the tests below
@@ -426,3 +428,61 @@ def test_a_reservation_offers_a_deal_on_its_customer_chosen_already(world, shop)
         f'name="account" value="{shop.account.pk}" id="customer-{shop.account.pk}" checked' in page
     )
     assert browser_as(world.bob).get("/deals/new/?account=999999").status_code == 404
+
+
+@pytest.fixture
+def routed(world, shop, django_capture_on_commit_callbacks):
+    """bob's deal above the automatic-approval amount, asked of his channel manager by the
+    default workflows."""
+    from partners import services as partner_services
+    from workflows.services import defaults_install
+
+    defaults_install(actor=world.admin)
+    partner_services.partner_update(
+        actor=world.admin, partner=world.berlin, fields={"channel_manager": world.cam_emea}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = submitted(world, shop, lines=[LineIn(shop.fw_big, 6, Decimal(9000))])
+    approval = Approval.objects.get(run__object_type="deal", run__object_id=str(deal.pk))
+    assert approval.approver == world.cam_emea
+    return deal, approval
+
+
+def test_the_waiting_partner_sees_the_sla_of_the_approval(world, routed):
+    deal, _ = routed
+    page = body(browser_as(world.bob).get(f"/deals/{deal.pk}/"))
+    assert "Waiting for the channel team: the decision is due by" in page
+    assert "(in 47 h" in page or "(in 48 h" in page
+
+
+def test_approving_on_the_page_decides_the_approval_the_workflow_asked(
+    world, routed, django_capture_on_commit_callbacks
+):
+    deal, approval = routed
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser_as(world.cam_emea).post(
+            f"/deals/{deal.pk}/approve/", {"approve-note": "Good fit"}
+        )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    approval.refresh_from_db()
+    assert deal.status == S.APPROVED and deal.decided_by == world.cam_emea
+    assert approval.decision == "approved" and approval.comment == "Good fit"
+    page = body(browser_as(world.bob).get(f"/deals/{deal.pk}/"))
+    assert "approved it when asked for approval: “Good fit”" in page
+
+
+def test_rejecting_on_the_page_keeps_the_reason_and_closes_the_approval(
+    world, routed, django_capture_on_commit_callbacks
+):
+    deal, approval = routed
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser_as(world.cam_emea).post(
+            f"/deals/{deal.pk}/reject/",
+            {"reject-reason_code": "direct_sales", "reject-note": "Our team works it"},
+        )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    approval.refresh_from_db()
+    assert deal.status == S.REJECTED and deal.rejection_reason.code == "direct_sales"
+    assert approval.decision == "rejected" and approval.run.status == "completed"
