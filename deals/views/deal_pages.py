@@ -436,11 +436,19 @@ def deal_new(request: PortalRequest) -> HttpResponse:
 
 
 def _submit_and_tell(request: PortalRequest, deal: Deal, *, saved_first: bool) -> HttpResponse:
-    with service_errors(request) as outcome:
+    """Submit a saved deal. Refused, a deal the partner may still change comes back as its
+    form with the problems beside their fields; any other refusal is a message on its page."""
+    editable = deal.status in EDITABLE_STATUSES
+    form = DealForm({**_initial(deal), "expected_close_date": deal.expected_close_date})
+    form.is_valid()
+    with service_errors(request, form if editable else None) as outcome:
         deal = services.deal_submit(actor=request.user, deal=deal)
     if outcome.failed:
         if saved_first:
             messages.info(request, "The deal is saved as a draft: correct it and submit it again.")
+        if editable:
+            context = _new_deal_context(request, form, _rows_of(deal), deal=deal)
+            return _render_form(request, context)
         return redirect("deal-detail", deal.pk)
     deal.refresh_from_db()
     registered = date_format(localtime(deal.registered_at), "DATETIME_FORMAT")
@@ -488,26 +496,28 @@ def deal_check(request: PortalRequest) -> HttpResponse:
     )
 
 
-def _editable_deal(request: PortalRequest, deal_id: int) -> Deal:
-    deal = scope.get_deal_for(request.user, deal_id)
-    if deal.status not in EDITABLE_STATUSES or not _is_partner_of(request.user, deal):
-        raise Http404
-    return deal
+def _initial(deal: Deal) -> dict[str, Any]:
+    return {
+        "name": deal.name,
+        "currency": deal.currency,
+        "expected_close_date": deal.expected_close_date,
+        "description": deal.description,
+        "campaign_code": deal.campaign_code,
+    }
 
 
 @requires("deals.register")
 def deal_edit(request: PortalRequest, deal_id: int) -> HttpResponse:
-    """Change a draft, or answer an information request (change it and submit again)."""
-    deal = _editable_deal(request, deal_id)
+    """Change a draft, or answer an information request (change it and submit again). A
+    deal that moved on meanwhile (submitted, decided) is shown as it is now."""
+    deal = scope.get_deal_for(request.user, deal_id)
+    if deal.status not in EDITABLE_STATUSES or not _is_partner_of(request.user, deal):
+        messages.info(
+            request, f"A deal that is {deal.get_status_display().lower()} cannot be changed."
+        )
+        return redirect("deal-detail", deal.pk)
     if request.method != "POST":
-        initial = {
-            "name": deal.name,
-            "currency": deal.currency,
-            "expected_close_date": deal.expected_close_date,
-            "description": deal.description,
-            "campaign_code": deal.campaign_code,
-        }
-        form = DealForm(initial=initial)
+        form = DealForm(initial=_initial(deal))
         return _render_form(request, _new_deal_context(request, form, _rows_of(deal), deal=deal))
     form = DealForm(request.POST)
     rows = _typed_rows(request)

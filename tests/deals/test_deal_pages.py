@@ -350,7 +350,9 @@ def test_a_partner_edits_a_draft_and_submits_it(world, shop):
     deal.refresh_from_db()
     assert deal.name == "Firewall refresh, both sites" and deal.status == S.SUBMITTED
     assert deal.amount == Decimal("3049.00")
-    assert client.get(f"/deals/{deal.pk}/edit/").status_code == 404  # no longer editable
+    moved_on = client.get(f"/deals/{deal.pk}/edit/", follow=True)  # no longer editable
+    assert moved_on.redirect_chain[-1][0] == f"/deals/{deal.pk}/"
+    assert "A deal that is submitted cannot be changed." in body(moved_on)
 
 
 def test_sharing_with_a_colleague_lets_them_see_the_deal(world, shop):
@@ -486,3 +488,18 @@ def test_rejecting_on_the_page_keeps_the_reason_and_closes_the_approval(
     approval.refresh_from_db()
     assert deal.status == S.REJECTED and deal.rejection_reason.code == "direct_sales"
     assert approval.decision == "rejected" and approval.run.status == "completed"
+
+
+def test_submitting_an_ineligible_draft_from_its_page_shows_the_problems_beside_the_fields(
+    world, shop
+):
+    deal = draft(world, shop)
+    Deal.objects.filter(pk=deal.pk).update(
+        expected_close_date=timezone.localdate() - timedelta(days=1)
+    )
+    page = body(browser_as(world.bob).post(f"/deals/{deal.pk}/submit/"))
+    field = page.index('id="id_expected_close_date"')
+    assert field < page.index("The expected close date must be in the future.")
+    assert "The deal is saved as a draft" not in page and 'action="/deals/' in page
+    deal.refresh_from_db()
+    assert deal.status == S.DRAFT
