@@ -35,15 +35,19 @@ from deals.models import (
     NAME_MAX,
     CustomerAccount,
     Deal,
+    DealDispute,
     DealLine,
     DealPolicy,
     DealStatus,
+    DisputeResponse,
+    DocumentKind,
     Product,
     RejectionReason,
 )
 from deals.normalise import registrable_domain
 from deals.services import LineIn
 from deals.services.deals import EDITABLE_FIELDS as DEAL_FIELDS
+from deals.services.disputes import CONFLICT_REASONS
 from partners.views._common import requires
 from prm import limits
 from prm.audit import audit_trail, viewer_of
@@ -685,7 +689,7 @@ def my_deals_export(request: PortalRequest) -> HttpResponse:
 
 class NoteForm(PortalForm):
     note = forms.CharField(
-        label="Note",
+        label="Note to the partner",
         required=False,
         max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -776,6 +780,63 @@ class ShareForm(PortalForm):
         )
 
 
+class DocumentForm(PortalForm):
+    kind = forms.ChoiceField(
+        label="What is it?",
+        choices=[
+            ("", "Choose what the file is"),
+            *((k.value, k.label) for k in DocumentKind if k != DocumentKind.DISPUTE),
+        ],
+        error_messages={"required": "Say what the file is."},
+    )
+    upload = forms.FileField(
+        label="File",
+        help_text="A PDF, a PNG or JPEG image, or a Word document, at most 10 MB.",
+        error_messages={"required": "Choose the file to add."},
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        given = data if isinstance(data, list | tuple) else [data]
+        return [f for f in (single(d, initial) for d in given if d) if f]
+
+
+class DisputeForm(PortalForm):
+    statement = forms.CharField(
+        label="Why is the decision wrong?",
+        max_length=limits.DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Explain what happened and why the decision is wrong."},
+    )
+    attachments = MultipleFileField(
+        label="Files that show it (optional)",
+        required=False,
+        help_text="E.g. e-mails with the customer, a letter of intent; at most 10 files.",
+    )
+
+
+class ResponseForm(PortalForm):
+    statement = forms.CharField(
+        label="Your side",
+        max_length=limits.DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Explain why your registration should keep its priority."},
+    )
+    attachments = MultipleFileField(label="Files that show it (optional)", required=False)
+
+
 def _is_partner_of(user: User, deal: Deal) -> bool:
     """A partner-side user who may act on the deal as its partner (it is visible to them:
     their own, shared with them, or their unit's)."""
@@ -791,6 +852,10 @@ def _deal_forms(request: PortalRequest, deal: Deal) -> dict[str, Any]:
         "won": WonForm(prefix="won", initial={"closed_on": timezone.localdate()}),
         "lost": LostForm(prefix="lost"),
     }
+    if request.user.is_partner_side:
+        forms_["document"] = DocumentForm(prefix="doc")
+        forms_["dispute"] = DisputeForm(prefix="dispute")
+        forms_["respond"] = ResponseForm(prefix="respond")
     if can(request.user, "deals.share") and request.user.is_partner_side:
         forms_["share"] = ShareForm(prefix="share", colleagues=_colleagues(request.user, deal))
     return forms_
@@ -815,7 +880,31 @@ def _actions(request: PortalRequest, deal: Deal) -> dict[str, bool]:
         "decide": decider and deciding,
         "request_info": decider and deciding,
         "reopen": can(user, "deals.reopen") and status in (S.WON, S.LOST),
+        "add_file": partner and status in FILE_STATUSES,
+        "dispute": partner
+        and status == S.REJECTED
+        and _dispute_of(deal) is None
+        and (
+            (deal.rejection_reason is not None and deal.rejection_reason.code in CONFLICT_REASONS)
+            or deal.conflict_count > 0
+        ),
     }
+
+
+FILE_STATUSES = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFO_REQUESTED)
+
+
+def _dispute_of(deal: Deal) -> DealDispute | None:
+    return DealDispute.objects.filter(deal=deal).select_related("decided_by").first()
+
+
+def _answerable(request: PortalRequest, deal: Deal) -> DealDispute | None:
+    """An open dispute of another partner's rejection in this deal's favour: this deal's
+    partner may add its side."""
+    if not request.user.is_partner_side:
+        return None
+    disputes = scope.disputes_answerable_by(request.user)
+    return disputes.filter(deal__conflicts__competing_deal=deal).distinct().first()
 
 
 def _conflicts(request: PortalRequest, deal: Deal) -> list[dict]:
@@ -834,6 +923,9 @@ def _conflicts(request: PortalRequest, deal: Deal) -> list[dict]:
             row["deal"] = competing
             row["lines"] = (
                 list(competing.lines.select_related("product__line")) if competing else []
+            )
+            row["documents"] = (
+                list(scope.documents_visible_to(request.user, competing)) if competing else []
             )
         rows.append(row)
     return rows
@@ -884,6 +976,7 @@ def _detail(
     request: PortalRequest, deal: Deal, *, failed: str = "", form: forms.Form | None = None
 ) -> HttpResponse:
     now = selectors.server_now()
+    vendor = can(request.user, "deals.see_competitors")
     forms_ = _deal_forms(request, deal)
     if failed and form is not None:
         forms_[failed] = form
@@ -899,6 +992,16 @@ def _detail(
         "failed": failed,
         "days_left": _days_left(deal, now),
         "policy": DealPolicy.current(),
+        "documents": list(
+            scope.documents_visible_to(request.user, deal).select_related("uploaded_by")
+        ),
+        "dispute": _dispute_of(deal),
+        "responses": list(
+            DisputeResponse.objects.filter(dispute__deal=deal).select_related("partner")
+        )
+        if vendor
+        else [],
+        "answerable": _answerable(request, deal),
         **_waiting(deal),
     }
     return render(request, "deals/deal_detail.html", context, status=400 if failed else 200)
@@ -1012,6 +1115,56 @@ def deal_share(request: PortalRequest, deal_id: int) -> HttpResponse:
     )
 
 
+def deal_file_add(request: PortalRequest, deal_id: int) -> HttpResponse:
+    deal = _act(request, deal_id, "deals.register")
+    form = DocumentForm(request.POST, request.FILES, prefix="doc")
+    failed = _with_form(
+        request,
+        deal,
+        "document",
+        form,
+        lambda d: services.deal_document_add(
+            actor=request.user, deal=deal, upload=d["upload"], kind=d["kind"]
+        ),
+    )
+    return failed or _done(request, deal, "The file is added: the channel team sees it.")
+
+
+def deal_dispute(request: PortalRequest, deal_id: int) -> HttpResponse:
+    deal = _act(request, deal_id, "deals.register")
+    form = DisputeForm(request.POST, request.FILES, prefix="dispute")
+    failed = _with_form(
+        request,
+        deal,
+        "dispute",
+        form,
+        lambda d: services.deal_dispute(
+            actor=request.user, deal=deal, statement=d["statement"], files=d["attachments"]
+        ),
+    )
+    return failed or _done(
+        request, deal, "Your dispute went to the channel team's manager, who decides it."
+    )
+
+
+def deal_dispute_respond(request: PortalRequest, deal_id: int) -> HttpResponse:
+    deal = _act(request, deal_id, "deals.register")
+    dispute = _answerable(request, deal)
+    if dispute is None:
+        raise Http404
+    form = ResponseForm(request.POST, request.FILES, prefix="respond")
+    failed = _with_form(
+        request,
+        deal,
+        "respond",
+        form,
+        lambda d: services.dispute_respond(
+            actor=request.user, dispute=dispute, statement=d["statement"], files=d["attachments"]
+        ),
+    )
+    return failed or _done(request, deal, "Your side is added to the dispute.")
+
+
 def _my_approval(request: PortalRequest, deal: Deal) -> Approval | None:
     """The approval of this registration asked of the viewer, if any: deciding on the deal
     page decides it, so the workflow goes on as in the inbox."""
@@ -1116,6 +1269,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
             ("reject", deal_reject),
             ("request-info", deal_request_info),
             ("reopen", deal_reopen),
+            ("files", deal_file_add),
+            ("dispute", deal_dispute),
+            ("dispute-response", deal_dispute_respond),
         ]
     ),
 ]

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -503,3 +504,70 @@ def test_submitting_an_ineligible_draft_from_its_page_shows_the_problems_beside_
     assert "The deal is saved as a draft" not in page and 'action="/deals/' in page
     deal.refresh_from_db()
     assert deal.status == S.DRAFT
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_a_partner_adds_evidence_on_the_page_and_a_wrong_file_is_refused_beside_it(world, shop):
+    deal = draft(world, shop)
+    client = browser_as(world.bob)
+    page = body(client.get(f"/deals/{deal.pk}/"))
+    assert 'data-testid="file-form"' in page and 'enctype="multipart/form-data"' in page
+    text = SimpleUploadedFile("notes.txt", b"just words", content_type="text/plain")
+    page = body(client.post(f"/deals/{deal.pk}/files/", {"doc-kind": "loi", "doc-upload": text}))
+    assert "notes.txt is not a file we take here" in page
+    assert deal.documents.count() == 0
+    pdf = SimpleUploadedFile("intent.pdf", PDF, content_type="application/pdf")
+    response = client.post(f"/deals/{deal.pk}/files/", {"doc-kind": "loi", "doc-upload": pdf})
+    assert response.status_code == 302
+    document = deal.documents.get()
+    page = body(client.get(f"/deals/{deal.pk}/"))
+    assert f'href="/deals/{deal.pk}/files/{document.pk}/">intent.pdf</a>' in page
+    assert "Letter of intent" in page
+
+
+@pytest.fixture
+def contested(world, shop):
+    """Northwind registered first; Tailwind's later registration (of Europe too) was
+    rejected for it."""
+    from partners import services as partner_services
+
+    partner_services.partner_update(
+        actor=world.admin,
+        partner=world.contoso,
+        fields={"channel_manager": world.cam_emea, "territory": world.emea},
+    )
+    first = submitted(world, shop)
+    later = submitted(world, shop, user=world.carol, name="Tailwind firewall")
+    services.deal_reject(actor=world.cam_emea, deal=later, reason_code="duplicate", note="Late")
+    return first, later
+
+
+def test_a_rejected_partner_disputes_once_and_the_competitor_adds_its_side(world, shop, contested):
+    first, later = contested
+    carol = browser_as(world.carol)
+    page = body(carol.get(f"/deals/{later.pk}/"))
+    assert 'data-testid="dispute-form"' in page
+    page = body(carol.post(f"/deals/{later.pk}/dispute/", {"dispute-statement": ""}))
+    assert "Explain what happened and why the decision is wrong." in page
+    minutes = SimpleUploadedFile("minutes.pdf", PDF, content_type="application/pdf")
+    response = carol.post(
+        f"/deals/{later.pk}/dispute/",
+        {"dispute-statement": "We met the customer in March.", "dispute-attachments": minutes},
+    )
+    assert response.status_code == 302
+    page = body(carol.get(f"/deals/{later.pk}/"))
+    assert 'data-testid="deal-dispute"' in page and "We met the customer in March." in page
+    assert 'data-testid="dispute-form"' not in page  # once
+    bob = browser_as(world.bob)
+    page = body(bob.get(f"/deals/{first.pk}/"))
+    assert 'data-testid="respond-form"' in page and "Tailwind" not in page
+    response = bob.post(
+        f"/deals/{first.pk}/dispute-response/", {"respond-statement": "Our PO is from February."}
+    )
+    assert response.status_code == 302
+    assert "Our PO is from February." not in body(carol.get(f"/deals/{later.pk}/"))
+    vendor = body(browser_as(world.admin).get(f"/deals/{later.pk}/"))
+    assert "Our PO is from February." in vendor and "The side of Northwind Berlin" in vendor
+    assert browser_as(world.mia).post(f"/deals/{first.pk}/dispute-response/").status_code == 404
