@@ -33,6 +33,8 @@ NAV: list[NavItem] = [
     # reservations on the partner side, the account list on the vendor side.
     NavItem("Customers", "account-lookup", "person-check", PARTNER_ROLES),
     NavItem("My reservations", "my-reservations", "bookmark-check", PARTNER_ROLES),
+    # Deal registrations (deals.views.deal_pages): the partner's own, with their pages.
+    NavItem("Deals", "my-deals", "clipboard-check", PARTNER_ROLES),
     NavItem("Accounts", "accounts", "briefcase", VENDOR_ROLES),
     NavItem("Products", "products", "box-seam", VENDOR_ROLES),  # the catalogue (deals.views)
     # Deal registrations on the vendor side (deals.views.deal_admin).

@@ -61,3 +61,57 @@ function focusableScrollBoxes() {
 document.addEventListener("DOMContentLoaded", focusableScrollBoxes);
 window.addEventListener("resize", focusableScrollBoxes);
 document.addEventListener("htmx:afterSettle", focusableScrollBoxes);
+
+// Live line totals: inside a [data-line-totals] form, each [data-line] row's amount
+// ([data-line-amount]) is its [data-line-quantity] times its [data-line-price], and
+// [data-lines-total] is their sum, written as the |money filter writes amounts ("USD 1,250"
+// or "USD 99.50") in the currency of its [data-line-currency] select. Choosing a product
+// ([data-line-product], whose option carries data-price) fills in its list price. The server
+// adds the lines up again: these figures only help the eye.
+function moneyText(cents, currency) {
+  const hasCents = cents % 100 !== 0;
+  const number = new Intl.NumberFormat("en", {
+    minimumFractionDigits: hasCents ? 2 : 0,
+    maximumFractionDigits: 2,
+  }).format(cents / 100);
+  return currency ? `${currency}\u00a0${number}` : number;
+}
+
+function lineCents(row) {
+  const quantity = (row.querySelector("[data-line-quantity]") || {}).value || "";
+  const price = ((row.querySelector("[data-line-price]") || {}).value || "").replace(/,/g, "");
+  if (!/^\d+$/.test(quantity.trim()) || !/^\d+(\.\d{1,2})?$/.test(price.trim())) return null;
+  return Number(quantity) * Math.round(Number(price) * 100);
+}
+
+function lineTotals(container) {
+  const currency = (container.querySelector("[data-line-currency]") || {}).value || "";
+  let sum = 0;
+  container.querySelectorAll("[data-line]").forEach((row) => {
+    const cents = lineCents(row);
+    const out = row.querySelector("[data-line-amount]");
+    if (out) out.textContent = cents === null ? "—" : moneyText(cents, currency);
+    sum += cents || 0;
+  });
+  const total = container.querySelector("[data-lines-total]");
+  if (total) total.textContent = moneyText(sum, currency);
+}
+
+document.addEventListener("input", (event) => {
+  const container = event.target.closest && event.target.closest("[data-line-totals]");
+  if (container) lineTotals(container);
+});
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  const container = target.closest && target.closest("[data-line-totals]");
+  if (!container) return;
+  if (target.matches("[data-line-product]")) {
+    const option = target.selectedOptions[0];
+    const price = target.closest("[data-line]").querySelector("[data-line-price]");
+    if (option && option.dataset.price && price) price.value = option.dataset.price;
+  }
+  lineTotals(container);
+});
+document.addEventListener("htmx:afterSettle", () => {
+  document.querySelectorAll("[data-line-totals]").forEach(lineTotals);
+});
