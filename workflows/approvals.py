@@ -212,3 +212,46 @@ def approvals_escalate() -> int:
             )
             escalated += 1
     return escalated
+
+
+def approvals_close(
+    *,
+    object_type: str,
+    object_id: str | int,
+    reason: str,
+    decided_by: User | None = None,
+    decision: str = "",
+) -> int:
+    """The object was decided by other means (a person on its own page, another workflow,
+    its lifecycle moving on): its open approvals end, their inbox notifications are done,
+    and the runs waiting on them end. An approval asked of ``decided_by`` records their
+    ``decision`` (approved / rejected), when given; the others are superseded. Called by
+    the owning app's transition service, inside its transaction; returns how many runs
+    ended."""
+    waiting = Approval.objects.filter(
+        run__object_type=object_type,
+        run__object_id=str(object_id),
+        run__status=RunStatus.WAITING,
+        decided_at__isnull=True,
+        superseded=False,
+    )
+    runs = list(
+        WorkflowRun.objects.select_for_update(of=("self",)).filter(
+            pk__in=waiting.values("run_id"), status=RunStatus.WAITING
+        )
+    )
+    now = timezone.now()
+    for run in runs:
+        steps = set(waiting.filter(run=run).values_list("step", flat=True))
+        if decided_by is not None and decision in Decision.values:
+            waiting.filter(run=run, approver=decided_by).update(
+                decision=decision, decided_at=now, comment=reason[: limits.NOTE]
+            )
+        waiting.filter(run=run, decided_at__isnull=True).update(superseded=True)
+        for step in steps:
+            notifications_done(asks=deciding(run, step))
+            WorkflowStep.objects.filter(run=run, index=step).update(
+                result={"decision": "decided elsewhere", "reason": reason}, finished_at=now
+            )
+        run.move(RunStatus.COMPLETED, finished_at=now)
+    return len(runs)

@@ -53,6 +53,7 @@ from prm.money import DECIMAL_PLACES, MAX_DIGITS, Money, is_currency, total
 from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.users.models import User
+from workflows.approvals import approvals_close
 
 S = DealStatus
 
@@ -103,6 +104,28 @@ def _move(
     label = DEAL_LIFECYCLE.label(target).lower()
     audit_note(deal, actor, f"{label}: {note}" if note else label)
     deal.save(update_fields=["status", "updated_at", *fields])
+    if target == S.UNDER_REVIEW:  # a review starting (or a queue) decides nothing yet
+        return _emit(deal, target, actor=actor, event=event, payload=payload)
+    # What workflows still ask about the deal was decided by this move: their approvals
+    # leave the inbox (the run deciding it now, if any, is not waiting).
+    approvals_close(
+        object_type="deal",
+        object_id=deal.pk,
+        reason=note or label,
+        decided_by=actor,
+        decision={"approved": "approved", "rejected": "rejected"}.get(str(target), ""),
+    )
+    return _emit(deal, target, actor=actor, event=event, payload=payload)
+
+
+def _emit(
+    deal: Deal,
+    target: str,
+    *,
+    actor: User | None,
+    event: str | None,
+    payload: dict[str, Any] | None,
+) -> Deal:
     if event is None:
         return deal
     event_emit(

@@ -7,21 +7,36 @@ from __future__ import annotations
 from deals.models import DisputeReason, RejectionReason
 from deals.models.registrations import Deal, DealStatus
 from deals.selectors import open_dispute
-from deals.services.deals import _deal_extend, _decide_approve, _decide_reject, _locked
+from deals.services.deals import (
+    _deal_extend,
+    _decide_approve,
+    _decide_reject,
+    _locked,
+    extension_request_key,
+)
 from deals.services.disputes import _dispute_decide
 from prm import limits
 from prm.audit import audit_note
+from prm.outbox.models import Event
 from prm.users.models import User
 
 S = DealStatus
 
 
+def extension_requested(deal: Deal) -> bool:
+    """Is an extension of the deal's protection asked for and not yet decided?"""
+    return Event.objects.filter(
+        type="deal.extension_requested", dedupe_key=extension_request_key(deal)
+    ).exists()
+
+
 def pending_request(deal: Deal) -> str:
     """What a decision on ``deal`` decides now: ``registration`` (submitted or under
-    review), ``extension`` (approved), ``dispute`` (rejected, disputed), or ``""``."""
+    review), ``extension`` (approved, an extension asked for), ``dispute`` (rejected,
+    disputed), or ``""`` (nothing: a late approval changes nothing)."""
     if deal.status in (S.SUBMITTED, S.UNDER_REVIEW):
         return "registration"
-    if deal.status == S.APPROVED:
+    if deal.status == S.APPROVED and extension_requested(deal):
         return "extension"
     if deal.status == S.REJECTED and open_dispute(deal) is not None:
         return "dispute"

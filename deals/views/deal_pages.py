@@ -1201,14 +1201,11 @@ def deal_reject(request: PortalRequest, deal_id: int) -> HttpResponse:
     form = RejectForm(request.POST, prefix="reject")
 
     def reject(d: dict) -> None:
-        approval = _my_approval(request, deal)
+        # The workflow's question is answered too: the rejection records the viewer's own
+        # approval as rejected, and ends the runs still asking (deals.services._move).
         services.deal_reject(
             actor=request.user, deal=deal, reason_code=d["reason_code"], note=d["note"]
         )
-        if approval is not None:  # the workflow's question is answered too (its run ends)
-            approval_decide(
-                actor=request.user, approval_id=approval.pk, decision="rejected", comment=d["note"]
-            )
 
     failed = _with_form(request, deal, "reject", form, reject)
     return failed or _done(request, deal, "Rejected: the partner is told the reason.")

@@ -543,3 +543,32 @@ def test_a_draft_withdrawn_before_it_was_submitted_has_no_registration_time(worl
     deal = services.deal_withdraw(actor=world.bob, deal=draft(world, shop))
     deal.refresh_from_db()
     assert (deal.status, deal.registered_at) == (S.WITHDRAWN, None)
+
+
+def test_deciding_a_deal_on_its_page_closes_the_approvals_still_asked(
+    world, shop, django_capture_on_commit_callbacks
+):
+    from partners import services as partner_services
+    from workflows.models import Approval, RunStatus
+    from workflows.services import defaults_install
+
+    defaults_install(actor=world.admin)
+    partner_services.partner_update(
+        actor=world.admin, partner=world.contoso, fields={"channel_manager": world.cam_emea}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = submitted(world, shop, user=world.carol, lines=[LineIn(shop.backup, 1, Decimal(9))])
+    asked = Approval.objects.get(run__object_type="deal", run__object_id=str(deal.pk))
+    services.deal_request_info(actor=world.admin, deal=deal, note="Which site?")
+    asked.refresh_from_db()
+    assert asked.superseded and asked.run.status == RunStatus.COMPLETED
+    # A late "approve" of an approved deal with no extension asked changes nothing.
+    from deals.services.decisions import decide_approve
+
+    services.deal_submit(actor=world.carol, deal=deal)
+    approved = services.deal_approve(actor=world.admin, deal=deal)
+    until = approved.protected_until
+    with pytest.raises(IllegalTransition):
+        decide_approve(approved, world.cam_emea, "late")
+    approved.refresh_from_db()
+    assert (approved.protected_until, approved.extensions) == (until, 0)
