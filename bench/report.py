@@ -142,7 +142,8 @@ def _lookup(f: dict) -> list[str]:
         "|---|---:|---:|",
         f"| in process (selector / baseline SQL) | {_ms(f['in_process']['lookup'])} "
         f"| {_ms(f['in_process']['baseline'])} |",
-        f"| HTTP through gunicorn ({f['http']['requests']} lookups / `GET /api/v1/me/`) "
+        f"| HTTP through gunicorn ({f['http'].get('requests', f['queries'])} lookups "
+        "/ `GET /api/v1/me/`) "
         f"| {_ms(f['http']['lookup'])} | {_ms(f['http']['baseline_me'])} |",
         "",
         f"Target p95 < {t['p95_ms_max']} ms. HTTP with `{f['http']['rate_setting']}` for the "

@@ -197,6 +197,7 @@ def _http_latency(email: str, queries: list) -> dict:
     return {
         "lookup": p50_p95_p99(lookups),
         "baseline_me": p50_p95_p99(mes),
+        "requests": len(lookups),
         "statuses": statuses,
         "sample_answer_keys": sorted(body),
         "workers": 2,
