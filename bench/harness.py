@@ -113,10 +113,19 @@ def stop_processes(procs: Iterable[subprocess.Popen], timeout: float = 30) -> No
         stop_process(proc, timeout)
 
 
-def start_gunicorn(port: int, settings: str, timeout: float = 30) -> subprocess.Popen:
-    """gunicorn with 2 sync workers on ``port``, returned once ``/healthz/`` answers."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings)
-    cmd = [sys.executable, "-m", "gunicorn", "prm.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"]
+def start_gunicorn(
+    port: int,
+    settings: str,
+    timeout: float = 30,
+    *,
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen:
+    """gunicorn with ``workers`` sync workers on ``port`` (``os.environ`` updated with
+    ``env``), returned once ``/healthz/`` answers."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings, **(env or {}))
+    cmd = [sys.executable, "-m", "gunicorn", "prm.wsgi", "-b", f"127.0.0.1:{port}"]
+    cmd += ["-w", str(workers)]
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stderr=subprocess.DEVNULL)
 
     def healthy() -> bool:
@@ -204,6 +213,12 @@ def medians(results: list[load.Result]) -> dict[str, float]:
         "p50_ms": statistics.median(r.p50_ms for r in results),
         "p95_ms": statistics.median(r.p95_ms for r in results),
     }
+
+
+def p50_p95_p99(values: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of ``values`` (seconds, at least two) in milliseconds."""
+    q = statistics.quantiles(values, n=100)
+    return {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:

@@ -58,6 +58,10 @@ def markdown(results: dict) -> str:
             "changes. Target p95 under 1 s.",
             "",
         ]
+    if f := results.get("lookup"):
+        lines += _lookup(f)
+    if g := results.get("reservations"):
+        lines += _reservations(g)
     if b := results.get("provisioning"):
         lines += [
             "## (b) Tenant provisioning (schema + domain + first admin)",
@@ -83,3 +87,94 @@ def markdown(results: dict) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _ms(f: dict) -> str:
+    return f"{f['p50_ms']:.1f} / {f['p95_ms']:.1f} / {f['p99_ms']:.1f}"
+
+
+def _lookup(f: dict) -> list[str]:
+    ours, base = f["summary"]["lookup"], f["summary"]["baseline"]
+    t = f["targets"]
+    lines = [
+        f"## (f) Account lookup, {f['accounts']:,} accounts in the tenant",
+        "",
+        f"{f['queries']} evaluation queries (deals.evaluation, seed {f['seed']}, "
+        f"{f['per_rule_requested']} per rule), in process through "
+        "`deals.selectors.account_lookup` as a partner user; baseline: pg_trgm "
+        "`similarity(name, text)` on the raw names (the top 5 above 0.3, the first taken as "
+        "the match, the country ignored), each query alternately first.",
+        "",
+        "| rule | family | queries | recall lookup / baseline | matched lookup "
+        "| false match lookup / baseline | review lookup / baseline |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for rule, r in f["rules"].items():
+        a, b = r["lookup"], r["baseline"]
+        review = f"{_pct(a['review'])} / {_pct(b['review'])}" if a["recall"] is None else "n/a"
+        lines.append(
+            f"| {rule} | {r['family']} | {a['queries']} "
+            f"| {_pct(a['recall'])} / {_pct(b['recall'])} | {_pct(a['matched'])} "
+            f"| {_pct(a['false_match'])} / {_pct(b['false_match'])} | {review} |"
+        )
+    rec = t["recall_min"]
+    lines += [
+        "",
+        f"False matches (a match on another company), all queries: lookup "
+        f"**{_pct(ours['false_match'])}**, baseline {_pct(base['false_match'])}; companies "
+        f"not in the data: lookup {_pct(ours['false_match_negatives'])}, baseline "
+        f"{_pct(base['false_match_negatives'])} (target ≤ {_pct(t['false_match_max'])}).",
+        f"Recall by domain: lookup **{_pct(ours['recall_domain'])}** (worst rule "
+        f"{_pct(ours['recall_domain_worst'])}), baseline {_pct(base['recall_domain'])}; "
+        f"exact after normalisation: **{_pct(ours['recall_exact'])}** (worst "
+        f"{_pct(ours['recall_exact_worst'])}), baseline {_pct(base['recall_exact'])} "
+        f"(target ≥ {_pct(rec['domain'])}); name-only typos and word order: "
+        f"**{_pct(ours['recall_fuzzy'])}** (worst {_pct(ours['recall_fuzzy_worst'])}), "
+        f"baseline {_pct(base['recall_fuzzy'])} (target ≥ {_pct(rec['fuzzy'])}).",
+        f"Review burden (companies not in the data answered with a possible): lookup "
+        f"{_pct(ours['review_burden'])}, baseline {_pct(base['review_burden'])}.",
+        "",
+        "| latency p50 / p95 / p99 ms | lookup | baseline |",
+        "|---|---:|---:|",
+        f"| in process (selector / baseline SQL) | {_ms(f['in_process']['lookup'])} "
+        f"| {_ms(f['in_process']['baseline'])} |",
+        f"| HTTP through gunicorn ({f['http'].get('requests', f['queries'])} lookups "
+        "/ `GET /api/v1/me/`) "
+        f"| {_ms(f['http']['lookup'])} | {_ms(f['http']['baseline_me'])} |",
+        "",
+        f"Target p95 < {t['p95_ms_max']} ms. HTTP with `{f['http']['rate_setting']}` for the "
+        f"server, {f['http']['workers']} workers, one client; statuses "
+        f"{f['http']['statuses']}.",
+        "",
+    ]
+    return lines
+
+
+def _reservations(g: dict) -> list[str]:
+    return [
+        f"## (g) Reservation races, {g['trials']} trials of {g['clients']} partners at once",
+        "",
+        "| exact trials (one 201, seven 409) | 5xx or dropped | deadlocks "
+        "| reserve p50 / p95 / p99 ms | winner p50 / p95 / p99 ms "
+        "| `GET /api/v1/me/` burst (baseline) |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {g['exact_trials']} / {g['trials']} | {g['five_xx_or_dropped']} "
+        f"| {g['deadlocks']} | {_ms(g['reserve'])} | {_ms(g['winner'])} "
+        f"| {_ms(g['baseline_me'])} |",
+        "",
+        f"gunicorn with {g['workers']} sync workers; each trial {g['clients']} partner users "
+        f"of {g['clients']} partners POST `/api/v1/reservations/` for the same fresh account "
+        f"at once, then the same clients GET `/api/v1/me/` at once. Statuses "
+        f"{g['statuses']}; active reservations afterwards {g['active_reservations']} on "
+        f"{g['accounts_reserved']} accounts. Target p95 < {g['target_p95_ms']} ms.",
+        "",
+        f"Uncontended (one client, {g['sequential']['requests']} fresh accounts, each beside "
+        f"a `GET /api/v1/me/`): reserve p50 / p95 / p99 "
+        f"**{_ms(g['sequential']['reserve'])} ms**, baseline "
+        f"{_ms(g['sequential']['baseline_me'])} ms.",
+        "",
+    ]

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness
 from bench.report import markdown
-from bench.scenarios import migrate, provisioning, scope, tenancy, workflows
+from bench.scenarios import lookup, migrate, provisioning, reservations, scope, tenancy, workflows
 
 RESULTS = harness.BASE_DIR / "bench" / "results"
 
@@ -35,6 +35,14 @@ REGISTRY: dict[str, Scenario] = {
         "(e) event -> automatic decision through real workers…",
         lambda a: workflows.run(100, 200),
     ),
+    "lookup": (
+        "(f) account lookup at {accounts} accounts, {lookup_per_rule} queries per rule…",
+        lambda a: lookup.run(a.accounts, a.lookup_per_rule),
+    ),
+    "reservations": (
+        "(g) reservation races, {race_trials} trials of 8 concurrent partners…",
+        lambda a: reservations.run(a.race_trials, a.accounts),
+    ),
     # (c) before (b): it creates the 200 tenants, so (b) is measured in a crowded catalog.
     "migrate": (
         "(c) migrate_schemas over {tenants} tenants…",
@@ -45,7 +53,7 @@ REGISTRY: dict[str, Scenario] = {
         lambda a: provisioning.run(a.provision_samples),
     ),
 }
-SCENARIOS = ["tenancy", "scope", "workflows", "provisioning", "migrate"]
+SCENARIOS = ["tenancy", "scope", "workflows", "lookup", "reservations", "provisioning", "migrate"]
 
 
 def main() -> int:
@@ -56,6 +64,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--provision-samples", type=int, default=5)
+    parser.add_argument("--accounts", type=int, default=1_000_000, help="in tenant bench")
+    parser.add_argument("--lookup-per-rule", type=int, default=50, help="evaluation queries")
+    parser.add_argument("--race-trials", type=int, default=1000)
     args = parser.parse_args()
 
     data_dir = Path(os.environ.get("PRM_DATA_DIR", harness.BASE_DIR / ".data/bench")).resolve()

@@ -156,6 +156,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 PRM_LOGIN_FAILURES_PER_ACCOUNT = env.int("PRM_LOGIN_FAILURES_PER_ACCOUNT", default=8)
 PRM_LOGIN_FAILURES_PER_ADDRESS = env.int("PRM_LOGIN_FAILURES_PER_ADDRESS", default=20)
 PRM_LOGIN_COOLOFF_SECONDS = env.int("PRM_LOGIN_COOLOFF_SECONDS", default=600)
+# The account lookup's budget per user and tenant (django-ratelimit rate, deals.selectors):
+# the vendor's named accounts are confidential. Benchmarks raise it to measure the lookup.
+PRM_ACCOUNT_LOOKUP_RATE = env.str("PRM_ACCOUNT_LOOKUP_RATE", default="60/m")
 # How many proxies in front of the app append to X-Forwarded-For (the README's TLS proxy:
 # 1). 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored.
 PRM_TRUSTED_PROXIES = env.int("PRM_TRUSTED_PROXIES", default=0)
