@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.search import TrigramDistance, TrigramSimilarity
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Greatest, Left
+from django.db.models.functions import Left
 from django_ratelimit.core import is_ratelimited
 from rapidfuzz import fuzz
 
@@ -242,6 +242,20 @@ def account_lookup(
     return LookupAnswer(status=status, matches=ranked)
 
 
+def _nearest(field: str, text: str, name: Name, countries: Q) -> list[CustomerAccount]:
+    """The CANDIDATES accounts (of the countries, without the same name key) whose
+    ``field`` is nearest to ``text``, with both trigram similarities annotated."""
+    return list(
+        CustomerAccount.objects.filter(countries)
+        .exclude(name_key=name.key)
+        .annotate(
+            name_sim=TrigramSimilarity("normalised_name", name.normalised),
+            core_sim=TrigramSimilarity("name_core", name.core),
+        )
+        .order_by(TrigramDistance(field, text))[:CANDIDATES]
+    )
+
+
 def account_candidates(
     *,
     q: str = "",
@@ -279,22 +293,21 @@ def account_candidates(
         same_key = list(
             CustomerAccount.objects.filter(name_key=name.key).filter(countries)[:CANDIDATES]
         )
-        similar = list(
-            CustomerAccount.objects.filter(
-                Q(normalised_name__trigram_similar=name.normalised)
-                | Q(name_core__trigram_similar=name.core)
-            )
-            .filter(countries)
-            .exclude(name_key=name.key)
-            .annotate(
-                name_sim=TrigramSimilarity("normalised_name", name.normalised),
-                core_sim=TrigramSimilarity("name_core", name.core),
-            )
-            .filter(
-                Q(name_sim__gte=policy.name_similarity) | Q(core_sim__gte=policy.core_similarity)
-            )
-            .order_by(Greatest("name_sim", "core_sim").desc(), "pk")[:CANDIDATES]
-        )
+        # The nearest names and cores by trigram distance: a KNN scan of each GiST index
+        # reads a few dozen rows, however many accounts share a common word.
+        nearest: dict[int, CustomerAccount] = {}
+        for field, text in (("normalised_name", name.normalised), ("name_core", name.core)):
+            if text:
+                for account in _nearest(field, text, name, countries):
+                    nearest.setdefault(account.pk, account)
+        similar = sorted(
+            (
+                a
+                for a in nearest.values()
+                if a.name_sim >= policy.name_similarity or a.core_sim >= policy.core_similarity
+            ),
+            key=lambda a: (-max(a.name_sim, a.core_sim), a.pk),
+        )[:CANDIDATES]
         ids = [a.pk for a in same_key + similar]
         domains: dict[int, set[str]] = {}
         for account_id, value in AccountDomain.objects.filter(account_id__in=ids).values_list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -72,10 +72,11 @@ class CustomerAccount(MP_Node):
         indexes = [
             models.Index(fields=["path"], opclasses=["varchar_pattern_ops"], name="account_path"),
             models.Index(fields=["name_key", "country"], name="account_name_key_country"),
-            GinIndex(
-                fields=["normalised_name"], opclasses=["gin_trgm_ops"], name="account_name_trgm"
+            # The lookup's nearest-neighbour scans (ORDER BY name <-> query LIMIT n).
+            GistIndex(
+                fields=["normalised_name"], opclasses=["gist_trgm_ops"], name="account_name_knn"
             ),
-            GinIndex(fields=["name_core"], opclasses=["gin_trgm_ops"], name="account_core_trgm"),
+            GistIndex(fields=["name_core"], opclasses=["gist_trgm_ops"], name="account_core_knn"),
         ]
 
     def __str__(self) -> str:
