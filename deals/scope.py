@@ -15,6 +15,9 @@ beside partners.scope, on which it builds. Out of scope is the same 404 as missi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from deals.models import (
@@ -82,13 +85,35 @@ def partner_of(user: User) -> Partner | None:
     return membership.partner if membership is not None else None
 
 
-def accounts_reservable_by(user: User) -> QuerySet[CustomerAccount]:
-    """The accounts whose id a reservation request may name: every account for those who
-    reserve (they learn of accounts through the lookup; the service decides), none for
-    others."""
-    if user.is_authenticated and user.is_active and can(user, "reservations.create"):
-        return CustomerAccount.objects.all()
-    return CustomerAccount.objects.none()
+LOOKED_UP_SECONDS = 24 * 3600
+LOOKED_UP_MAX = 500
+
+
+def _looked_up_key(user: User) -> str:
+    return f"deals:looked-up:{user.pk}"  # the cache's key function adds the tenant
+
+
+def accounts_looked_up(user: User, ids: Iterable[int]) -> None:
+    """Remember the accounts the lookup answered ``user`` (for a day): they may name them."""
+    if not ids:
+        return
+    seen = [i for i in cache.get(_looked_up_key(user), []) if i not in set(ids)]
+    cache.set(_looked_up_key(user), [*ids, *seen][:LOOKED_UP_MAX], LOOKED_UP_SECONDS)
+
+
+def accounts_nameable_by(user: User) -> QuerySet[CustomerAccount]:
+    """The accounts whose id a reservation or a new deal may name: those the user sees, and
+    those the lookup answered them in the last day. A partner learns of other accounts
+    only through the lookup, which is rate-limited because the vendor's accounts are
+    confidential: an id merely guessed is the same 404 as a missing one."""
+    if not user.is_authenticated or not user.is_active:
+        return CustomerAccount.objects.none()
+    if not (can(user, "reservations.create") or can(user, "deals.register")):
+        return CustomerAccount.objects.none()
+    seen = cache.get(_looked_up_key(user), [])
+    return CustomerAccount.objects.filter(
+        Q(pk__in=accounts_visible_to(user).values("pk")) | Q(pk__in=seen)
+    )
 
 
 def _shared_with(user: User) -> Q:

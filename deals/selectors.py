@@ -220,6 +220,7 @@ def account_lookup(
     who holds a reservation. The caller checks the length of ``q`` and the rate limit."""
     policy = ReservationPolicy.current()
     ranked = account_candidates(q=q, domain=domain, country=country, policy=policy)
+    scope.accounts_looked_up(actor, [c.account.pk for c in ranked])
     partner = scope.partner_of(actor)
     partner_id = partner.pk if partner is not None else None
     by_path = {c.account.path: c.account for c in ranked}

@@ -33,7 +33,6 @@ from deals.filters import DealFilter
 from deals.models import (
     DOMAIN_MAX,
     NAME_MAX,
-    CustomerAccount,
     Deal,
     DealConflict,
     DealDispute,
@@ -57,15 +56,6 @@ CAMPAIGN_LENGTH = Deal._meta.get_field("campaign_code").max_length
 
 
 # --- whose ids a body may name ----------------------------------------------------------
-
-
-def accounts_registrable_by(user: User) -> QuerySet[CustomerAccount]:
-    """The customers a deal may name: any account for those who register deals (they
-    learn of accounts through the lookup; the service refuses vendor-owned ones), none
-    for others."""
-    if user.is_authenticated and user.is_active and can(user, "deals.register"):
-        return CustomerAccount.objects.all()
-    return CustomerAccount.objects.none()
 
 
 def products_nameable_by(user: User) -> QuerySet[Product]:
@@ -298,7 +288,7 @@ class DealIn(DealUpdateIn):
     ``new_account``), the opportunity and its product lines. ``submit: true`` submits it in
     the same transaction (refused: nothing is created)."""
 
-    account = ScopedPrimaryKeyField(selector=accounts_registrable_by, required=False)
+    account = ScopedPrimaryKeyField(selector=scope.accounts_nameable_by, required=False)
     new_account = NewAccountIn(required=False)
     name = serializers.CharField(max_length=NAME_LENGTH)
     currency = serializers.CharField(max_length=3, help_text="ISO 4217, e.g. USD.")

@@ -59,7 +59,7 @@ class ReservationOut(serializers.ModelSerializer):
 
 
 class ReservationIn(serializers.Serializer):
-    account = ScopedPrimaryKeyField(selector=scope.accounts_reservable_by)
+    account = ScopedPrimaryKeyField(selector=scope.accounts_nameable_by)
 
 
 class ReservationViewSet(

@@ -84,14 +84,6 @@ def _products() -> QuerySet[Product]:
     return Product.objects.filter(active=True, line__active=True).select_related("line")
 
 
-def _choosable_accounts(user: User) -> QuerySet[CustomerAccount]:
-    """The accounts whose id a new deal may name: those a partner learns of through the
-    lookup (every account for those who reserve; the service refuses a vendor-owned one)."""
-    if can(user, "reservations.create"):
-        return scope.accounts_reservable_by(user)
-    return scope.accounts_visible_to(user)
-
-
 def _pending_approvals(deal: Deal) -> QuerySet[Approval]:
     """The undecided workflow approvals of the deal's registration, soonest due first."""
     return Approval.objects.filter(
@@ -343,7 +335,7 @@ def _show_errors(form: DealForm, errors: dict[str, list[str]]) -> None:
 def _chosen_account(request: PortalRequest, value: str) -> CustomerAccount | None:
     if not value.isdigit():
         return None
-    found = _choosable_accounts(request.user).filter(pk=value).first()
+    found = scope.accounts_nameable_by(request.user).filter(pk=value).first()
     if found is None:  # missing, or not for this user: the same 404
         raise Http404
     return found

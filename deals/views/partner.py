@@ -177,7 +177,7 @@ def account_reserve(request: PortalRequest) -> HttpResponse:
     someone else was quicker) is a message on the lookup page and changes nothing."""
     account_id = request.POST.get("account", "")
     found = (
-        scope.accounts_reservable_by(request.user).filter(pk=account_id).first()
+        scope.accounts_nameable_by(request.user).filter(pk=account_id).first()
         if account_id.isdigit()
         else None
     )

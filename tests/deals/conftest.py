@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from deals import services
+from deals import scope, services
 from deals.models import CustomerAccount
+from prm.users.models import PARTNER_ROLES, User
 from tests.partners.conftest import _module_world, api_as, build_world, module_world
 
 __all__ = ["_module_world", "api_as", "build_world", "make_account", "module_world"]
@@ -21,9 +22,15 @@ def world(module_world):
 def make_account(
     actor, name: str, country: str = "", domains=(), parent: CustomerAccount | None = None, **kw
 ) -> CustomerAccount:
-    return services.account_create(
+    """A customer account, which the world's partner users have looked up (what a partner
+    does before naming an account in a reservation or a deal: deals.scope.accounts_nameable_by;
+    tests of naming an account never looked up create it with services.account_create)."""
+    account = services.account_create(
         actor=actor, name=name, country=country, domains=list(domains), parent=parent, **kw
     )
+    for user in User.objects.filter(email__endswith="@world.example", role__in=PARTNER_ROLES):
+        scope.accounts_looked_up(user, [account.pk])
+    return account
 
 
 def all_rows(client, url: str) -> list[dict]:
