@@ -44,7 +44,10 @@ def portal(django_db_setup, portal_mail):
         EMAIL_FILE_PATH=str(portal_mail),
         PORTAL_URL_PORT=f":{port}",
     )
-    cmd = [sys.executable, "-m", "gunicorn", "prm.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"]
+    # One process with threads: the test settings' cache is per process (local memory),
+    # and what the lookup answered a user must be there when they reserve.
+    cmd = [sys.executable, "-m", "gunicorn", "prm.wsgi", "-b", f"127.0.0.1:{port}"]
+    cmd += ["-w", "1", "--threads", "4"]
     server = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR)
     try:
         for _ in range(150):
