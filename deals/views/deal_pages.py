@@ -1005,6 +1005,22 @@ def deal_detail(request: PortalRequest, deal_id: int) -> HttpResponse:
     return _detail(request, deal)
 
 
+# While a deal waits for its decision, the page asks every few seconds whether it changed,
+# so a decision (an automatic one takes seconds) shows while the partner is on the page.
+
+
+@login_required
+def deal_status(request: PortalRequest, deal_id: int) -> HttpResponse:
+    """htmx: nothing (204) while the deal's status is still ``?was=``; once it changed, the
+    page reloads itself (``HX-Refresh``) to show the decision."""
+    deal = scope.get_deal_for(request.user, deal_id)
+    if deal.status == request.GET.get("was", ""):
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    response["HX-Refresh"] = "true"
+    return response
+
+
 def _act(request: PortalRequest, deal_id: int, capability: str) -> Deal:
     if not can(request.user, capability):
         raise Http404
@@ -1245,6 +1261,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("deals/new/check/", deal_check, name="deal-check"),
     path("deals/<int:deal_id>/", deal_detail, name="deal-detail"),
     path("deals/<int:deal_id>/edit/", deal_edit, name="deal-edit"),
+    path("deals/<int:deal_id>/status/", deal_status, name="deal-status"),
     *(
         path(f"deals/<int:deal_id>/{slug}/", login_post(view), name=f"deal-{slug}")
         for slug, view in [

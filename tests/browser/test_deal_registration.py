@@ -267,3 +267,21 @@ def test_carol_sees_her_competing_deal_flagged_without_northwind_and_cam_sees_bo
         both_widths(page, "deal-page-channel-manager-conflict")
     finally:
         context.close()
+
+
+def test_a_decision_shows_on_the_deal_page_while_the_partner_is_on_it(
+    browser, portal, waiting_deal, django_db_blocker
+):
+    """The page asks every few seconds whether the waiting deal was decided: an automatic
+    decision (seconds) or the channel manager's appears without the partner reloading."""
+    context, page = signed_in(browser, portal, "acme", "bob@northwind.example", 1280)
+    try:
+        page.goto(portal.format(host="acme") + f"/deals/{waiting_deal}/")
+        expect(page.get_by_test_id("deal-status")).to_have_text("Submitted")
+        with django_db_blocker.unblock(), schema_context("acme"):
+            admin = User.objects.get(email="admin@acme.example")
+            services.deal_approve(actor=admin, deal=Deal.objects.get(pk=waiting_deal), note="Clean")
+        expect(page.get_by_test_id("deal-status")).to_have_text("Approved", timeout=10_000)
+        expect(page.get_by_test_id("deal-standing")).to_contain_text("Protected until")
+    finally:
+        context.close()
