@@ -6,27 +6,34 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deals', '0008_withdrawn_drafts'),
+        ("deals", "0008_withdrawn_drafts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='customeraccount',
-            name='account_name_trgm',
+            model_name="customeraccount",
+            name="account_name_trgm",
         ),
         migrations.RemoveIndex(
-            model_name='customeraccount',
-            name='account_core_trgm',
+            model_name="customeraccount",
+            name="account_core_trgm",
         ),
         migrations.AddIndex(
-            model_name='customeraccount',
-            index=django.contrib.postgres.indexes.GistIndex(fields=['normalised_name'], name='account_name_knn', opclasses=['gist_trgm_ops(siglen=256)']),
+            model_name="customeraccount",
+            index=django.contrib.postgres.indexes.GistIndex(
+                fields=["normalised_name"],
+                name="account_name_knn",
+                opclasses=["gist_trgm_ops(siglen=256)"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='customeraccount',
-            index=django.contrib.postgres.indexes.GistIndex(fields=['name_core'], name='account_core_knn', opclasses=['gist_trgm_ops(siglen=256)']),
+            model_name="customeraccount",
+            index=django.contrib.postgres.indexes.GistIndex(
+                fields=["name_core"],
+                name="account_core_knn",
+                opclasses=["gist_trgm_ops(siglen=256)"],
+            ),
         ),
     ]

@@ -15,6 +15,7 @@ from treebeard.mp_tree import MP_Node
 
 from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle
+from prm.singleton import TenantSettings
 
 NAME_MAX = 200
 DOMAIN_MAX = 253  # the longest DNS name
@@ -80,7 +81,9 @@ class CustomerAccount(MP_Node):
                 name="account_name_knn",
             ),
             GistIndex(
-                fields=["name_core"], opclasses=["gist_trgm_ops(siglen=256)"], name="account_core_knn"
+                fields=["name_core"],
+                opclasses=["gist_trgm_ops(siglen=256)"],
+                name="account_core_knn",
             ),
         ]
 
@@ -207,11 +210,10 @@ def _default_reminder_days() -> list[int]:
     return [14, 3]
 
 
-class ReservationPolicy(models.Model):
+class ReservationPolicy(TenantSettings):
     """The tenant's rules for reservations and the lookup's thresholds: one row per tenant
     (``ReservationPolicy.current()``)."""
 
-    singleton = models.BooleanField(default=True, unique=True, editable=False)
     period_days = models.PositiveSmallIntegerField(default=90)
     reminder_days = ArrayField(
         models.PositiveSmallIntegerField(),
@@ -257,18 +259,6 @@ class ReservationPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Reservation policy"
-
-    @classmethod
-    def current(cls) -> ReservationPolicy:
-        """The tenant's policy to read: its defaults until an admin saves one. Never an
-        insert, so that concurrent transactions reading it never wait on each other."""
-        return cls.objects.filter(singleton=True).first() or cls()
-
-    @classmethod
-    def for_update(cls) -> ReservationPolicy:
-        """The policy row, created if need be and locked, for the settings service."""
-        cls.objects.get_or_create(singleton=True)
-        return cls.objects.select_for_update().get(singleton=True)
 
 
 audit_declare(

@@ -15,6 +15,7 @@ from deals.models.catalogue import Product
 from prm import limits
 from prm.lifecycle import Lifecycle
 from prm.money import amount_field, currency_field
+from prm.singleton import TenantSettings
 
 
 class DealStatus(models.TextChoices):
@@ -244,10 +245,9 @@ def _default_deal_reminder_days() -> list[int]:
     return [14, 3]
 
 
-class DealPolicy(models.Model):
+class DealPolicy(TenantSettings):
     """The tenant's rules for registrations: one row per tenant (``DealPolicy.current()``)."""
 
-    singleton = models.BooleanField(default=True, unique=True, editable=False)
     min_amount = amount_field(default=0, help_text="The smallest deal one may register.")
     close_horizon_days = models.PositiveSmallIntegerField(
         default=365, help_text="How far ahead the expected close date may be."
@@ -296,18 +296,6 @@ class DealPolicy(models.Model):
 
     def __str__(self) -> str:
         return "Deal policy"
-
-    @classmethod
-    def current(cls) -> DealPolicy:
-        """The tenant's policy to read: its defaults until an admin saves one. Never an
-        insert, so that concurrent transactions reading it never wait on each other."""
-        return cls.objects.filter(singleton=True).first() or cls()
-
-    @classmethod
-    def for_update(cls) -> DealPolicy:
-        """The policy row, created if need be and locked, for the settings service."""
-        cls.objects.get_or_create(singleton=True)
-        return cls.objects.select_for_update().get(singleton=True)
 
 
 class DealUserObjectPermission(UserObjectPermissionBase):

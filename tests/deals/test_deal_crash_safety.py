@@ -4,10 +4,9 @@ once (issue 13's acceptance)."""
 
 from __future__ import annotations
 
-import http.server
+import contextlib
 import os
 import signal
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -35,7 +34,7 @@ from prm.outbox.models import Event
 from prm.users.models import Role, User
 from prm.users.services import user_create
 from tests.test_celery import start_worker, wait_for
-from tests.workflows.test_crash_safety import SlowReceiver
+from tests.workflows.test_crash_safety import SlowReceiver, file_mail, slow_webhook
 from workflows.models import Notification, RunStatus, Workflow, WorkflowRun
 from workflows.services import workflow_save
 
@@ -66,17 +65,10 @@ def clean_up() -> None:
 def test_a_worker_killed_mid_approval_decides_the_deal_once_and_tells_the_partner_once(
     django_db_setup, django_db_blocker, tmp_path
 ):
-    SlowReceiver.calls.clear()
-    SlowReceiver.first_call.clear()
-    SlowReceiver.release.clear()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    hook = f"http://127.0.0.1:{server.server_port}/hook"
+    stack = contextlib.ExitStack()
+    hook = stack.enter_context(slow_webhook())
     celery_app.conf.task_always_eager = False
-    mail = {
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path),
-    }
+    mail = file_mail(tmp_path)
     first = start_worker(mail, "-P", "solo")
     second = None
     try:
@@ -170,6 +162,5 @@ def test_a_worker_killed_mid_approval_decides_the_deal_once_and_tells_the_partne
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 proc.wait(timeout=20)
-        server.shutdown()
-        server.server_close()
+        stack.close()
         connection.set_schema_to_public()

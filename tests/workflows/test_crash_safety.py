@@ -1,6 +1,7 @@
 """Crash safety with real processes: a worker killed with SIGKILL in the middle of a slow
 step loses nothing and does nothing twice once another worker and the sweep take over."""
 
+import contextlib
 import http.server
 import os
 import signal
@@ -46,6 +47,29 @@ class SlowReceiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def slow_webhook():
+    """The slow receiver on a free port (its URL), its calls cleared; stopped afterwards."""
+    SlowReceiver.calls.clear()
+    SlowReceiver.first_call.clear()
+    SlowReceiver.release.clear()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook"
+    finally:
+        SlowReceiver.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def file_mail(tmp_path) -> dict[str, str]:
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path),
+    }
+
+
 def clean_up() -> None:
     Notification.objects.filter(title__startswith=NAME).delete()
     workflows = Workflow.objects.filter(name=NAME)
@@ -60,17 +84,10 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
 ):
     """Notifications (in-app and e-mail), the webhook call and the status change each
     happen once, though the worker running the run is killed in the middle of it."""
-    SlowReceiver.calls.clear()
-    SlowReceiver.first_call.clear()
-    SlowReceiver.release.clear()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    hook = f"http://127.0.0.1:{server.server_port}/hook"
+    stack = contextlib.ExitStack()
+    hook = stack.enter_context(slow_webhook())
     celery_app.conf.task_always_eager = False
-    mail = {
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path),
-    }
+    mail = file_mail(tmp_path)
     first = start_worker(mail, "-P", "solo")
     second = None
     try:
@@ -164,6 +181,5 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 proc.wait(timeout=20)
-        server.shutdown()
-        server.server_close()
+        stack.close()
         connection.set_schema_to_public()
