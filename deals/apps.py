@@ -7,6 +7,7 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from deals import capabilities, scale, subjects
         from deals.demo import seed_accounts, seed_catalogue
+        from deals.demo_deals import seed_deals
         from deals.selectors import won_revenue
         from partners.revenue import revenue_provide
         from prm.seeding import ScaleOption, demo_seeder, scale_option
@@ -16,6 +17,7 @@ class DealsConfig(AppConfig):
         revenue_provide(won_revenue)  # the tier review judges won deals
         demo_seeder("deals", seed_accounts)  # after the partners' program: their people reserve
         demo_seeder("catalogue", seed_catalogue)  # after the partners' tiers
+        demo_seeder("deal registrations", seed_deals)  # on the accounts, of the catalogue
         scale_option(
             ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)
         )

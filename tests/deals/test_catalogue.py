@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deals import services
 from deals.catalogue_imports import csv_import
-from deals.models import Product, ProductLine
+from deals.models import DealLine, Product, ProductLine
 from partners.models import Certification, Tier
 from prm.errors import Forbidden, Invalid
 from tests.conftest import ACME_HOST, GLOBEX_HOST, token_client
@@ -249,6 +249,7 @@ def test_a_filter_matching_nothing_says_what_to_do(world, catalogue):
 
 
 def test_an_empty_catalogue_tells_the_admin_how_to_fill_it(world):
+    DealLine.objects.all().delete()  # the demo's deals have lines of its catalogue
     Product.objects.all().delete()
     ProductLine.objects.all().delete()
     page = browser_as(world.admin).get("/products/").content.decode()
