@@ -21,3 +21,6 @@ class DealsConfig(AppConfig):
         scale_option(
             ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)
         )
+        scale_option(  # after the accounts: on them
+            ScaleOption("deals", "Deal registrations to add to --tenant", scale.add_deals)
+        )
