@@ -236,11 +236,13 @@ class _Demo:
     def accounts(self) -> None:
         duplicates = CustomerAccount.objects.filter(external_crm_id__startswith=OLD_CRM)
         base = CustomerAccount.objects.filter(vendor_owned=False).exclude(
-            Q(external_crm_id__startswith=OLD_CRM)
-            | Q(name_key__in=duplicates.values("name_key"))
-            | Q(path__in=CustomerAccount.objects.filter(vendor_owned=True).values("path"))
+            Q(external_crm_id__startswith=OLD_CRM) | Q(name_key__in=duplicates.values("name_key"))
         )
-        self.any_account = list(base.order_by("pk"))
+        # Not under a customer the vendor sells to itself either.
+        direct = tuple(
+            CustomerAccount.objects.filter(vendor_owned=True).values_list("path", flat=True)
+        )
+        self.any_account = [a for a in base.order_by("pk") if not a.path.startswith(direct)]
         # Customers a registration may hold today: no office above or below, no other
         # partner's reservation; each has one partner that registers it.
         leaves = list(base.filter(depth=1, numchild=0).order_by("pk"))
