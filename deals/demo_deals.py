@@ -302,7 +302,7 @@ class _Demo:
             account=account,
             partner=seller.partner,
             submitter=submitter,
-            name=f"{rng.choice(OPPORTUNITIES)} at {account.name}"[:200],
+            name=f"{rng.choice(OPPORTUNITIES)} {(registered or self.now).year}",
             description="",
             currency=lines[0][0].currency,
             amount=amount,
@@ -627,7 +627,7 @@ class _Demo:
         ) -> Deal:
             deal = _deal_create(
                 actor=submitter or actor,
-                name=f"{self.rng.choice(OPPORTUNITIES)} at {account.name}"[:200],
+                name=f"{self.rng.choice(OPPORTUNITIES)} {self.today.year + 1}",
                 lines=[LineIn(product, quantity, product.list_price)],
                 currency=product.currency,
                 expected_close_date=close,
