@@ -21,6 +21,8 @@ class DealsConfig(AppConfig):
         scale_option(
             ScaleOption("accounts", "Customer accounts to add to --tenant", scale.add_accounts)
         )
-        scale_option(  # after the accounts: on them
-            ScaleOption("deals", "Deal registrations to add to --tenant", scale.add_deals)
+        scale_option(  # on the accounts, by the partners' people
+            ScaleOption(
+                "deals", "Deal registrations to add to --tenant", scale.add_deals, after_users=True
+            )
         )

@@ -26,10 +26,12 @@ from deals.models import (
     DealPolicy,
     DealStatus,
     Product,
+    ProductLine,
     RejectionReason,
 )
 from deals.normalise import normalise_name
 from partners.models import PartnerMembership
+from prm.tenancy.context import current_tenant
 from prm.users.models import PARTNER_ROLES, Role, User
 
 S = DealStatus
@@ -159,23 +161,26 @@ def add_deals(count: int, copy_rows: Callable) -> None:
     """Append ``count`` deal registrations (and their product lines) to the active tenant:
     on its existing customer accounts, by its partners' own people, with one to three lines
     of its active products at list price less a discount, registered over the last 18
-    months, in every state with the fields each state carries. Not through the services:
-    no conflict check, no events, no history rows."""
+    months, in every state with the fields each state carries (a tenant without a catalogue
+    gets a small one first). Not through the services: no conflict check, no events, no
+    history rows."""
     accounts = list(CustomerAccount.objects.filter(vendor_owned=False).values_list("pk", flat=True))
     members = list(
         PartnerMembership.objects.filter(user__role__in=PARTNER_ROLES, user__is_active=True)
         .order_by("partner_id", "user_id")
         .values_list("partner_id", "user_id")
     )
+    if not Product.objects.filter(active=True).exists():
+        _scale_catalogue()
     products = list(
         Product.objects.filter(active=True)
         .order_by("pk")
         .values_list("pk", "list_price", "currency")
     )
-    if not accounts or not members or not products:
+    if not accounts or not members:
         raise CommandError(
-            "Deals need customer accounts, partners with people and active products: "
-            "add them first (--accounts, --partners with --users, the catalogue)."
+            "Deals need customer accounts and partners with people: add them first "
+            "(--accounts, --partners with --users)."
         )
     deciders: list[int | None] = list(
         User.objects.filter(role__in=[Role.CHANNEL_MANAGER, Role.VENDOR_ADMIN], is_active=True)
@@ -280,3 +285,27 @@ def add_deals(count: int, copy_rows: Callable) -> None:
 
     copy_rows(Deal._meta.db_table, DEAL_COLUMNS, rows(), count, "deals")
     copy_rows(DealLine._meta.db_table, LINE_COLUMNS, iter(lines), len(lines), "deal lines")
+
+
+SCALE_PRODUCTS = [
+    ("Appliances", [("Edge appliance", 1800), ("Core appliance", 9500), ("Rack appliance", 42000)]),
+    ("Subscriptions", [("Protection, 1 year", 1200), ("Storage, 1 TB", 600), ("Seats", 3600)]),
+    ("Services", [("Quick start", 3200), ("Migration", 14500), ("Resident engineer", 22000)]),
+]
+
+
+def _scale_catalogue() -> None:
+    """A tenant without a catalogue gets a small one for its scale deals."""
+    currency = current_tenant().currency
+    for line_name, products in SCALE_PRODUCTS:
+        line, _ = ProductLine.objects.get_or_create(name=f"Scale {line_name}")
+        Product.objects.bulk_create(
+            Product(
+                sku=f"SCALE-{line_name[:3].upper()}-{n + 1}",
+                name=name,
+                line=line,
+                list_price=Decimal(price),
+                currency=currency,
+            )
+            for n, (name, price) in enumerate(products)
+        )

@@ -1,17 +1,20 @@
 """``seed_scale --accounts N``: accounts by COPY, normalised as the services write them, with
 domains and near-duplicates the lookup finds; ``--deals N``: deals and their lines by COPY."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from deals.models import AccountDomain, CustomerAccount, Deal, DealLine, DealStatus, Product
 from deals.normalise import normalise_name
 from deals.scale import add_accounts, add_deals
 from deals.selectors import account_lookup
-from partners.models import Partner
+from partners.models import Partner, PartnerMembership
 from prm.tenancy.management.commands.seed_scale import copy_rows
 from prm.users.models import User
 
@@ -69,8 +72,27 @@ def test_scale_deals_go_in_by_copy_on_the_tenants_accounts_partners_and_products
     assert nxt.pk > last
 
 
-def test_scale_deals_need_accounts_partners_and_products(globex):
+def test_scale_deals_on_a_tenant_without_a_catalogue_get_a_small_one(globex):
     DealLine.objects.all().delete()
     Product.objects.update(active=False)
-    with pytest.raises(CommandError, match="active products"):
+    add_deals(20, copy_rows)
+    scale_products = Product.objects.filter(sku__startswith="SCALE-")
+    assert scale_products.count() == 9
+    assert set(DealLine.objects.values_list("product__sku", flat=True)) <= set(
+        scale_products.values_list("sku", flat=True)
+    )
+
+
+def test_scale_deals_need_accounts_and_partners_with_people(globex):
+    PartnerMembership.objects.all().delete()
+    with pytest.raises(CommandError, match="partners with people"):
         add_deals(5, copy_rows)
+
+
+def test_seed_scale_deals_runs_after_the_users_it_adds(acme):
+    before = Deal.objects.count()
+    call_command(
+        "seed_scale", "--tenant", "acme", "--users", "20", "--deals", "40", stdout=io.StringIO()
+    )
+    connection.set_tenant(acme)
+    assert Deal.objects.count() == before + 40
