@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -130,8 +130,40 @@ def seed_deals(schema: str, admin_email: str) -> None:
             _Demo(rng, total=24, small=True).seed()
 
 
-def _at(day: date, hour: int) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
+PAST_EVENTS = {
+    S.SUBMITTED,
+    S.APPROVED,
+    S.REJECTED,
+    S.INFO_REQUESTED,
+    S.WITHDRAWN,
+    S.WON,
+    S.LOST,
+    S.EXPIRED,
+}
+
+
+def _payload(deal: Deal, status: str) -> dict[str, Any]:
+    """What the services' event of ``status`` says (deals.services.deals)."""
+    payload: dict[str, Any] = {"status": status}
+    if status == S.SUBMITTED:
+        payload |= {
+            "amount": str(deal.amount),
+            "currency": deal.currency,
+            "conflict_count": 0,
+            "conflict_codes": [],
+        }
+    elif status == S.APPROVED and deal.protected_until:
+        payload |= {"protected_until": deal.protected_until.isoformat(), "reason": ""}
+    elif status == S.REJECTED:
+        reason = deal.rejection_reason
+        payload |= {"reason_code": reason.code if reason else "", "reason": deal.decision_note}
+    elif status == S.INFO_REQUESTED:
+        payload |= {"question": deal.decision_note}
+    elif status == S.WON and deal.closed_on:
+        payload |= {"final_amount": str(deal.final_amount), "closed_on": deal.closed_on.isoformat()}
+    elif status == S.LOST:
+        payload |= {"reason": deal.lost_reason}
+    return payload
 
 
 def _money(value: Decimal) -> Decimal:
@@ -598,6 +630,25 @@ class _Demo:
                 (later if n else first).append(row)
         Deal.history.bulk_history_create(first, batch_size=1000)
         Deal.history.bulk_history_create(later, batch_size=1000, update=True)
+        # The events of what happened, already processed (they start no workflow today).
+        Event.objects.bulk_create(
+            (
+                Event(
+                    type=f"deal.{status}",
+                    object_type="deal",
+                    object_id=str(p.deal.pk),
+                    partner_id=p.deal.partner_id,
+                    actor=user,
+                    created_at=at,
+                    processed_at=at,
+                    payload=_payload(p.deal, status),
+                )
+                for p in self.plans
+                for changes, at, user, _why in p.steps
+                if (status := changes.get("status")) in PAST_EVENTS
+            ),
+            batch_size=1000,
+        )
 
     # --- today, through the services ---------------------------------------------------
 

@@ -27,6 +27,7 @@ from deals.scope import deals_visible_to
 from deals.selectors import account_lookup
 from partners.models import Partner, PartnerStatus
 from partners.revenue import trailing_revenue
+from prm.outbox.models import Event
 from prm.users.models import User
 from workflows.models import Approval
 from workflows.selectors import approvals_of
@@ -124,6 +125,13 @@ def test_a_demo_deals_timeline_reads_its_story_at_its_dates(acme):
     assert rows[4].history_date.date() == deal.closed_on and rows[4].history_user == deal.submitter
     assert rows[3].protected_until == deal.protected_until
     assert rows[-1].final_amount == deal.final_amount
+    # Its events happened then, already processed (they start no workflow today).
+    events = Event.objects.filter(object_type="deal", object_id=str(deal.pk)).order_by("created_at")
+    assert [e.type for e in events] == ["deal.submitted", "deal.approved", "deal.won"]
+    steps = [rows[1].history_date, rows[3].history_date, rows[4].history_date]
+    assert [e.created_at for e in events] == steps
+    assert all(e.processed_at == e.created_at for e in events)
+    assert events[2].payload["final_amount"] == str(deal.final_amount)
 
 
 def test_registrations_that_hold_a_customer_compete_only_where_the_demo_says(acme):
