@@ -42,6 +42,7 @@ from deals.normalise import (
 from partners.models import (
     Certification,
     MembershipRole,
+    OrgUnit,
     OrgUnitMembership,
     Partner,
     ancestor_paths,
@@ -525,7 +526,8 @@ def deciders_of_disputes(deal: Deal) -> list[User]:
         for unit in units:
             target = unit
             for _ in range(levels_up):
-                target = target.get_parent() if target is not None else None
+                # (treebeard 7: the tree methods are the manager's)
+                target = OrgUnit.objects.get_parent(target) if target is not None else None
             if target is None:
                 continue
             for membership in OrgUnitMembership.objects.filter(

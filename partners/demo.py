@@ -151,6 +151,11 @@ def _seed_acme(admin: User) -> None:
 
     cam = User.objects.get(email="cam@acme.example")
     services._org_unit_membership_set(actor=admin, unit=emea, user=cam, role=MembershipRole.MANAGER)
+    # The vendor admin heads the program: disputes of a channel manager's decisions, and
+    # what the regions escalate, come to the head of the tree.
+    services._org_unit_membership_set(
+        actor=admin, unit=global_, user=admin, role=MembershipRole.MANAGER
+    )
     finance = User.objects.get(email="finance@acme.example")
     services._org_unit_membership_set(
         actor=admin, unit=global_, user=finance, role=MembershipRole.MEMBER
@@ -225,6 +230,7 @@ def _seed_acme(admin: User) -> None:
             for skill in skills
             for _ in range(rng.randint(0, 3) + tier.rank - 1)
         )
+        _enough_certified_people(partner, tier, skills, today)
         BusinessPlan.objects.create(
             partner=partner,
             year=today.year,
@@ -236,6 +242,37 @@ def _seed_acme(admin: User) -> None:
         stories.append(demo_history.Joined(partner, [u.pk for u in units], status, manager))
     _demo_partner_users(admin)
     demo_history.backdate(admin, stories, rng)  # and its 18 months of history
+
+
+SURNAMES = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Schulz", "Rossi", "Novak", "Silva"]
+
+
+def _enough_certified_people(
+    partner: Partner, tier: Tier, skills: list[Competency], today: date
+) -> None:
+    """Top the partner's certified people up to what its tier asks (the tier review judges
+    people and revenue: a partner keeps its tier only when it has both), with people of
+    their own and certifications valid for a year or two more. No draw of the generator,
+    so the rest of the demo stays as it was."""
+    people = partner.certified_people()
+    needed = tier.min_certified_people - people
+    if needed <= 0:
+        return
+    taken = set(partner.certifications.values_list("holder_name", flat=True))
+    holders = [
+        f"{first} {last}" for last in SURNAMES for first in PEOPLE if f"{first} {last}" not in taken
+    ][:needed]
+    Certification.objects.bulk_create(
+        Certification(
+            partner=partner,
+            holder_name=holder,
+            name=CERTS[skills[n % len(skills)].name],
+            competency=skills[n % len(skills)],
+            expires_on=(expires := today + timedelta(days=[200, 400, 700][n % 3])),
+            issued_on=expires - timedelta(days=730),
+        )
+        for n, holder in enumerate(holders)
+    )
 
 
 def _demo_partner_users(admin: User) -> None:

@@ -19,6 +19,8 @@ class ScaleOption:
     name: str
     help: str
     add: Callable[[int, Callable], None]
+    # Run after the command's --users are added and placed (rows that need people).
+    after_users: bool = False
 
 
 SCALE_OPTIONS: list[ScaleOption] = []

@@ -104,6 +104,10 @@ class ReasonOut(serializers.ModelSerializer):
 
 class DisputeOut(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    # A code of DisputeReason once decided; empty while the dispute is open.
+    reason_code = serializers.CharField(
+        read_only=True, help_text="Why it was decided (a reason code); empty while open."
+    )
 
     class Meta:
         model = DealDispute

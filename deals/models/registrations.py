@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from deals.models.accounts import CustomerAccount, Reservation
 from deals.models.catalogue import Product
 from prm import limits
+from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle
 from prm.money import amount_field, currency_field
 from prm.singleton import TenantSettings
@@ -307,3 +308,27 @@ class DealUserObjectPermission(UserObjectPermissionBase):
 
 class DealGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Deal, on_delete=models.CASCADE)
+
+
+# The deal's timeline (its page, the audit API) in people's words: the conflict
+# check's bookkeeping is on the page's conflicts card, and the registration a deal
+# is queued behind is another partner's (its name is never shown to partners; the
+# history's reason says "queued behind an earlier registration" instead).
+audit_declare(
+    Deal,
+    labels={
+        "decided_by": "Decided by",
+        "decision_note": "Decision note",
+        "registered_at": "Registered",
+    },
+    hidden=(
+        "conflict_count",
+        "conflict_score",
+        "conflict_codes",
+        "queued_behind",
+        "submissions",
+        "extension_refusals",
+        "decided_at",
+        "created_at",
+    ),
+)

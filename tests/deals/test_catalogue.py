@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deals import services
 from deals.catalogue_imports import csv_import
-from deals.models import Product, ProductLine
+from deals.models import DealLine, Product, ProductLine
 from partners.models import Certification, Tier
 from prm.errors import Forbidden, Invalid
 from tests.conftest import ACME_HOST, GLOBEX_HOST, token_client
@@ -249,6 +249,7 @@ def test_a_filter_matching_nothing_says_what_to_do(world, catalogue):
 
 
 def test_an_empty_catalogue_tells_the_admin_how_to_fill_it(world):
+    DealLine.objects.all().delete()  # the demo's deals have lines of its catalogue
     Product.objects.all().delete()
     ProductLine.objects.all().delete()
     page = browser_as(world.admin).get("/products/").content.decode()
@@ -386,6 +387,7 @@ def test_the_way_back_to_the_list_is_only_ever_a_query_string(world, catalogue):
 
 
 def test_adding_a_product_without_any_line_says_to_add_a_line_first(world):
+    DealLine.objects.all().delete()  # the demo's deals have lines of its catalogue
     Product.objects.all().delete()
     ProductLine.objects.all().delete()
     page = browser_as(world.admin).get("/products/new/").content.decode()

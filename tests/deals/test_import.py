@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from deals.imports import csv_import
-from deals.models import AccountDomain, CustomerAccount, Reservation
+from deals.models import AccountDomain, CustomerAccount, Deal, Reservation
 from tests.conftest import ACME_HOST
 from tests.deals.conftest import make_account
 
@@ -175,6 +175,7 @@ def test_the_lists_csv_imports_again_into_an_empty_tenant(world):
     make_account(a, "Quuxly Berlin", "DE", ["quuxly.de"], parent=group, region="Berlin")
     make_account(a, "Quuxly Direct", "FR", ["quuxly.fr"], vendor_owned=True, vendor_owner=a)
     exported = browser_as(a).get("/accounts/export.csv?q=quuxly").content.decode()
+    Deal.objects.all().delete()  # the demo's deals are on its accounts
     Reservation.objects.all().delete()
     AccountDomain.objects.all().delete()
     CustomerAccount.objects.all().delete()

@@ -69,12 +69,15 @@ class Command(BaseCommand):
             vendor = self.ensure_tenant(opts["tenant"])
             with schema_context(vendor.schema_name), transaction.atomic():
                 for option in SCALE_OPTIONS:
-                    if opts[option.name]:
+                    if opts[option.name] and not option.after_users:
                         option.add(opts[option.name], copy_rows)
                 if opts["users"]:
                     user_ids = self.add_users(vendor.schema_name, opts["users"])
                     for hook in USERS_ADDED:
                         hook(user_ids, copy_rows)
+                for option in SCALE_OPTIONS:
+                    if opts[option.name] and option.after_users:
+                        option.add(opts[option.name], copy_rows)
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f}s")
 
     def ensure_tenant(self, schema: str) -> Vendor:
