@@ -7,6 +7,7 @@ from typing import Any
 
 import tablib
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
@@ -24,7 +25,7 @@ from prm.exports import csv_text
 from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
 
-LIST_LIMIT = 500
+PAGE_SIZE = 50
 
 
 def _listed(request: PortalRequest) -> tuple[DealFilterForm, Any, str]:
@@ -47,12 +48,20 @@ def _with_view(query: QueryDict, view: str) -> str:
     return chosen.urlencode()
 
 
+def _without_page(params) -> str:
+    """The list's query string without its page (the pager adds its own)."""
+    kept = params.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
+
+
 @requires("deals.see_competitors")
 def deal_registrations(request: PortalRequest) -> HttpResponse:
     now = timezone.now()
     form, rows, view = _listed(request)
     shown = vendor_deals.saved_view(rows, view, request.user, now)
-    deals = list(shown[:LIST_LIMIT])
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    deals = list(page.object_list)
     for deal in deals:
         deal.url = vendor_deals.deal_url(deal.pk)  # type: ignore[attr-defined]  # for the template only
     counts = vendor_deals.view_counts(rows, request.user, now)
@@ -70,8 +79,9 @@ def deal_registrations(request: PortalRequest) -> HttpResponse:
     context = {
         "form": form,
         "deals": deals,
-        "total": shown.count(),
-        "limit": LIST_LIMIT,
+        "total": page.paginator.count,
+        "page": page,
+        "page_query": _without_page(request.GET),
         "tabs": tabs,
         "view": vendor_deals.VIEWS[view],
         "filtered": filtered,

@@ -497,3 +497,23 @@ def test_only_vendor_admins_change_the_reasons(world):
     assert browser_as(world.cam_emea).get(REASONS).status_code == 404
     with pytest.raises(Forbidden):
         services.rejection_reason_create(actor=world.cam_emea, label="Mine")
+
+
+def test_the_deal_list_comes_in_pages_of_fifty_that_keep_the_filters(world):
+    """The demo tenant has about 2,000 deals: a page shows 50 and a pager that keeps the
+    view and the filters."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(email="admin@acme.example")
+    client = browser_as(admin)
+    first = client.get("/deal-registrations/", {"status": "won"})
+    assert first.status_code == 200
+    assert len(first.context["deals"]) == 50 and first.context["page"].number == 1
+    page = first.content.decode()
+    assert 'data-testid="pager"' in page and "status=won&amp;page=2" in page
+    second = client.get("/deal-registrations/", {"status": "won", "page": 2})
+    ids = {d.pk for d in first.context["deals"]}
+    assert ids.isdisjoint(d.pk for d in second.context["deals"])
+    assert all(d.status == "won" for d in second.context["deals"])
+    assert client.get("/deal-registrations/", {"page": "9999"}).status_code == 200
+    assert client.get("/deal-registrations/", {"page": "x"}).status_code == 200
