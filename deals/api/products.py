@@ -18,7 +18,7 @@ from deals import scope, selectors, services
 from deals.api.accounts import Ref, _ref, ref_or_null
 from deals.filters import ProductFilter
 from deals.models import Product, ProductLine
-from deals.services.catalogue import CERTIFICATION_MAX, PRODUCT_NAME_MAX, SKU_MAX
+from deals.services.catalogue import CERTIFICATION_MAX, PRODUCT_FIELDS, PRODUCT_NAME_MAX, SKU_MAX
 from partners.models import Tier
 from prm.api_input import ScopedPrimaryKeyField
 from prm.money import DECIMAL_PLACES, MAX_DIGITS
@@ -42,17 +42,7 @@ class ProductOut(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = [
-            "id",
-            "sku",
-            "name",
-            "line",
-            "list_price",
-            "currency",
-            "active",
-            "min_tier",
-            "required_certification",
-        ]
+        fields = ["id", *PRODUCT_FIELDS]
 
     @ref_or_null
     def get_min_tier(self, product: Product) -> dict | None:
