@@ -265,7 +265,7 @@ def _customer_context(request: PortalRequest, q: str, domain: str, country: str)
         {
             "c": c,
             "words": CUSTOMER_WORDS[c.status],
-            "domains": [d.domain for d in c.account.domains.all()],
+            "domains": c.domains,
             "choosable": c.status != selectors.VENDOR_OWNED,
         }
         for c in answer.matches
