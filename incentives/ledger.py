@@ -19,7 +19,7 @@ from prm.users.models import User
 FIGURES = ("allocated", "committed", "paid")
 
 
-def _amount(amount: Money, fund: Fund, field: str = "amount") -> Decimal:
+def fund_amount(amount: Money, fund: Fund, field: str = "amount") -> Decimal:
     """The amount in the fund's currency, positive; another currency is refused (the tenant
     has no rate table)."""
     if amount.currency.code != fund.currency:
@@ -91,7 +91,7 @@ def allocate(*, fund: Fund, amount: Money, actor: User, memo: str = "") -> Ledge
         fund=fund,
         kind=EntryKind.ALLOCATE,
         actor=actor,
-        allocated=_amount(amount, fund),
+        allocated=fund_amount(amount, fund),
         memo=memo,
     )
 
@@ -102,7 +102,7 @@ def commit(*, fund: Fund, amount: Money, actor: User | None, reference: str) -> 
         fund=fund,
         kind=EntryKind.COMMIT,
         actor=actor,
-        committed=_amount(amount, fund),
+        committed=fund_amount(amount, fund),
         reference=reference,
     )
 
@@ -113,14 +113,14 @@ def release(*, fund: Fund, amount: Money, actor: User | None, reference: str) ->
         fund=fund,
         kind=EntryKind.RELEASE,
         actor=actor,
-        committed=-_amount(amount, fund),
+        committed=-fund_amount(amount, fund),
         reference=reference,
     )
 
 
 def pay(*, fund: Fund, amount: Money, actor: User | None, reference: str) -> LedgerEntry:
     """Money committed to a request is paid out (an approved claim's payout)."""
-    value = _amount(amount, fund)
+    value = fund_amount(amount, fund)
     return post(
         fund=fund,
         kind=EntryKind.PAY,
