@@ -32,7 +32,7 @@ from deals.models import (
     ProductLine,
     Reservation,
 )
-from partners.models import Partner
+from partners.models import Partner, PartnerMembership
 from partners.scope import scope_of
 from prm.errors import NotFound
 from prm.permissions import PARTNER_SUBTREE_ROLES, can
@@ -80,9 +80,16 @@ def get_reservation_for(user: User, reservation_id: int | str) -> Reservation:
 
 
 def partner_of(user: User) -> Partner | None:
-    """The partner a partner-side user reserves for (their own partner unit)."""
-    membership = getattr(user, "partner_membership", None) if user.is_partner_side else None
-    return membership.partner if membership is not None else None
+    """The partner a partner-side user reserves for (their own partner unit); read once
+    per user object (i.e. per request), as partners.scope.scope_of is."""
+    if not user.is_partner_side:
+        return None
+    if not hasattr(user, "_prm_partner"):
+        membership = (
+            PartnerMembership.objects.select_related("partner").filter(user_id=user.pk).first()
+        )
+        user._prm_partner = membership.partner if membership else None  # type: ignore[attr-defined]
+    return user._prm_partner  # type: ignore[attr-defined]
 
 
 LOOKED_UP_SECONDS = 24 * 3600

@@ -102,7 +102,7 @@ class ReservationViewSet(
         require(
             request.user, "reservations.create", "Only partner users reserve customer accounts."
         )
-        data = ReservationIn(data=request.data, context=self.get_serializer_context())
+        data = ReservationIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         reservation = services.reservation_create(
             actor=request.user, account=data.validated_data["account"]

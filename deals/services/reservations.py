@@ -47,8 +47,7 @@ def _reservation_create(*, actor: User, account: CustomerAccount) -> Reservation
     if partner is None:
         raise Forbidden("You are not a member of a partner, so you cannot reserve accounts.")
     policy = ReservationPolicy.current()
-    _lock_account_line(account)
-    account.refresh_from_db()
+    account = _lock_account_line(account)[-1]  # the account itself, as committed now
     standing = account_standing(account, partner_id=partner.pk, policy=policy)
     if standing.vendor_owned:
         why = (
