@@ -241,6 +241,10 @@ else:
 # --- Celery ---
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+# Tasks are side effects whose state of record is in Postgres: nobody waits for their
+# results, and storing one subscribed the sender to its channel on every send (a few ms
+# of each reservation or deal). A task whose result is read says ignore_result=False.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a SIGKILLed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -6,7 +6,7 @@ from prm.celery import app
 from prm.tenancy.context import current_schema
 
 
-@app.task(name="tenancy.ping")
+@app.task(name="tenancy.ping", ignore_result=False)  # its result is the answer
 def ping() -> dict[str, Any]:
     """Round-trip probe: the schema the worker ran in and how many users it sees there."""
     return {"schema": current_schema(), "users": get_user_model().objects.count()}
