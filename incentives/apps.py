@@ -5,6 +5,7 @@ class IncentivesConfig(AppConfig):
     name = "incentives"
 
     def ready(self) -> None:
-        from incentives import capabilities
+        from incentives import capabilities, subjects
 
         capabilities.declare()  # who may see and move MDF money
+        subjects.declare()  # the fund request subject and its events

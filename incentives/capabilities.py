@@ -4,8 +4,8 @@ objects in incentives.scope)."""
 from __future__ import annotations
 
 from prm import permissions
-from prm.permissions import ADMINS, ALL_ROLES, TENANT_READERS
-from prm.users.models import Role
+from prm.permissions import ADMINS, ALL_ROLES, DECIDERS, TENANT_READERS
+from prm.users.models import PARTNER_ROLES, Role
 
 
 def declare() -> None:
@@ -14,4 +14,6 @@ def declare() -> None:
         mdf__see_all=ADMINS | TENANT_READERS,  # every fund (finance pays them)
         mdf__configure=ADMINS,  # programs and allocations
         mdf__reverse=ADMINS | frozenset({Role.FINANCE_APPROVER}),  # correcting entries
+        mdf__request=PARTNER_ROLES,  # ask for funds for an activity, cancel the request
+        mdf__decide=DECIDERS,  # approve (possibly less) or reject a fund request
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from incentives.models import Fund, MdfProgram
+from incentives.models import Fund, MdfProgram, MdfRequest
 from partners.scope import partners_visible_to
 from prm.errors import NotFound
 from prm.permissions import can
@@ -37,3 +37,17 @@ def get_fund_for(user: User, fund_id: int | str) -> Fund:
         return funds_visible_to(user).select_related("program", "partner").get(pk=fund_id)
     except (Fund.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such fund.") from None
+
+
+def requests_visible_to(user: User) -> QuerySet[MdfRequest]:
+    """The fund requests of the funds ``user`` sees."""
+    return MdfRequest.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def get_request_for(user: User, request_id: int | str) -> MdfRequest:
+    try:
+        return (
+            requests_visible_to(user).select_related("fund__program", "partner").get(pk=request_id)
+        )
+    except (MdfRequest.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such fund request.") from None

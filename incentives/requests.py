@@ -1,0 +1,247 @@
+"""Writes of MDF requests (keyword-only; ``x = atomic(durable=True)(_x)``): a partner asks
+for funds for an activity, the tenant's fund request workflow routes it (the "mdfrequest"
+subject, incentives/subjects.py), an approval commits the approved amount from the fund
+(incentives.ledger), a cancellation gives back what is committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from incentives import ledger
+from incentives.models import (
+    MDF_REQUEST_LIFECYCLE,
+    REQUIRED_PROOFS,
+    ZERO,
+    ActivityType,
+    Fund,
+    MdfPolicy,
+    MdfRequest,
+    RequestStatus,
+)
+from prm.audit import audit_note
+from prm.errors import Conflict, Forbidden, Invalid
+from prm.money import Money
+from prm.outbox.events import event_emit
+from prm.permissions import require
+from prm.portal.templatetags.portal import money
+from prm.users.models import User
+
+S = RequestStatus
+CENT = Decimal("0.01")
+
+
+def _money_problem(value: Decimal | None, *, required: bool) -> str:
+    if value is None:
+        return "Enter an amount." if required else ""
+    if value < 0 or (required and value == 0):
+        return "Enter an amount above zero." if required else "Enter zero or more."
+    if value != value.quantize(CENT):
+        return "Enter the amount in whole cents."
+    return ""
+
+
+def _check(fields: dict[str, Any], today: dt.date) -> None:
+    problems: dict[str, list[str]] = {}
+    if fields.get("activity_type") not in ActivityType.values:
+        problems["activity_type"] = ["Choose the kind of activity."]
+    if not (fields.get("title") or "").strip():
+        problems["title"] = ["Name the activity, e.g. “Security roadshow Munich”."]
+    starts, ends = fields.get("starts_on"), fields.get("ends_on")
+    if starts is None:
+        problems["starts_on"] = ["Enter the day the activity starts."]
+    elif starts < today:
+        problems["starts_on"] = ["Ask before the activity: it cannot start in the past."]
+    if ends is None:
+        problems["ends_on"] = ["Enter the day the activity ends."]
+    elif starts is not None and ends < starts:
+        problems["ends_on"] = ["The activity ends on or after the day it starts."]
+    for name, required in (
+        ("requested_amount", True),
+        ("partner_contribution", False),
+        ("expected_pipeline", False),
+    ):
+        problem = _money_problem(fields.get(name), required=required)
+        if problem:
+            problems[name] = [problem]
+    if problems:
+        raise Invalid(problems)
+
+
+def _mdf_request_create(
+    *, actor: User, fund: Fund, submit: bool = True, **fields: Any
+) -> MdfRequest:
+    """A request for ``fund`` (the actor's partner's; scope is the caller's selector) with
+    the activity's type, title, description, dates, requested amount, the partner's own
+    contribution, expected leads and pipeline and a campaign code; submitted at once
+    unless ``submit`` is False (a draft)."""
+    require(actor, "mdf.request", "Only partner users ask for market development funds.")
+    if fund.partner_id is None:
+        raise Forbidden("A shared pool is drawn on through a partner's own fund.")
+    program = fund.program
+    if not program.active:
+        raise Conflict(f"{program.name} is closed: it takes no more requests.")
+    _check(fields, timezone.localdate())
+    request = MdfRequest(
+        fund=fund,
+        partner_id=fund.partner_id,
+        requested_by=actor,
+        currency=program.currency,
+        activity_type=fields["activity_type"],
+        title=fields["title"].strip(),
+        description=(fields.get("description") or "").strip(),
+        starts_on=fields["starts_on"],
+        ends_on=fields["ends_on"],
+        requested_amount=fields["requested_amount"],
+        partner_contribution=fields.get("partner_contribution") or ZERO,
+        expected_leads=fields.get("expected_leads") or 0,
+        expected_pipeline=fields.get("expected_pipeline") or ZERO,
+        campaign_code=(fields.get("campaign_code") or "").strip(),
+    )
+    audit_note(request, actor, "created")
+    request.save()
+    if submit:
+        return _mdf_request_submit(actor=actor, request=request)
+    return request
+
+
+mdf_request_create = transaction.atomic(durable=True)(_mdf_request_create)
+
+
+def _locked(request: MdfRequest) -> MdfRequest:
+    return (
+        MdfRequest.objects.select_for_update(of=("self",))
+        .select_related("fund__program", "partner")
+        .get(pk=request.pk)
+    )
+
+
+def _mdf_request_submit(*, actor: User, request: MdfRequest) -> MdfRequest:
+    require(actor, "mdf.request", "Only partner users ask for market development funds.")
+    locked = _locked(request)
+    MDF_REQUEST_LIFECYCLE.check(locked.status, S.SUBMITTED)
+    locked.status = S.SUBMITTED
+    locked.submitted_at = timezone.now()
+    audit_note(locked, actor, "submitted")
+    locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    event_emit(
+        event_type="mdf_request.submitted",
+        obj=locked,
+        actor=actor,
+        partner_id=locked.partner_id,
+        payload={"amount": str(locked.requested_amount), "currency": locked.currency},
+    )
+    return locked
+
+
+mdf_request_submit = transaction.atomic(durable=True)(_mdf_request_submit)
+
+
+def _mdf_request_approve(
+    *, actor: User, request: MdfRequest, reason: str = "", amount: Decimal | None = None
+) -> MdfRequest:
+    """Approve the request, for ``amount`` if given (at most the requested amount): the
+    approved amount is committed from the fund, the claim is due the policy's days after
+    the activity ends, with the proofs its kind of activity needs. ``Conflict``
+    (``insufficient_funds``) when the fund cannot cover it: nothing changes."""
+    require(actor, "mdf.decide", "Only the vendor's channel team decides fund requests.")
+    locked = _locked(request)
+    MDF_REQUEST_LIFECYCLE.check(locked.status, S.APPROVED)
+    approved = locked.requested_amount if amount is None else amount
+    if approved <= 0 or approved > locked.requested_amount or approved != approved.quantize(CENT):
+        raise Invalid(
+            {
+                "amount": [
+                    "Approve an amount above zero and at most the "
+                    f"{money(locked.requested_amount, locked.currency)} requested."
+                ]
+            }
+        )
+    ledger.commit(
+        fund=locked.fund,
+        amount=Money(approved, locked.currency),
+        actor=actor,
+        reference=locked.reference,
+    )
+    locked.status = S.APPROVED
+    locked.approved_amount = approved
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.decision_note = (reason or "")[:500]
+    locked.claim_due_on = locked.ends_on + dt.timedelta(days=MdfPolicy.current().claim_days)
+    locked.required_proofs = [str(p) for p in REQUIRED_PROOFS[locked.activity_type]]
+    audit_note(locked, actor, f"approved: {reason}" if reason else "approved")
+    locked.save()
+    event_emit(
+        event_type="mdf_request.approved",
+        obj=locked,
+        actor=actor,
+        partner_id=locked.partner_id,
+        payload={"amount": str(approved), "claim_due_on": locked.claim_due_on.isoformat()},
+    )
+    return locked
+
+
+mdf_request_approve = transaction.atomic(durable=True)(_mdf_request_approve)
+
+
+def _mdf_request_reject(*, actor: User, request: MdfRequest, reason: str = "") -> MdfRequest:
+    require(actor, "mdf.decide", "Only the vendor's channel team decides fund requests.")
+    locked = _locked(request)
+    MDF_REQUEST_LIFECYCLE.check(locked.status, S.REJECTED)
+    locked.status = S.REJECTED
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.decision_note = (reason or "")[:500]
+    audit_note(locked, actor, f"rejected: {reason}" if reason else "rejected")
+    locked.save()
+    event_emit(
+        event_type="mdf_request.rejected",
+        obj=locked,
+        actor=actor,
+        partner_id=locked.partner_id,
+        payload={"reason": locked.decision_note},
+    )
+    return locked
+
+
+mdf_request_reject = transaction.atomic(durable=True)(_mdf_request_reject)
+
+
+def _mdf_request_cancel(*, actor: User, request: MdfRequest, reason: str = "") -> MdfRequest:
+    """Cancel a draft, a waiting or an approved request (the partner or the channel team);
+    an approved one gives its committed amount back to the fund."""
+    if not (actor.is_partner_side or actor.is_vendor_side):
+        raise Forbidden("You cannot cancel fund requests.")
+    require(
+        actor,
+        "mdf.request" if actor.is_partner_side else "mdf.decide",
+        "You cannot cancel fund requests.",
+    )
+    locked = _locked(request)
+    MDF_REQUEST_LIFECYCLE.check(locked.status, S.CANCELLED)
+    if locked.status == S.APPROVED and locked.approved_amount:
+        ledger.release(
+            fund=locked.fund,
+            amount=Money(locked.approved_amount, locked.currency),
+            actor=actor,
+            reference=locked.reference,
+        )
+    locked.status = S.CANCELLED
+    audit_note(locked, actor, f"cancelled: {reason}" if reason else "cancelled")
+    locked.save(update_fields=["status", "updated_at"])
+    event_emit(
+        event_type="mdf_request.cancelled",
+        obj=locked,
+        actor=actor,
+        partner_id=locked.partner_id,
+        payload={"reason": (reason or "")[:500]},
+    )
+    return locked
+
+
+mdf_request_cancel = transaction.atomic(durable=True)(_mdf_request_cancel)
