@@ -1,0 +1,56 @@
+"""The demo tenant's MDF program (incentives issue, point 10, so far): quarterly programs
+over the last 18 months allocated from won revenue, bob's and carol's funds, requests in
+every state, a waiting one in the channel manager's inbox, and a ledger whose sums are
+every fund's totals."""
+
+from __future__ import annotations
+
+from incentives import ledger
+from incentives.models import Fund, MdfProgram, MdfRequest, RequestStatus
+from prm.users.models import User
+from workflows.models import Approval
+
+
+def test_acme_has_quarterly_programs_allocated_from_won_revenue(acme):
+    programs = list(MdfProgram.objects.order_by("starts_on"))
+    assert len(programs) == 7
+    assert (programs[-1].starts_on - programs[0].starts_on).days > 540
+    allocated = Fund.objects.filter(program__in=programs[:-1], allocated__gt=0)
+    assert allocated.values("partner").distinct().count() >= 5
+    assert any("% of won revenue" in memo for memo in ledger_memos())
+    for program in programs:
+        total = sum(f.allocated for f in program.funds.all())
+        assert total <= program.budget
+
+
+def ledger_memos():
+    from incentives.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(kind="allocate").values_list("memo", flat=True)
+
+
+def test_bob_and_carol_each_have_a_fund_in_every_program(acme):
+    for email in ("bob@northwind.example", "carol@contoso.example"):
+        partner = User.objects.get(email=email).partner_membership.partner
+        assert Fund.objects.filter(partner=partner, allocated__gt=0).count() == 7
+
+
+def test_requests_are_in_every_state_and_one_waits_in_the_channel_managers_inbox(acme):
+    states = set(MdfRequest.objects.values_list("status", flat=True))
+    assert states == set(RequestStatus.values)
+    waiting = MdfRequest.objects.filter(status=RequestStatus.SUBMITTED)
+    assert Approval.objects.filter(
+        run__object_type="mdfrequest",
+        run__object_id__in=[str(pk) for pk in waiting.values_list("pk", flat=True)],
+        decided_at__isnull=True,
+    ).exists()
+
+
+def test_every_funds_totals_are_its_ledgers_sums_and_none_is_overdrawn(acme):
+    for fund in Fund.objects.all():
+        assert ledger.ledger_totals(fund) == {
+            "allocated": fund.allocated,
+            "committed": fund.committed,
+            "paid": fund.paid,
+        }
+        assert fund.available >= 0
