@@ -25,6 +25,34 @@ from prm.tenancy import middleware
 ACME_HOST = "acme.localhost"
 GLOBEX_HOST = "globex.localhost"
 
+# The files of the longest tests (real processes, browser walks, API fuzzing, a 200-trial
+# race), longest first, run first: `make test` (-n 2) hands the tests to the two xdist
+# workers one at a time as they finish one (pyproject's --maxschedchunk 1), so with the
+# long ones first the short ones fill the end and both workers finish together. (In
+# pytest-django's order, tests without the db fixture last, the browser and worker tests
+# came at the end, and xdist's default first chunks gave each worker a quarter of the
+# suite fixed in advance.)
+LONG_FIRST = [
+    "tests/deals/test_deal_races.py",
+    "tests/test_launcher.py",
+    "tests/test_api_conformance.py",
+    "tests/browser/test_mobile_and_a11y.py",
+    "tests/workflows/test_worker_beat.py",
+    "tests/deals/test_deal_crash_safety.py",
+    "tests/workflows/test_crash_safety.py",
+    "tests/browser/test_deal_admin.py",
+    "tests/browser/test_deal_registration.py",
+    "tests/workflows/test_worker_e2e.py",
+    "tests/test_celery.py",
+    "tests/deals/test_evaluation.py",
+]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's, which orders by database use
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(
