@@ -25,6 +25,36 @@ from prm.tenancy import middleware
 ACME_HOST = "acme.localhost"
 GLOBEX_HOST = "globex.localhost"
 
+# The files of the longest tests (real processes, API fuzzing, a 200-trial race), longest
+# first, run first within their group: `make test` (-n 2) hands the tests to the two xdist
+# workers one at a time as they finish one (pyproject's --maxschedchunk 1), so with the
+# long ones first the short ones fill the end and both workers finish together. The groups
+# stay pytest-django's (the tests with the db fixture, rolled back, before the others,
+# which commit), and the browser files keep their order among themselves: what one commits
+# through the portal, a later one (the page walks) may find.
+LONG_FIRST = [
+    "tests/test_api_conformance.py",  # db
+    "tests/deals/test_evaluation.py",  # db
+    "tests/deals/test_deal_races.py",
+    "tests/test_launcher.py",
+    "tests/workflows/test_worker_beat.py",
+    "tests/deals/test_deal_crash_safety.py",
+    "tests/workflows/test_crash_safety.py",
+    "tests/workflows/test_worker_e2e.py",
+    "tests/test_celery.py",
+]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's, whose groups it keeps
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(LONG_FIRST)}
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        uses_db = item.get_closest_marker("django_db") or "db" in getattr(item, "fixturenames", ())
+        return (0 if uses_db else 1, rank.get(item.nodeid.split("::")[0], len(rank)))
+
+    items.sort(key=key)  # stable: the rest in pytest-django's order
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(

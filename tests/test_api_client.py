@@ -17,7 +17,12 @@ from rest_framework.authtoken.models import Token
 
 from tests.conftest import ACME_HOST
 from tests.deals.api_rows import add_deals_rows
-from tests.partners.conftest import api_as, world  # noqa: F401 - a fixture
+from tests.partners.conftest import (  # noqa: F401 - fixtures
+    _module_world,
+    api_as,
+    module_world,
+    world,
+)
 from tests.test_api_conformance import _in_test_transaction, _known_ids
 from tests.workflows.test_approvals import approval_flow  # noqa: F401 - a fixture
 from tests.workflows.test_engine import activate

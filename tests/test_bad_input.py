@@ -6,7 +6,7 @@ import pytest
 
 from prm.errors import Invalid
 from tests.conftest import ACME_HOST, login_client, token_client
-from tests.partners.conftest import world  # noqa: F401 - a fixture
+from tests.partners.conftest import _module_world, module_world, world  # noqa: F401 - fixtures
 from tests.workflows.test_approvals import approval_flow  # noqa: F401 - a fixture
 from tests.workflows.test_engine import activate
 from workflows.approvals import approval_decide, approval_request_info

@@ -38,6 +38,8 @@ def signed_in(browser, portal: str, host: str, email: str, width: int, *, axe: b
     # axe is injected as a script tag, which the portal's CSP would refuse: its context
     # bypasses the CSP (the width test's does not).
     context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=axe)
+    if axe:  # in every page as it loads (once per context, not sent again for each page)
+        context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.goto(portal.format(host=host) + "/login/")
     page.get_by_label("E-mail").fill(email)
@@ -47,35 +49,47 @@ def signed_in(browser, portal: str, host: str, email: str, width: int, *, axe: b
     return context, page
 
 
-def pages_of(page) -> list[str]:
-    """The persona's menu pages, then the first page of each kind linked from them (a
-    partner, an application, a workflow, a form) and from those (a partner's edit form)."""
+def walk(page, check) -> list[str]:
+    """Go to each of the persona's menu pages, then to the first page of each kind linked
+    from them (a partner, an application, a workflow, a form) and from those (a partner's
+    edit form), and call ``check(path)`` on each while it is loaded: one visit per page,
+    which both finds the next pages' links and is checked. The paths, in order."""
     base = "/".join(page.url.split("/", 3)[:3])
     links = "links => links.map(a => a.getAttribute('href'))"
     nav = page.eval_on_selector_all("nav[aria-label=Main] a.nav-link", links)
     pages: list[str] = list(dict.fromkeys(nav))
     kinds: set[str] = set()
     visit = list(pages)
-    for _level in range(2):
+    for level in range(3):
         found: list[str] = []
         for href in visit:
             page.goto(base + href)
-            tabs = [urlsplit(href).path + t for t in page.eval_on_selector_all(TAB_LINKS, links)]
-            for link in page.eval_on_selector_all(DETAIL_LINKS, links) + tabs:
-                parts = urlsplit(link)
-                url = parts.path + (f"?{parts.query}" if parts.query else "")
-                kind = re.sub(r"/\d+", "/<id>", url)
-                if parts.path.endswith(".csv") or "/add/" in url or url in pages or kind in kinds:
-                    continue
-                kinds.add(kind)
-                found.append(url)
+            if level < 2:  # the pages of the last level are checked, not followed
+                tabs = [
+                    urlsplit(href).path + t for t in page.eval_on_selector_all(TAB_LINKS, links)
+                ]
+                for link in page.eval_on_selector_all(DETAIL_LINKS, links) + tabs:
+                    parts = urlsplit(link)
+                    url = parts.path + (f"?{parts.query}" if parts.query else "")
+                    kind = re.sub(r"/\d+", "/<id>", url)
+                    if (
+                        parts.path.endswith(".csv")
+                        or "/add/" in url
+                        or url in pages
+                        or kind in kinds
+                    ):
+                        continue
+                    kinds.add(kind)
+                    found.append(url)
+            check(href)
         pages += found
         visit = found
     return pages
 
 
 def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
+    if page.evaluate("typeof axe") == "undefined":  # not loaded by signed_in(axe=True)
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
         ".filter(v => v.impact === 'critical' || v.impact === 'serious')"
@@ -89,15 +103,16 @@ def axe_violations(page) -> list[str]:
 def test_no_page_of_the_persona_is_wider_than_a_375_px_phone(browser, portal, host, email):
     context, page = signed_in(browser, portal, host, email, 375)
     try:
-        base = portal.format(host=host)
         too_wide = {}
-        for path in pages_of(page):
-            page.goto(base + path)
+
+        def check(path: str) -> None:
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 375:
                 too_wide[path] = width
                 slug = path.strip("/").replace("/", "-")
                 screenshot(page, f"too-wide-{email.split('@')[0]}-{slug}")
+
+        assert walk(page, check)
         assert not too_wide, "\n".join(f"{p}: {w} px" for p, w in too_wide.items())
     finally:
         context.close()
@@ -107,15 +122,16 @@ def test_no_page_of_the_persona_is_wider_than_a_375_px_phone(browser, portal, ho
 def test_axe_finds_no_serious_violation_on_the_persona_pages(browser, portal, host, email):
     context, page = signed_in(browser, portal, host, email, 1280, axe=True)
     try:
-        base = portal.format(host=host)
         found = {}
-        for path in pages_of(page):
+
+        def check(path: str) -> None:
             if path.startswith("/api/"):
-                continue  # Swagger UI's page (drf-spectacular), not one of the portal's own
-            page.goto(base + path)
+                return  # Swagger UI's page (drf-spectacular), not one of the portal's own
             violations = axe_violations(page)
             if violations:
                 found[path] = violations
+
+        assert walk(page, check)
         assert not found, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs)
     finally:
         context.close()

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 def select_ending_with(page, selector: str, text: str) -> None:
-    """Pick the option whose label ends with ``text`` (tree labels are indented)."""
+    """Pick the option whose label ends with ``text`` (tree labels are indented), once the
+    select is on the page (eval_on_selector does not wait, and a click's navigation may
+    still be loading)."""
+    page.locator(selector).wait_for()
     value = page.eval_on_selector(
         selector,
         "(el, text) => [...el.options].find(o => o.text.trim().endsWith(text)).value",

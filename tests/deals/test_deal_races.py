@@ -37,7 +37,7 @@ from partners.services import agreement_accept
 from prm.outbox.models import Event
 from prm.users.models import Role, User
 from prm.users.services import user_create
-from tests.workflows.test_races import race
+from tests.workflows.test_races import Racers
 from workflows.models import WorkflowRun
 
 PREFIX = "Deal race"
@@ -102,35 +102,35 @@ def test_two_partners_submitting_conflicting_deals_at_once_end_in_the_serial_out
     )
     users = gold_partner_users(2)
     close = timezone.localdate() + timedelta(days=30)
-    for trial in range(TRIALS):
-        account = services.account_create(actor=committed, name=f"{PREFIX} customer {trial}")
-        drafts = [
-            services.deal_create(
-                actor=user,
-                account=account,
-                name=f"{PREFIX} {trial} by {i}",
-                lines=[LineIn(product, 2, Decimal("900.00"))],
-                currency="USD",
-                expected_close_date=close,
+    with Racers(2) as racers:
+        for trial in range(TRIALS):
+            account = services.account_create(actor=committed, name=f"{PREFIX} customer {trial}")
+            drafts = [
+                services.deal_create(
+                    actor=user,
+                    account=account,
+                    name=f"{PREFIX} {trial} by {i}",
+                    lines=[LineIn(product, 2, Decimal("900.00"))],
+                    currency="USD",
+                    expected_close_date=close,
+                )
+                for i, user in enumerate(users)
+            ]
+            results = racers.run(
+                lambda i, drafts=drafts: services.deal_submit(
+                    actor=User.objects.get(pk=users[i].pk), deal=drafts[i]
+                ),
             )
-            for i, user in enumerate(users)
-        ]
-        results = race(
-            2,
-            lambda i, drafts=drafts: services.deal_submit(
-                actor=User.objects.get(pk=users[i].pk), deal=drafts[i]
-            ),
-        )
-        assert all(isinstance(r, Deal) for r in results), (trial, results)
-        first, second = sorted(
-            Deal.objects.filter(pk__in=[d.pk for d in drafts]), key=lambda d: d.registered_at
-        )
-        assert first.registered_at < second.registered_at, trial
-        # The earlier registration saw nothing; the later one is flagged against it.
-        assert first.conflict_count == 0, trial
-        assert second.conflict_codes == [ConflictCode.SAME_ACCOUNT], trial
-        assert second.conflicts.get().competing_deal_id == first.pk, trial
-        # Whatever the workflows did after commit, the later one was not approved by itself.
-        assert second.status in (DealStatus.SUBMITTED, DealStatus.UNDER_REVIEW), (trial, second)
-        # The next trial's customers are other companies: these no longer compete.
-        Deal.objects.filter(pk__in=[first.pk, second.pk]).update(status=DealStatus.WITHDRAWN)
+            assert all(isinstance(r, Deal) for r in results), (trial, results)
+            first, second = sorted(
+                Deal.objects.filter(pk__in=[d.pk for d in drafts]), key=lambda d: d.registered_at
+            )
+            assert first.registered_at < second.registered_at, trial
+            # The earlier registration saw nothing; the later one is flagged against it.
+            assert first.conflict_count == 0, trial
+            assert second.conflict_codes == [ConflictCode.SAME_ACCOUNT], trial
+            assert second.conflicts.get().competing_deal_id == first.pk, trial
+            # Whatever the workflows did after commit, the later one was not approved by itself.
+            assert second.status in (DealStatus.SUBMITTED, DealStatus.UNDER_REVIEW), (trial, second)
+            # The next trial's customers are other companies: these no longer compete.
+            Deal.objects.filter(pk__in=[first.pk, second.pk]).update(status=DealStatus.WITHDRAWN)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from django.db import connection
+from django.test import TestCase
 
 from deals import evaluation
 from deals.models import CustomerAccount
@@ -18,21 +20,45 @@ from deals.scale import add_accounts
 from deals.selectors import account_lookup
 from prm.tenancy.management.commands.seed_scale import copy_rows
 from prm.users.models import User
+from tests.conftest import _activate
 
 PER_RULE = 30
 
 
+@pytest.fixture(scope="module")
+def _evaluated(django_db_setup, django_db_blocker):
+    """The accounts, queries and the lookup's answers, which the three tests of the targets
+    only read: built once for the module, in acme, inside a transaction rolled back after
+    the module (as ``module_world`` in tests/partners/conftest.py)."""
+    with django_db_blocker.unblock():
+        atomics = TestCase._enter_atomics()
+        try:
+            _activate("acme")
+            add_accounts(400, copy_rows)
+            pool = CustomerAccount.objects.filter(external_crm_id__startswith="SCALE-")
+            queries = evaluation.generate(seed=7, per_rule=PER_RULE, pool=pool)
+            bob = User.objects.get(email="bob@northwind.example")
+            answers = [
+                evaluation.lookup_answer(
+                    account_lookup(bob, q=q.q, domain=q.domain, country=q.country)
+                )
+                for q in queries
+            ]
+        except BaseException:
+            TestCase._rollback_atomics(atomics)
+            raise
+        finally:
+            connection.set_schema_to_public()
+    yield queries, answers
+    with django_db_blocker.unblock():
+        TestCase._rollback_atomics(atomics)
+        connection.set_schema_to_public()
+
+
 @pytest.fixture
-def evaluated(acme):
-    add_accounts(400, copy_rows)
-    pool = CustomerAccount.objects.filter(external_crm_id__startswith="SCALE-")
-    queries = evaluation.generate(seed=7, per_rule=PER_RULE, pool=pool)
-    bob = User.objects.get(email="bob@northwind.example")
-    answers = [
-        evaluation.lookup_answer(account_lookup(bob, q=q.q, domain=q.domain, country=q.country))
-        for q in queries
-    ]
-    return queries, answers
+def evaluated(_evaluated, acme):
+    """``_evaluated``, in acme, each test in a savepoint of the module's transaction."""
+    return _evaluated
 
 
 def test_the_generator_makes_every_rule_with_the_same_queries_for_the_same_seed(acme):

@@ -7,8 +7,9 @@ cam_emea manages Europe, cam_us manages The Americas; alice is partner_admin of 
 bob a partner_user in Berlin, mia in Munich, carol in Tailwind (attribute ``contoso``).
 Names differ from the demo data, which the test database also holds.
 
-``world`` builds it for each test. A module whose tests only read it, or whose changes a
-rollback undoes, can build it once with ``module_world`` (see there)."""
+``world`` is built once per module (``module_world``, see there): what a test changes in
+it is rolled back after the test, so each test starts from the same world. ``build_world``
+builds another one where a test needs it built inside the test."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ def api_as(user, host: str = ACME_HOST) -> APIClient:
 
 
 @pytest.fixture
-def world(acme):
-    return build_world()
+def world(module_world):
+    """The world, built once per module (``module_world``): each test's writes to it are
+    rolled back, each test gets its own copy of the objects."""
+    return module_world
 
 
 @pytest.fixture(scope="module")
