@@ -153,4 +153,16 @@ def test_a_partner_sees_its_own_fund_only_and_another_is_missing(admin, program)
         with pytest.raises(NotFound):
             scope.get_fund_for(bob, other)
     assert set(scope.funds_visible_to(admin).filter(program=program)) == {bobs, carols}
-    assert list(scope.programs_visible_to(bob)) == [program]
+    assert program in scope.programs_visible_to(bob)
+    only_carols = services.program_create(
+        actor=admin,
+        name="Americas only",
+        period_kind=PeriodKind.QUARTER,
+        starts_on=dt.date(2031, 4, 1),
+        ends_on=dt.date(2031, 6, 30),
+        currency=current_tenant().currency,
+        budget=D("100"),
+    )
+    services.fund_allocate(actor=admin, program=only_carols, partner=theirs, amount=money("10"))
+    assert only_carols not in scope.programs_visible_to(bob)
+    assert only_carols in scope.programs_visible_to(carol)
