@@ -120,22 +120,41 @@ def _locked(request: MdfRequest) -> MdfRequest:
     )
 
 
+def _move(
+    locked: MdfRequest, *, actor: User, to: str, reason: str = "", **payload: str
+) -> MdfRequest:
+    """One move of the request's lifecycle (already checked): saved with who and why, and
+    its event (``mdf_request.<status>``) in the same transaction."""
+    locked.status = to
+    if to in (S.APPROVED, S.REJECTED):
+        locked.decided_at = timezone.now()
+        locked.decided_by = actor
+        locked.decision_note = (reason or "")[:500]
+    elif to == S.SUBMITTED:
+        locked.submitted_at = timezone.now()
+    audit_note(locked, actor, f"{to}: {reason}" if reason else str(to))
+    locked.save()
+    event_emit(
+        event_type=f"mdf_request.{to}",
+        obj=locked,
+        actor=actor,
+        partner_id=locked.partner_id,
+        payload=payload,
+    )
+    return locked
+
+
 def _mdf_request_submit(*, actor: User, request: MdfRequest) -> MdfRequest:
     require(actor, "mdf.request", "Only partner users ask for market development funds.")
     locked = _locked(request)
     MDF_REQUEST_LIFECYCLE.check(locked.status, S.SUBMITTED)
-    locked.status = S.SUBMITTED
-    locked.submitted_at = timezone.now()
-    audit_note(locked, actor, "submitted")
-    locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    event_emit(
-        event_type="mdf_request.submitted",
-        obj=locked,
+    return _move(
+        locked,
         actor=actor,
-        partner_id=locked.partner_id,
-        payload={"amount": str(locked.requested_amount), "currency": locked.currency},
+        to=S.SUBMITTED,
+        amount=str(locked.requested_amount),
+        currency=locked.currency,
     )
-    return locked
 
 
 mdf_request_submit = transaction.atomic(durable=True)(_mdf_request_submit)
@@ -167,23 +186,17 @@ def _mdf_request_approve(
         actor=actor,
         reference=locked.reference,
     )
-    locked.status = S.APPROVED
     locked.approved_amount = approved
-    locked.decided_at = timezone.now()
-    locked.decided_by = actor
-    locked.decision_note = (reason or "")[:500]
     locked.claim_due_on = locked.ends_on + dt.timedelta(days=MdfPolicy.current().claim_days)
     locked.required_proofs = [str(p) for p in REQUIRED_PROOFS[locked.activity_type]]
-    audit_note(locked, actor, f"approved: {reason}" if reason else "approved")
-    locked.save()
-    event_emit(
-        event_type="mdf_request.approved",
-        obj=locked,
+    return _move(
+        locked,
         actor=actor,
-        partner_id=locked.partner_id,
-        payload={"amount": str(approved), "claim_due_on": locked.claim_due_on.isoformat()},
+        to=S.APPROVED,
+        reason=reason,
+        amount=str(approved),
+        claim_due_on=locked.claim_due_on.isoformat(),
     )
-    return locked
 
 
 mdf_request_approve = transaction.atomic(durable=True)(_mdf_request_approve)
@@ -193,20 +206,7 @@ def _mdf_request_reject(*, actor: User, request: MdfRequest, reason: str = "") -
     require(actor, "mdf.decide", "Only the vendor's channel team decides fund requests.")
     locked = _locked(request)
     MDF_REQUEST_LIFECYCLE.check(locked.status, S.REJECTED)
-    locked.status = S.REJECTED
-    locked.decided_at = timezone.now()
-    locked.decided_by = actor
-    locked.decision_note = (reason or "")[:500]
-    audit_note(locked, actor, f"rejected: {reason}" if reason else "rejected")
-    locked.save()
-    event_emit(
-        event_type="mdf_request.rejected",
-        obj=locked,
-        actor=actor,
-        partner_id=locked.partner_id,
-        payload={"reason": locked.decision_note},
-    )
-    return locked
+    return _move(locked, actor=actor, to=S.REJECTED, reason=reason, note=reason[:500])
 
 
 mdf_request_reject = transaction.atomic(durable=True)(_mdf_request_reject)
@@ -231,17 +231,7 @@ def _mdf_request_cancel(*, actor: User, request: MdfRequest, reason: str = "") -
             actor=actor,
             reference=locked.reference,
         )
-    locked.status = S.CANCELLED
-    audit_note(locked, actor, f"cancelled: {reason}" if reason else "cancelled")
-    locked.save(update_fields=["status", "updated_at"])
-    event_emit(
-        event_type="mdf_request.cancelled",
-        obj=locked,
-        actor=actor,
-        partner_id=locked.partner_id,
-        payload={"reason": (reason or "")[:500]},
-    )
-    return locked
+    return _move(locked, actor=actor, to=S.CANCELLED, reason=reason, note=reason[:500])
 
 
 mdf_request_cancel = transaction.atomic(durable=True)(_mdf_request_cancel)
