@@ -22,9 +22,11 @@ from import_export import fields, widgets
 from deals import scope, selectors
 from deals.models import CustomerAccount
 from deals.services.accounts import _account_create, _clean_domains
+from deals.tasks import common_name_keys_refresh as common_name_keys_refresh_task
 from partners.imports import ImportReport, RowError, _report, _ServiceResource
 from partners.scope import users_visible_to
 from prm.errors import Conflict, Invalid
+from prm.tasks import enqueue_on_commit
 from prm.users.models import VENDOR_ROLES, User
 
 # The columns, as the account list's CSV writes them (deals.views.vendor.CSV_HEADERS), so
@@ -382,6 +384,8 @@ def csv_import(text: str, *, actor: User, commit: bool) -> AccountImportReport:
             report = _account_report(resource, result)
             if not report.ok:
                 transaction.set_rollback(True)
+            else:  # many new names: the lookup's common keys are recounted
+                enqueue_on_commit(common_name_keys_refresh_task)
     return report
 
 

@@ -7,6 +7,8 @@ the few it lacks (``EXTRA_LEGAL_FORMS``); accents are folded, case and punctuati
 written out (``ABBREVIATIONS``). The *core* drops generic words too ("Solutions",
 "Systems", "Group"), which separate companies share.
 
+The lookup finds its candidates by ``name_keys`` (each word and its one-typo neighbours).
+
 Domains: scheme, ``www.``, path, port, case and an e-mail's local part go; the public
 suffix list (``tldextract``'s bundled snapshot, never fetched at run time) reduces the
 host to its registrable domain (``shop.acme.co.uk`` → ``acme.co.uk``). Free e-mail domains
@@ -226,6 +228,27 @@ def normalise_name(name: str) -> Name:
     normalised = " ".join(words)
     core = " ".join(w for w in words if w not in GENERIC_WORDS) or normalised
     return Name(normalised=normalised, core=core, key=normalised.replace(" ", ""))
+
+
+# Words shorter than this are candidate keys only as themselves: the one-letter-shorter
+# strings of a three-letter word ("ibm": "bm", "im", "ib") are shared by too many.
+NAME_KEY_MIN_LENGTH = 4
+
+
+def name_keys(normalised: str) -> list[str]:
+    """The lookup's candidate keys of a normalised name: each word; every string one letter
+    shorter than a word (of NAME_KEY_MIN_LENGTH letters or more), so that two words one typo
+    apart (a letter changed, added, dropped, or two letters swapped) share a key; and the
+    words joined ("north wind traders" finds "northwind traders"). A deletion neighbourhood
+    (SymSpell): one index lookup finds every name within one typo of a word."""
+    words = normalised.split()
+    keys = set(words)
+    for word in words:
+        if len(word) >= NAME_KEY_MIN_LENGTH:
+            keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    if len(words) > 1:
+        keys.add("".join(words))
+    return sorted(keys)
 
 
 def registrable_domain(value: str) -> str | None:

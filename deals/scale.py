@@ -29,7 +29,8 @@ from deals.models import (
     ProductLine,
     RejectionReason,
 )
-from deals.normalise import normalise_name
+from deals.namekeys import array_literal, common_name_keys_refresh
+from deals.normalise import name_keys, normalise_name
 from partners.models import PartnerMembership
 from prm.tenancy.context import current_tenant
 from prm.users.models import PARTNER_ROLES, Role, User
@@ -61,7 +62,7 @@ COUNTRIES = [
 ]
 COLUMNS = [
     "path", "depth", "numchild", "name", "normalised_name", "name_core", "name_key",
-    "country", "region", "vendor_owned", "external_crm_id", "created_at", "updated_at",
+    "name_keys", "country", "region", "vendor_owned", "external_crm_id", "created_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -103,6 +104,7 @@ def add_accounts(count: int, copy_rows: Callable) -> None:
                 normalised.normalised,
                 normalised.core,
                 normalised.key,
+                array_literal(name_keys(normalised.normalised)),
                 country,
                 "",
                 duplicate_of is None and n % 12 == 0,
@@ -123,6 +125,7 @@ def add_accounts(count: int, copy_rows: Callable) -> None:
             f"JOIN {CustomerAccount._meta.db_table} a ON a.external_crm_id = d.crm "
             "ON CONFLICT DO NOTHING"
         )
+    common_name_keys_refresh()
 
 
 # --- deals ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import TrigramDistance, TrigramSimilarity
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Left
@@ -32,10 +32,12 @@ from deals.models import (
     ReservationPolicy,
     ReservationStatus,
 )
+from deals.namekeys import searchable_keys
 from deals.normalise import (
     Name,
     account_domain,
     looks_like_domain,
+    name_keys,
     normalise_name,
     registrable_domain,
 )
@@ -55,7 +57,7 @@ from prm.users.models import User
 
 LOOKUP_MIN_CHARS = 3
 LOOKUP_MAX_MATCHES = 5  # the vendor's named accounts are confidential: a few at most
-CANDIDATES = 40  # trigram candidates re-ranked in Python
+CANDIDATES = 40  # similar names re-ranked in Python
 
 OPEN, RESERVED, RESERVED_BY_YOU, VENDOR_OWNED, NEEDS_REVIEW = (
     "open",
@@ -151,16 +153,19 @@ def account_standing(
         if owner is not None:
             vendor_owned_by = owner.name
             return Standing(vendor_owned=True, vendor_owned_by=vendor_owned_by)
-    related = Q(account_id=account.pk)
+    # The related accounts first (by their path index), then their active reservations: a
+    # condition on the joined account's path would test every active reservation.
+    related = Q(pk=account.pk)
     if policy.parent_covers_children and above:
-        related |= Q(account__path__in=above)
+        related |= Q(path__in=above)
     if policy.child_blocks_parent:
-        related |= Q(account__path__startswith=account.path, account__depth__gt=account.depth)
+        related |= Q(path__startswith=account.path, depth__gt=account.depth)
     own: Reservation | None = None
     covered_by_own = ""
     others = False
     for reservation in Reservation.objects.filter(
-        related, status=ReservationStatus.ACTIVE
+        account__in=CustomerAccount.objects.filter(related).values("pk"),
+        status=ReservationStatus.ACTIVE,
     ).select_related("account"):
         if reservation.partner_id != partner_id:
             others = True
@@ -244,18 +249,35 @@ def account_lookup(
     return LookupAnswer(status=status, matches=ranked)
 
 
-def _nearest(field: str, text: str, name: Name, countries: Q) -> list[CustomerAccount]:
-    """The CANDIDATES accounts (of the countries, without the same name key) whose
-    ``field`` is nearest to ``text``, with both trigram similarities annotated."""
-    return list(
-        CustomerAccount.objects.filter(countries)
+def _similar(name: Name, country: str, policy: ReservationPolicy) -> list[CustomerAccount]:
+    """The CANDIDATES accounts (of ``country`` or of no country, any country when it is "";
+    without the same name key) whose name or core is trigram-similar to ``name``'s above the
+    policy's thresholds, the most similar first, with both similarities annotated
+    (``name_sim``, ``core_sim``).
+
+    Searched by the name keys (deals.namekeys): the accounts with a word within one typo of
+    one of the query's words, less the tenant's common keys; a few hundred rows at most,
+    from one GIN lookup. A name made only of words the tenant's accounts share by the
+    hundred ("Logistics") is no evidence of one company: only its exact name is looked up.
+
+    The country is checked here rather than in SQL: with it, the planner ANDs the GIN
+    lookup (a few dozen rows) with a scan of every account of the country."""
+    keys = searchable_keys(name_keys(name.normalised))
+    if not keys:
+        return []
+    similar = (
+        CustomerAccount.objects.filter(name_keys__overlap=keys)
         .exclude(name_key=name.key)
         .annotate(
             name_sim=TrigramSimilarity("normalised_name", name.normalised),
             core_sim=TrigramSimilarity("name_core", name.core),
         )
-        .order_by(TrigramDistance(field, text))[:CANDIDATES]
+        .filter(Q(name_sim__gte=policy.name_similarity) | Q(core_sim__gte=policy.core_similarity))
     )
+    return sorted(
+        (a for a in similar if not country or _country(a.country) in (country, "")),
+        key=lambda a: (-max(a.name_sim, a.core_sim), a.pk),
+    )[:CANDIDATES]
 
 
 def account_candidates(
@@ -295,21 +317,7 @@ def account_candidates(
         same_key = list(
             CustomerAccount.objects.filter(name_key=name.key).filter(countries)[:CANDIDATES]
         )
-        # The nearest names and cores by trigram distance: a KNN scan of each GiST index
-        # reads a few dozen rows, however many accounts share a common word.
-        nearest: dict[int, CustomerAccount] = {}
-        for field, text in (("normalised_name", name.normalised), ("name_core", name.core)):
-            if text:
-                for account in _nearest(field, text, name, countries):
-                    nearest.setdefault(account.pk, account)
-        similar = sorted(
-            (
-                a
-                for a in nearest.values()
-                if a.name_sim >= policy.name_similarity or a.core_sim >= policy.core_similarity
-            ),
-            key=lambda a: (-max(a.name_sim, a.core_sim), a.pk),
-        )[:CANDIDATES]
+        similar = _similar(name, country, policy)
         ids = [a.pk for a in same_key + similar]
         domains: dict[int, set[str]] = {}
         for account_id, value in AccountDomain.objects.filter(account_id__in=ids).values_list(

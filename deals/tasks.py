@@ -36,3 +36,11 @@ def deals_remind() -> int:
     from deals.services import deals_remind
 
     return deals_remind()
+
+
+@app.task(name="deals.common_name_keys_refresh")
+def common_name_keys_refresh() -> int:
+    """Recount the name keys too common to search by (deals.namekeys)."""
+    from deals.namekeys import common_name_keys_refresh
+
+    return common_name_keys_refresh()

@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
         # the same for the protection of approved deal registrations
         ("deals-expire", "deals.deals_expire", 900.0),
         ("deals-remind", "deals.deals_remind", 6 * 3600.0),
+        # the lookup's common name keys follow the accounts (seconds at a million)
+        ("common-name-keys", "deals.common_name_keys_refresh", 24 * 3600.0),
     ]
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -33,6 +33,11 @@ class CustomerAccount(MP_Node):
     # normalised_name without spaces: "same normalised name" ("Price Waterhouse Coopers" is
     # "PricewaterhouseCoopers").
     name_key = models.CharField(max_length=NAME_MAX, editable=False)
+    # deals.normalise.name_keys(normalised_name): the lookup's candidates are the accounts
+    # sharing one of the query's keys (one GIN lookup), less the tenant's CommonNameKey.
+    name_keys = ArrayField(
+        models.CharField(max_length=NAME_MAX), default=list, blank=True, editable=False
+    )
     country = CountryField(blank=True)
     region = models.CharField(max_length=100, blank=True)
     vendor_owned = models.BooleanField(
@@ -56,7 +61,9 @@ class CustomerAccount(MP_Node):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["numchild", "normalised_name", "name_core"])
+    history = HistoricalRecords(
+        excluded_fields=["numchild", "normalised_name", "name_core", "name_keys"]
+    )
 
     class Meta:
         constraints = [
@@ -73,22 +80,26 @@ class CustomerAccount(MP_Node):
         indexes = [
             models.Index(fields=["path"], opclasses=["varchar_pattern_ops"], name="account_path"),
             models.Index(fields=["name_key", "country"], name="account_name_key_country"),
-            # The lookup's nearest-neighbour scans (ORDER BY name <-> query LIMIT n); the
-            # default 12-byte signature makes a scan read the whole index at 1M accounts.
-            GistIndex(
-                fields=["normalised_name"],
-                opclasses=["gist_trgm_ops(siglen=256)"],
-                name="account_name_knn",
-            ),
-            GistIndex(
-                fields=["name_core"],
-                opclasses=["gist_trgm_ops(siglen=256)"],
-                name="account_core_knn",
-            ),
+            GinIndex(fields=["name_keys"], name="account_name_keys"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CommonNameKey(models.Model):
+    """A name key shared by more than COMMON_NAME_KEY accounts of the tenant ("logistics",
+    "bank", and their one-typo neighbours): no evidence of one company, and too many rows
+    to fetch, so the lookup does not search by it. Refreshed from the accounts by
+    deals.namekeys.common_name_keys_refresh (daily, and after an import)."""
+
+    COMMON_NAME_KEY = 500
+
+    key = models.CharField(max_length=NAME_MAX, primary_key=True)
+    accounts = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class DomainKind(models.TextChoices):

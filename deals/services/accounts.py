@@ -16,7 +16,13 @@ from deals.models import (
     ReservationPolicy,
     ReservationStatus,
 )
-from deals.normalise import account_domain, is_free_email_domain, normalise_name, registrable_domain
+from deals.normalise import (
+    account_domain,
+    is_free_email_domain,
+    name_keys,
+    normalise_name,
+    registrable_domain,
+)
 from deals.selectors import account_standing
 from deals.services._common import _lock_account_line, _lock_tree_shape
 from prm.audit import audit_note
@@ -36,6 +42,7 @@ def _set_name(account: CustomerAccount, name: str) -> None:
     account.normalised_name = normalised.normalised
     account.name_core = normalised.core
     account.name_key = normalised.key
+    account.name_keys = name_keys(normalised.normalised)
 
 
 def _clean_domains(values: Iterable[str]) -> list[str]:

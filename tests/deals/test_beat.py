@@ -1,4 +1,5 @@
-"""The reservation and deal sweeps run on beat, per tenant, through the fan-out dispatcher."""
+"""The reservation and deal sweeps (and the lookup's count of common name keys) run on
+beat, per tenant, through the fan-out dispatcher."""
 
 from django.conf import settings
 
@@ -14,6 +15,7 @@ def test_the_reservation_and_deal_sweeps_are_on_the_beat_schedule():
         "deals.reservations_remind",
         "deals.deals_expire",
         "deals.deals_remind",
+        "deals.common_name_keys_refresh",
     ):
         assert task in scheduled, task
         assert scheduled[task]["tenant_schemas"] == ["public"]

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from deals.imports import csv_import
-from deals.models import AccountDomain, CustomerAccount, Deal, Reservation
+from deals.models import AccountDomain, CommonNameKey, CustomerAccount, Deal, Reservation
 from tests.conftest import ACME_HOST
 from tests.deals.conftest import make_account
 
@@ -128,6 +128,16 @@ def test_a_valid_file_imports_every_column_through_the_service(world):
     assert account.vendor_owned and account.vendor_owner == world.admin
     assert account.external_crm_id == "Q-9" and account.normalised_name
     assert set(account.domains.values_list("domain", flat=True)) == {"quuxly.fr", "quuxly.com"}
+
+
+def test_an_import_recounts_the_lookups_common_name_keys(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(CommonNameKey, "COMMON_NAME_KEY", 2)
+    text = "name\n" + "".join(f"{w} Logistics\n" for w in ("Zorvan", "Quellor", "Brintax"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert csv_import(text, actor=world.admin, commit=True).ok
+    assert CommonNameKey.objects.filter(key="logistics").exists()
 
 
 def test_a_file_without_a_name_column_is_refused(world):

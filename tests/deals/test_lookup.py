@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from deals import services
-from deals.models import ReservationPolicy
-from deals.normalise import account_domain, looks_like_domain
+from deals.models import CommonNameKey, CustomerAccount, ReservationPolicy
+from deals.namekeys import common_name_keys_refresh, name_keys_fill
+from deals.normalise import account_domain, looks_like_domain, name_keys
 from deals.selectors import LOOKUP_MAX_MATCHES, account_lookup
 from tests.deals.conftest import make_account
 from tests.deals.matching_table import ROWS, row_id
@@ -118,3 +119,55 @@ def test_the_tenants_thresholds_decide_what_is_possible(world):
         singleton=True, defaults={"possible_min_score": 0.99}
     )
     assert account_lookup(world.bob, q="Schnieder Electric", country="FR").matches == []
+
+
+# --- the name keys the candidates are found by (deals.namekeys) ---------------------------
+
+
+def test_an_account_carries_the_keys_of_its_name_and_a_rename_rewrites_them(world):
+    account = make_account(world.admin, "Zorvan Logistics GmbH", "DE")
+    assert account.name_keys == name_keys("zorvan logistics")
+    services.account_update(
+        actor=world.admin, account=account, fields={"name": "Quellor Foods GmbH"}
+    )
+    account.refresh_from_db()
+    assert account.name_keys == name_keys("quellor foods")
+
+
+def test_the_keys_of_accounts_written_without_the_services_are_filled_in(world):
+    account = make_account(world.admin, "Zorvan Logistics GmbH", "DE")
+    CustomerAccount.objects.filter(pk=account.pk).update(name_keys=[])
+    assert name_keys_fill(only_missing=True) >= 1
+    account.refresh_from_db()
+    assert account.name_keys == name_keys("zorvan logistics")
+
+
+def test_keys_more_accounts_share_than_the_threshold_are_counted_as_common(world, monkeypatch):
+    monkeypatch.setattr(CommonNameKey, "COMMON_NAME_KEY", 2)
+    for word in ("Zorvan", "Quellor", "Brintax"):
+        make_account(world.admin, f"{word} Logistics", "DE")
+    common_name_keys_refresh()
+    common = dict(CommonNameKey.objects.values_list("key", "accounts"))
+    assert common["logistics"] >= 3 and common["logistcs"] >= 3  # and its one-typo neighbours
+    assert "zorvan" not in common
+
+
+def test_a_typo_is_found_by_its_distinctive_word_when_the_other_is_common(world, monkeypatch):
+    monkeypatch.setattr(CommonNameKey, "COMMON_NAME_KEY", 2)
+    for word in ("Zorvan", "Quellor", "Brintax"):
+        make_account(world.admin, f"{word} Logistics", "DE")
+    common_name_keys_refresh()
+    answer = account_lookup(world.bob, q="Zorvam Logistics", country="DE")
+    assert [(c.account.name, c.verdict) for c in answer.matches] == [
+        ("Zorvan Logistics", "possible")
+    ]
+
+
+def test_a_name_of_only_common_words_is_looked_up_by_its_exact_name(world, monkeypatch):
+    monkeypatch.setattr(CommonNameKey, "COMMON_NAME_KEY", 2)
+    for word in ("Zorvan", "Quellor", "Brintax"):
+        make_account(world.admin, f"{word} Logistics", "DE")
+    exact = make_account(world.admin, "Logistics AG", "DE")
+    common_name_keys_refresh()
+    answer = account_lookup(world.bob, q="Logistics GmbH", country="DE")
+    assert [(c.account, c.verdict) for c in answer.matches] == [(exact, "match")]

@@ -13,6 +13,7 @@ from deals.normalise import (
     account_domain,
     is_free_email_domain,
     looks_like_domain,
+    name_keys,
     normalise_name,
     registrable_domain,
 )
@@ -129,3 +130,31 @@ def test_a_query_that_is_an_address_looks_like_a_domain_and_a_name_does_not():
     assert looks_like_domain("bob@acme.co.uk")
     assert not looks_like_domain("Acme Corp")
     assert not looks_like_domain("Acme Corp.")
+
+
+# --- the lookup's candidate keys ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "word, typo",
+    [
+        ("northwind", "northwimd"),  # a letter changed
+        ("northwind", "northwinds"),  # a letter more
+        ("northwind", "nortwind"),  # a letter fewer
+        ("northwind", "nortwhind"),  # two letters swapped
+    ],
+)
+def test_two_words_one_typo_apart_share_a_name_key(word, typo):
+    assert set(name_keys(word)) & set(name_keys(typo))
+
+
+def test_words_two_typos_apart_share_no_name_key():
+    assert not set(name_keys("northwind")) & set(name_keys("nortwimd"))
+
+
+def test_a_short_word_is_a_key_only_as_itself_and_the_words_are_joined_too():
+    assert name_keys("ibm north wind") == sorted(
+        {"ibm", "ibmnorthwind"}
+        | {"nort", "orth", "nrth", "noth", "norh", "north"}
+        | {"wind", "ind", "wnd", "wid", "win"}
+    )

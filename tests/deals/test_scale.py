@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from deals.models import AccountDomain, CustomerAccount, Deal, DealLine, DealStatus, Product
-from deals.normalise import normalise_name
+from deals.normalise import name_keys, normalise_name
 from deals.scale import add_accounts, add_deals
 from deals.selectors import account_lookup
 from partners.models import Partner, PartnerMembership
@@ -26,6 +26,7 @@ def test_scale_accounts_are_normalised_with_domains_and_findable_near_duplicates
     assert added.count() == 400 == CustomerAccount.objects.count() - before
     sample = added.order_by("pk")[7]
     assert sample.normalised_name == normalise_name(sample.name).normalised
+    assert sample.name_keys == name_keys(sample.normalised_name)
     with_domain = AccountDomain.objects.filter(account__in=added).count()
     assert 350 <= with_domain < 400  # the near-duplicates have none
     duplicate = added.filter(domains__isnull=True).order_by("pk").first()
