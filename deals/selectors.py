@@ -187,6 +187,7 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     status: str = OPEN
     parent: CustomerAccount | None = None
+    domains: list[str] = field(default_factory=list)  # the account's, alphabetical
 
 
 @dataclass
@@ -345,9 +346,16 @@ def account_candidates(
                 account, POSSIBLE, score, [f"{sentence}, {where}" if where else sentence]
             )
 
-    return sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))[
-        :limit
-    ]
+    ranked = sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))
+    ranked = ranked[:limit]
+    by_account = {c.account.pk: c for c in ranked}
+    for account_id, value in (
+        AccountDomain.objects.filter(account_id__in=by_account)
+        .order_by("domain")
+        .values_list("account_id", "domain")
+    ):
+        by_account[account_id].domains.append(value)
+    return ranked
 
 
 # --- the vendor's pages: the account list and an account's page ------------------------

@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
@@ -43,6 +43,22 @@ def test_provision_tenant_command_creates_schema_domain_and_admin(db):
         "/login/", {"username": "admin@umbrella.example", "password": "a-Strong-pass-42"}
     )
     assert login.status_code == 302
+
+
+def test_a_cloned_tenant_keeps_the_ledgers_append_only_trigger(db, settings):
+    """The MDF ledger's UPDATE/DELETE refusal is a trigger: cloning must carry it over."""
+    assert settings.TENANT_CREATION_FAKES_MIGRATIONS
+    provision()
+    with schema_context("umbrella"), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'incentives_ledgerentry'::regclass "
+            "AND NOT tgisinternal ORDER BY tgname"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+        assert names == ["ledger_entry_append_only", "ledger_entry_no_truncate"]
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            cursor.execute("TRUNCATE incentives_ledgerentry CASCADE")
 
 
 def test_a_cloned_tenant_is_empty_and_fully_migrated(db, settings):

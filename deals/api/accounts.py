@@ -118,7 +118,7 @@ class MatchOut(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
     def get_domains(self, candidate) -> list[str]:
-        return [d.domain for d in candidate.account.domains.all()]
+        return candidate.domains
 
     def get_country(self, candidate) -> str:
         return str(candidate.account.country.code or "")

@@ -79,9 +79,13 @@ CUSTOMER_WORDS = {
 # --- reads ----------------------------------------------------------------------------
 
 
-def _products() -> QuerySet[Product]:
-    """The products one may register: the active catalogue."""
-    return Product.objects.filter(active=True, line__active=True).select_related("line")
+def _products(user: User) -> QuerySet[Product]:
+    """The products ``user`` may register: the active catalogue of their scope."""
+    return (
+        scope.products_visible_to(user)
+        .filter(active=True, line__active=True)
+        .select_related("line")
+    )
 
 
 def _pending_approvals(deal: Deal) -> QuerySet[Approval]:
@@ -113,8 +117,8 @@ def _colleagues(user: User, deal: Deal) -> QuerySet[User]:
 # --- the deal form --------------------------------------------------------------------
 
 
-def _currency_choices() -> list[tuple[str, str]]:
-    codes = set(_products().values_list("currency", flat=True).distinct())
+def _currency_choices(user: User) -> list[tuple[str, str]]:
+    codes = set(_products(user).values_list("currency", flat=True).distinct())
     codes.add(current_tenant().currency)
     return [(c, c) for c in sorted(codes)]
 
@@ -127,7 +131,7 @@ class DealForm(PortalForm):
     """The deal's own fields; the customer and the product lines are read beside it."""
 
     name = forms.CharField(label="Opportunity", max_length=200)
-    currency = forms.ChoiceField(label="Currency", choices=_currency_choices)
+    currency = forms.ChoiceField(label="Currency")
     expected_close_date = forms.DateField(
         label="Expected close date", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -153,8 +157,11 @@ class DealForm(PortalForm):
         label="Website or e-mail domain", required=False, max_length=DOMAIN_MAX
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = _currency_choices(user)
         self.fields["name"].widget.attrs["placeholder"] = "e.g. Firewall refresh 2027"
         self.fields["name"].error_messages["required"] = "Name the opportunity."
         self.fields["expected_close_date"].error_messages = {
@@ -258,7 +265,7 @@ def _customer_context(request: PortalRequest, q: str, domain: str, country: str)
         {
             "c": c,
             "words": CUSTOMER_WORDS[c.status],
-            "domains": [d.domain for d in c.account.domains.all()],
+            "domains": c.domains,
             "choosable": c.status != selectors.VENDOR_OWNED,
         }
         for c in answer.matches
@@ -276,7 +283,7 @@ def _new_deal_context(
     chosen: CustomerAccount | None = None,
     eligibility: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    products = list(_products())
+    products = list(_products(request.user))
     q = (request.POST.get("customer_q") or request.GET.get("customer_q") or "").strip()
     context: dict[str, Any] = {
         "form": form,
@@ -361,7 +368,7 @@ def _line_action(request: PortalRequest, rows: list[LineRow]) -> str:
 
 
 def _typed_rows(request: PortalRequest) -> list[LineRow]:
-    products = {str(p.pk): p for p in _products()}
+    products = {str(p.pk): p for p in _products(request.user)}
     return _rows_from_post(request, products)
 
 
@@ -375,13 +382,15 @@ def deal_new(request: PortalRequest) -> HttpResponse:
     if request.method != "POST":
         chosen = _chosen_account(request, request.GET.get("account", ""))
         initial = {"currency": current_tenant().currency}
-        form = DealForm(initial=initial)
+        form = DealForm(initial=initial, user=request.user)
         return _render_form(request, _new_deal_context(request, form, [], chosen=chosen))
-    form = DealForm(request.POST)
+    form = DealForm(request.POST, user=request.user)
     rows = _typed_rows(request)
     chosen = _chosen_account(request, request.POST.get("account", ""))
     if _line_action(request, rows):
-        context = _new_deal_context(request, DealForm(request.POST), rows, chosen=chosen)
+        context = _new_deal_context(
+            request, DealForm(request.POST, user=request.user), rows, chosen=chosen
+        )
         return _render_form(request, context, "lines" if request.htmx else "")
     action = request.POST.get("action", "")
     lines, problems = _check_rows(rows)
@@ -435,7 +444,9 @@ def _submit_and_tell(request: PortalRequest, deal: Deal, *, saved_first: bool) -
     """Submit a saved deal. Refused, a deal the partner may still change comes back as its
     form with the problems beside their fields; any other refusal is a message on its page."""
     editable = deal.status in EDITABLE_STATUSES
-    form = DealForm({**_initial(deal), "expected_close_date": deal.expected_close_date})
+    form = DealForm(
+        {**_initial(deal), "expected_close_date": deal.expected_close_date}, user=request.user
+    )
     form.is_valid()
     with service_errors(request, form if editable else None) as outcome:
         deal = services.deal_submit(actor=request.user, deal=deal)
@@ -473,7 +484,7 @@ def deal_customers(request: PortalRequest) -> HttpResponse:
     country = request.GET.get("new_country") or ""
     context = _customer_context(request, q, domain, country)
     context["chosen_value"] = request.GET.get("account", "")
-    context["form"] = DealForm(request.GET)
+    context["form"] = DealForm(request.GET, user=request.user)
     return render(request, "deals/deal_form.html#customers", context)
 
 
@@ -482,7 +493,7 @@ def deal_customers(request: PortalRequest) -> HttpResponse:
 def deal_check(request: PortalRequest) -> HttpResponse:
     """What a submission of the form as typed would be refused for, beside each field
     (htmx, out of band): the page shows the problems before the partner submits."""
-    form = DealForm(request.POST)
+    form = DealForm(request.POST, user=request.user)
     rows = _typed_rows(request)
     lines, _ = _check_rows(rows)
     form.is_valid()
@@ -513,12 +524,14 @@ def deal_edit(request: PortalRequest, deal_id: int) -> HttpResponse:
         )
         return redirect("deal-detail", deal.pk)
     if request.method != "POST":
-        form = DealForm(initial=_initial(deal))
+        form = DealForm(initial=_initial(deal), user=request.user)
         return _render_form(request, _new_deal_context(request, form, _rows_of(deal), deal=deal))
-    form = DealForm(request.POST)
+    form = DealForm(request.POST, user=request.user)
     rows = _typed_rows(request)
     if _line_action(request, rows):
-        context = _new_deal_context(request, DealForm(request.POST), rows, deal=deal)
+        context = _new_deal_context(
+            request, DealForm(request.POST, user=request.user), rows, deal=deal
+        )
         return _render_form(request, context, "lines" if request.htmx else "")
     action = request.POST.get("action", "")
     lines, problems = _check_rows(rows)

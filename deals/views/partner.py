@@ -132,7 +132,7 @@ def _lookup_context(request: PortalRequest, form: LookupForm) -> dict[str, Any]:
         {
             "c": c,
             "words": STATUS_WORDS[c.status],
-            "domains": [d.domain for d in c.account.domains.all()],
+            "domains": c.domains,
         }
         for c in answer.matches
     ]

@@ -1,0 +1,17 @@
+"""Who may do what with MDF programs and funds (prm.permissions style: roles here, which
+objects in incentives.scope)."""
+
+from __future__ import annotations
+
+from prm import permissions
+from prm.permissions import ADMINS, ALL_ROLES, TENANT_READERS
+from prm.users.models import Role
+
+
+def declare() -> None:
+    permissions.declare(
+        mdf__view=ALL_ROLES,  # partners: their own funds; vendor staff: their scope's
+        mdf__see_all=ADMINS | TENANT_READERS,  # every fund (finance pays them)
+        mdf__configure=ADMINS,  # programs and allocations
+        mdf__reverse=ADMINS | frozenset({Role.FINANCE_APPROVER}),  # correcting entries
+    )

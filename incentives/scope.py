@@ -1,0 +1,39 @@
+"""Who sees which MDF programs and funds: the querysets every view and API uses. A fund out
+of scope is the same 404 as a missing one."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from incentives.models import Fund, MdfProgram
+from partners.scope import partners_visible_to
+from prm.errors import NotFound
+from prm.permissions import can
+from prm.users.models import User
+
+
+def programs_visible_to(user: User) -> QuerySet[MdfProgram]:
+    """Vendor staff see every program; partners the programs they have a fund in."""
+    if not user.is_authenticated or not user.is_active or not can(user, "mdf.view"):
+        return MdfProgram.objects.none()
+    if user.is_vendor_side:
+        return MdfProgram.objects.all()
+    return MdfProgram.objects.filter(funds__in=funds_visible_to(user)).distinct()
+
+
+def funds_visible_to(user: User) -> QuerySet[Fund]:
+    """Every fund for admins and finance; otherwise the funds of the partners the user
+    sees (a channel manager's territory, a partner's own company); shared pools to vendor
+    staff only."""
+    if not user.is_authenticated or not user.is_active or not can(user, "mdf.view"):
+        return Fund.objects.none()
+    if can(user, "mdf.see_all"):
+        return Fund.objects.all()
+    return Fund.objects.filter(partner__in=partners_visible_to(user).values("pk"))
+
+
+def get_fund_for(user: User, fund_id: int | str) -> Fund:
+    try:
+        return funds_visible_to(user).select_related("program", "partner").get(pk=fund_id)
+    except (Fund.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such fund.") from None

@@ -1,0 +1,170 @@
+"""Writes of MDF programs and allocations (keyword-only; ``x = atomic(durable=True)(_x)``).
+The money moves through incentives.ledger, in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from deals.models import Deal, DealStatus
+from incentives import ledger
+from incentives.models import ZERO, Fund, LedgerEntry, MdfProgram, PeriodKind
+from partners.models import Partner, PartnerStatus
+from prm.errors import Conflict, Invalid
+from prm.money import MAX_DIGITS, Money, is_currency
+from prm.permissions import require
+from prm.portal.templatetags.portal import money
+from prm.users.models import User
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10 ** (MAX_DIGITS - 2)) - CENT
+
+
+def _program_create(
+    *,
+    actor: User,
+    name: str,
+    period_kind: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    currency: str,
+    budget: Decimal,
+    shared_pool: bool = False,
+) -> MdfProgram:
+    """A program for one period with its budget (and its shared pool's fund, if any)."""
+    require(actor, "mdf.configure", "Only vendor admins set up MDF programs.")
+    problems: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        problems["name"] = ["Name the program, e.g. “2027 Q1 MDF”."]
+    if period_kind not in PeriodKind.values:
+        problems["period_kind"] = ["Choose a quarter or a year."]
+    if ends_on <= starts_on:
+        problems["ends_on"] = ["The program ends after it starts."]
+    if not is_currency(currency):
+        problems["currency"] = ["Choose a currency such as USD or EUR."]
+    if budget < 0 or budget > MAX_AMOUNT or budget != budget.quantize(CENT):
+        problems["budget"] = ["Enter a budget of zero or more, in whole cents."]
+    if problems:
+        raise Invalid(problems)
+    program = MdfProgram.objects.create(
+        name=name.strip(),
+        period_kind=period_kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        currency=currency,
+        budget=budget,
+        shared_pool=shared_pool,
+    )
+    if shared_pool:
+        Fund.objects.create(program=program, partner=None)
+    return program
+
+
+program_create = transaction.atomic(durable=True)(_program_create)
+
+
+def _fund_allocate(
+    *, actor: User, program: MdfProgram, partner: Partner | None, amount: Money, memo: str = ""
+) -> LedgerEntry:
+    """Give ``partner`` (None: the shared pool) ``amount`` of the program's budget. The
+    program's allocations never exceed its budget: they are decided under the program's
+    row lock."""
+    require(actor, "mdf.configure", "Only vendor admins allocate MDF.")
+    locked = MdfProgram.objects.select_for_update().get(pk=program.pk)
+    if partner is None and not locked.shared_pool:
+        raise Invalid({"partner": ["This program has no shared pool: choose a partner."]})
+    fund, _ = Fund.objects.get_or_create(program=locked, partner=partner)
+    value = ledger.fund_amount(amount, fund)
+    given = Fund.objects.filter(program=locked).aggregate(total=Sum("allocated"))["total"] or ZERO
+    if given + value > locked.budget:
+        raise Conflict(
+            f"{locked.name} has {money(locked.budget - given, locked.currency)} of its budget "
+            f"left to allocate, less than {money(value, locked.currency)}.",
+            code="budget_exceeded",
+        )
+    return ledger.allocate(fund=fund, amount=amount, actor=actor, memo=memo)
+
+
+fund_allocate = transaction.atomic(durable=True)(_fund_allocate)
+
+
+# --- allocation by a rule ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedAllocation:
+    partner: Partner
+    won: Decimal  # the partner's won revenue of the rule's period, in the program's currency
+    amount: Decimal
+
+
+def allocation_preview(
+    *, program: MdfProgram, percent: Decimal, since: dt.date, until: dt.date
+) -> list[ProposedAllocation]:
+    """What the rule "``percent`` of each active partner's won revenue from ``since`` to
+    ``until``" would allocate (cents rounded down), the largest first; nothing is written.
+    Revenue in another currency than the program's is not counted (no rate table)."""
+    if not Decimal(0) < percent <= Decimal(100):
+        raise Invalid({"percent": ["Enter a percentage above 0 and at most 100."]})
+    if until < since:
+        raise Invalid({"until": ["The period ends after it starts."]})
+    won = (
+        Deal.objects.filter(
+            status=DealStatus.WON,
+            closed_on__gte=since,
+            closed_on__lte=until,
+            currency=program.currency,
+            partner__status=PartnerStatus.ACTIVE,
+        )
+        .values("partner")
+        .annotate(total=Sum("final_amount"))
+        .order_by()
+    )
+    totals = {row["partner"]: row["total"] or ZERO for row in won}
+    partners = Partner.objects.in_bulk(list(totals))
+    rows = [
+        ProposedAllocation(
+            partner=partners[pk],
+            won=total,
+            amount=(total * percent / 100).quantize(CENT, rounding=ROUND_DOWN),
+        )
+        for pk, total in totals.items()
+    ]
+    return sorted(
+        (r for r in rows if r.amount > 0), key=lambda r: (-r.amount, r.partner.display_name)
+    )
+
+
+def _allocation_apply(
+    *, actor: User, program: MdfProgram, percent: Decimal, since: dt.date, until: dt.date
+) -> list[LedgerEntry]:
+    """Allocate what ``allocation_preview`` proposes, every row or none (the budget is
+    checked for each under the program's lock; one too many refuses them all)."""
+    require(actor, "mdf.configure", "Only vendor admins allocate MDF.")
+    memo = f"{percent}% of won revenue {since.isoformat()} to {until.isoformat()}"
+    return [
+        _fund_allocate(
+            actor=actor,
+            program=program,
+            partner=row.partner,
+            amount=Money(row.amount, program.currency),
+            memo=memo,
+        )
+        for row in allocation_preview(program=program, percent=percent, since=since, until=until)
+    ]
+
+
+allocation_apply = transaction.atomic(durable=True)(_allocation_apply)
+
+
+def _entry_reverse(*, actor: User, entry: LedgerEntry, memo: str) -> LedgerEntry:
+    """Correct a ledger entry by its reversal (admins and finance)."""
+    require(actor, "mdf.reverse", "Only vendor admins and finance correct the MDF ledger.")
+    return ledger.reverse(entry=entry, actor=actor, memo=memo)
+
+
+entry_reverse = transaction.atomic(durable=True)(_entry_reverse)
