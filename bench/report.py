@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def markdown(results: dict) -> str:
     lines = [f"# Benchmarks, {results['when']}", "", f"Machine: {results['machine']}", ""]
@@ -187,6 +189,18 @@ def _holds(ok: bool) -> str:
 
 
 def _deals(h: dict) -> list[str]:
+    failed = [f"{n} failed: {h[n]['error']}." for n in ("conflicts", "decision") if "error" in h[n]]
+    if failed:  # the figures measured before the failure
+        ok = {"p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan")}
+        nothing: dict[str, Any] = {
+            "samples": 0,
+            "with_conflicts": 0,
+            "lookup_share": float("nan"),
+            "workers": 0,
+        }
+        nothing |= {"outcomes": {}, "check": ok, "duplicate_lookup": ok, "baseline": ok}
+        nothing |= {"total": ok, "after_commit": ok, "baseline_task": ok}
+        h = {**h, **{n: nothing for n in ("conflicts", "decision") if "error" in h[n]}}
     t = h["targets"]
     rate, tp, dec = h["constant_rate"], h["throughput"], h["decision"]
     con, lst = h["conflicts"], h["deal_list"]
@@ -194,7 +208,8 @@ def _deals(h: dict) -> list[str]:
     rows = [
         (
             f"create+submit at {rate['rate']:g}/s for {rate['duration_s']:g} s (open loop, "
-            f"from the scheduled time), {rate['errors']} errors",
+            f"from the scheduled time): {rate['registrations']} done in "
+            f"{rate['seconds']:.0f} s ({rate['per_second']:.1f}/s), {rate['errors']} errors",
             _ms(rate),
             f"p95 < {t['create_submit_p95_ms']} ms, no errors",
             rate["p95_ms"] < t["create_submit_p95_ms"] and not rate["errors"],
@@ -275,5 +290,6 @@ def _deals(h: dict) -> list[str]:
         f"page of 50, their lines, and the count) {_ms(lst['bare'])} ms; ratio p50 "
         f"{lst['p50_ratio']:.2f}, p95 {lst['p95_ratio']:.2f}.",
         "",
+        *failed,
     ]
     return lines
