@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def markdown(results: dict) -> str:
     lines = [f"# Benchmarks, {results['when']}", "", f"Machine: {results['machine']}", ""]
@@ -62,6 +64,8 @@ def markdown(results: dict) -> str:
         lines += _lookup(f)
     if g := results.get("reservations"):
         lines += _reservations(g)
+    if h := results.get("deals"):
+        lines += _deals(h)
     if b := results.get("provisioning"):
         lines += [
             "## (b) Tenant provisioning (schema + domain + first admin)",
@@ -178,3 +182,114 @@ def _reservations(g: dict) -> list[str]:
         f"{_ms(g['sequential']['baseline_me'])} ms.",
         "",
     ]
+
+
+def _holds(ok: bool) -> str:
+    return "holds" if ok else "**misses**"
+
+
+def _deals(h: dict) -> list[str]:
+    failed = [f"{n} failed: {h[n]['error']}." for n in ("conflicts", "decision") if "error" in h[n]]
+    if failed:  # the figures measured before the failure
+        ok = {"p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan")}
+        nothing: dict[str, Any] = {
+            "samples": 0,
+            "with_conflicts": 0,
+            "lookup_share": float("nan"),
+            "workers": 0,
+        }
+        nothing |= {"outcomes": {}, "check": ok, "duplicate_lookup": ok, "baseline": ok}
+        nothing |= {"total": ok, "after_commit": ok, "baseline_task": ok}
+        h = {**h, **{n: nothing for n in ("conflicts", "decision") if "error" in h[n]}}
+    t = h["targets"]
+    rate, tp, dec = h["constant_rate"], h["throughput"], h["decision"]
+    con, lst = h["conflicts"], h["deal_list"]
+    api, bare = tp["api_best"], tp["bare_best"]
+    rows = [
+        (
+            f"create+submit at {rate['rate']:g}/s for {rate['duration_s']:g} s (open loop, "
+            f"from the scheduled time): {rate['registrations']} done in "
+            f"{rate['seconds']:.0f} s ({rate['per_second']:.1f}/s), {rate['errors']} errors",
+            _ms(rate),
+            f"p95 < {t['create_submit_p95_ms']} ms, no errors",
+            rate["p95_ms"] < t["create_submit_p95_ms"] and not rate["errors"],
+        ),
+        (
+            f"highest throughput, API {api['per_second']:.1f}/s (at {api['concurrency']} "
+            f"clients) / bare views {bare['per_second']:.1f}/s (at {bare['concurrency']})",
+            f"ratio {tp['ratio']:.2f}",
+            f"≥ {t['throughput_ratio_min']}x",
+            tp["ratio"] >= t["throughput_ratio_min"],
+        ),
+        (
+            "submit -> automatic approval committed, real workers (conflict check included)",
+            _ms(dec["total"]),
+            f"p95 < {t['decision_p95_ms']} ms",
+            dec["total"]["p95_ms"] < t["decision_p95_ms"],
+        ),
+        (
+            f"conflict check alone (`deal_conflicts`), {con['samples']} submitted deals with "
+            "competing registrations",
+            _ms(con["check"]),
+            f"p95 < {t['conflicts_p95_ms']} ms",
+            con["check"]["p95_ms"] < t["conflicts_p95_ms"],
+        ),
+        (
+            f"deal list `GET /api/v1/deals/`, a partner manager seeing "
+            f"{lst['visible_deals']} deals",
+            f"{_ms(lst['api'])} (ratio p95 {lst['p95_ratio']:.2f})",
+            f"p95 < {t['list_p95_ms']} ms, ≤ {t['list_ratio_max']}x bare",
+            lst["api"]["p95_ms"] < t["list_p95_ms"] and lst["p95_ratio"] <= t["list_ratio_max"],
+        ),
+    ]
+    lines = [
+        f"## (h) Deal registration, {h['deals']:,} deals in the tenant",
+        "",
+        "| figure | p50 / p95 / p99 ms | target | |",
+        "|---|---:|---|---|",
+    ]
+    lines += [f"| {what} | {value} | {target} | {_holds(ok)} |" for what, value, target, ok in rows]
+    levels = tp["levels"]
+    lines += [
+        "",
+        f"gunicorn with {h['workers']} sync workers for each server; the API's registrations "
+        "are `POST /api/v1/deals/` (a draft on a fresh account the partner looked up, one "
+        "product line) then `POST /api/v1/deals/{id}/submit/`, by partner users of 8 "
+        "Gold/Platinum partners. At the constant rate: create "
+        f"{_ms(rate['create'])} ms, submit {_ms(rate['submit'])} ms (each from its own "
+        f"start); answers {rate['statuses']}.",
+        "",
+        "| closed-loop clients | "
+        + " | ".join(str(r["concurrency"]) for r in levels["api"])
+        + " |",
+        "|---|" + "---:|" * len(levels["api"]),
+        "| API registrations/s (p95 ms) | "
+        + " | ".join(f"{r['per_second']:.1f} ({r['p95_ms']:.0f})" for r in levels["api"])
+        + " |",
+        "| bare views registrations/s (p95 ms) | "
+        + " | ".join(f"{r['per_second']:.1f} ({r['p95_ms']:.0f})" for r in levels["bare"])
+        + " |",
+        "",
+        "Bare views (bench/bare_deals.py, no DRF, no tenancy middleware, no services): the "
+        "same deal, line and history inserts, the account tree's lock and the same conflict "
+        f"query (`deal_conflicts`). Answers: API {tp['statuses']['api']}, bare "
+        f"{tp['statuses']['bare']}.",
+        "",
+        f"Decisions: {dec['samples']} sequential submits (services, in process) on "
+        f"conflict-free accounts, {dec['workers']} workers; outcomes {dec['outcomes']}; "
+        f"from the committed submit {_ms(dec['after_commit'])} ms; no-op task round trip "
+        f"(baseline) {_ms(dec['baseline_task'])} ms.",
+        "",
+        f"Conflict check: {con['with_conflicts']} of {con['samples']} with conflicts found; "
+        f"its fuzzy-duplicate lookup (`account_candidates`) {_ms(con['duplicate_lookup'])} "
+        f"ms, {con['lookup_share'] * 100:.0f}% of its time; baseline (an indexed SELECT of "
+        f"the account's other active registrations) {_ms(con['baseline'])} ms.",
+        "",
+        f"Deal list: {lst['requests']} requests each, alternately first, one client, as "
+        f"{lst['viewer']}; bare view of the partner's deals by partner id alone (the same "
+        f"page of 50, their lines, and the count) {_ms(lst['bare'])} ms; ratio p50 "
+        f"{lst['p50_ratio']:.2f}, p95 {lst['p95_ratio']:.2f}.",
+        "",
+        *failed,
+    ]
+    return lines

@@ -16,7 +16,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness
 from bench.report import markdown
-from bench.scenarios import lookup, migrate, provisioning, reservations, scope, tenancy, workflows
+from bench.scenarios import (
+    deals,
+    lookup,
+    migrate,
+    provisioning,
+    reservations,
+    scope,
+    tenancy,
+    workflows,
+)
 
 RESULTS = harness.BASE_DIR / "bench" / "results"
 
@@ -43,6 +52,11 @@ REGISTRY: dict[str, Scenario] = {
         "(g) reservation races, {race_trials} trials of 8 concurrent partners…",
         lambda a: reservations.run(a.race_trials, a.accounts),
     ),
+    "deals": (
+        "(h) deal registration at {accounts} accounts and {deals} deals, "
+        "{deal_rate:g} registrations/s for {deal_seconds:g} s…",
+        lambda a: deals.run(a.deals, a.accounts, a.deal_rate, a.deal_seconds),
+    ),
     # (c) before (b): it creates the 200 tenants, so (b) is measured in a crowded catalog.
     "migrate": (
         "(c) migrate_schemas over {tenants} tenants…",
@@ -53,7 +67,16 @@ REGISTRY: dict[str, Scenario] = {
         lambda a: provisioning.run(a.provision_samples),
     ),
 }
-SCENARIOS = ["tenancy", "scope", "workflows", "lookup", "reservations", "provisioning", "migrate"]
+SCENARIOS = [
+    "tenancy",
+    "scope",
+    "workflows",
+    "lookup",
+    "reservations",
+    "deals",
+    "provisioning",
+    "migrate",
+]
 
 
 def main() -> int:
@@ -67,6 +90,9 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=1_000_000, help="in tenant bench")
     parser.add_argument("--lookup-per-rule", type=int, default=50, help="evaluation queries")
     parser.add_argument("--race-trials", type=int, default=1000)
+    parser.add_argument("--deals", type=int, default=1_000_000, help="in tenant bench")
+    parser.add_argument("--deal-rate", type=float, default=50, help="registrations/s")
+    parser.add_argument("--deal-seconds", type=float, default=60, help="at that rate")
     args = parser.parse_args()
 
     data_dir = Path(os.environ.get("PRM_DATA_DIR", harness.BASE_DIR / ".data/bench")).resolve()

@@ -1,5 +1,8 @@
 """The same project without tenancy, as the baseline of scenario (a): plain PostgreSQL
-backend with ``search_path`` fixed per connection, no host lookup, no per-request SET."""
+backend with ``search_path`` fixed per connection, no host lookup, no per-request SET.
+The schema is ``PRM_BENCH_SCHEMA`` (default ``acme``; the deals scenario's is ``bench``)."""
+
+import os
 
 from prm.settings import *  # noqa: F403
 from prm.settings import DATABASES, MIDDLEWARE
@@ -9,7 +12,7 @@ DATABASES["default"] = {
     "ENGINE": "django.db.backends.postgresql",
     "OPTIONS": {
         **DATABASES["default"].get("OPTIONS", {}),
-        "options": "-c search_path=acme,public",
+        "options": f"-c search_path={os.environ.get('PRM_BENCH_SCHEMA', 'acme')},public",
     },
 }
 MIDDLEWARE = [

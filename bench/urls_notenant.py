@@ -1,9 +1,15 @@
-"""URLs of the no-tenancy baseline server: the portal's URLs plus a bare Django view."""
+"""URLs of the no-tenancy baseline server: the portal's URLs plus bare Django views (the
+deals scenario's in bench/bare_deals.py)."""
+
+import os
 
 from django.http import JsonResponse
 from django.urls import include, path
 
+from bench import bare_deals
 from prm.users.models import User
+
+SCHEMA = os.environ.get("PRM_BENCH_SCHEMA", "acme")  # as bench/settings_notenant.py
 
 _tenant = None
 
@@ -19,7 +25,7 @@ class FixedTenantMiddleware:
         if _tenant is None:
             from prm.tenancy.models import Vendor
 
-            _tenant = Vendor.objects.get(schema_name="acme")
+            _tenant = Vendor.objects.get(schema_name=SCHEMA)
         request.tenant = _tenant
         return self.get_response(request)
 
@@ -38,9 +44,13 @@ def bare_me(request):
             "role": user.role,
             "role_label": user.get_role_display(),
             "side": "vendor" if user.is_vendor_side else "partner",
-            "tenant": {"schema": "acme", "name": request.tenant.name},
+            "tenant": {"schema": SCHEMA, "name": request.tenant.name},
         }
     )
 
 
-urlpatterns = [path("bench/bare/", bare_me), path("", include("prm.urls"))]
+urlpatterns = [
+    path("bench/bare/", bare_me),
+    *bare_deals.urlpatterns,
+    path("", include("prm.urls")),
+]

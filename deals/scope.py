@@ -127,19 +127,25 @@ def accounts_nameable_by(user: User) -> QuerySet[CustomerAccount]:
 def _shared_with(user: User) -> Q:
     ids = DealUserObjectPermission.objects.filter(
         user_id=user.id, permission__codename="view_deal"
-    ).values("content_object_id")
-    return Q(id__in=ids)
+    ).values_list("content_object_id", flat=True)
+    return Q(id__in=list(ids))
 
 
 def deals_visible_to(user: User) -> QuerySet[Deal]:
+    """The deals ``user`` sees. The partners in scope and the deals shared with the user
+    are read first (two small queries) and given to the deals' filter as lists of ids: an
+    "or" of subqueries (or of joined partner paths) cannot use the deals' indexes, and
+    scanned every deal (a partner manager's list of 200 deals took 0.4-1.1 s at 1,000,000
+    deals); lists of ids are index lookups."""
     if not user.is_authenticated or not user.is_active:
         return Deal.objects.none()
     scope = scope_of(user)
     if scope.vendor_side or user.role in PARTNER_SUBTREE_ROLES:
-        partners = scope.partner_q("partner__")
+        partners = scope.partner_q()
         if not partners:  # the whole tenant (an empty Q would vanish in the "or")
             return Deal.objects.all()
-        return Deal.objects.filter(partners | _shared_with(user))
+        in_scope = list(Partner.objects.filter(partners).values_list("id", flat=True))
+        return Deal.objects.filter(Q(partner_id__in=in_scope) | _shared_with(user))
     return Deal.objects.filter(Q(submitter=user) | _shared_with(user))
 
 

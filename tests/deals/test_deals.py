@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from deals import scope, services
@@ -417,6 +418,23 @@ def test_a_partner_user_sees_own_and_shared_deals_and_a_manager_the_units(world,
     assert list(scope.deals_visible_to(world.mia)) == [deal]
     with pytest.raises(NotFound):
         services.deal_withdraw(actor=world.carol, deal=deal)
+
+
+def test_the_deals_a_user_sees_are_found_by_index_not_by_scanning_every_deal(world, shop):
+    deal = submitted(world, shop)
+    services.deal_share(actor=world.bob, deal=deal, colleague=world.mia)
+    for user in (world.bob, world.mia, world.alice, world.cam_emea):
+        user.__dict__.pop("_prm_scope", None)
+        assert deal in scope.deals_visible_to(user)
+        sql, params = scope.deals_visible_to(user).order_by("-created_at").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")  # any plan the indexes allow, then
+            try:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            finally:
+                cursor.execute("RESET enable_seqscan")
+        assert "Seq Scan on deals_deal" not in plan, (user.email, plan)
 
 
 def test_the_conflict_check_tries_other_thresholds_without_writing(world, shop):
