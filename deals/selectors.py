@@ -308,6 +308,9 @@ def account_candidates(
                 row.account, MATCH, 1.0, [f"same domain {query_domain}"]
             )
 
+    # Each candidate's domains, read once for the name's candidates (and the conflict test).
+    domains: dict[int, set[str]] = {}
+
     def conflicting(account_id: int, domains: dict[int, set[str]]) -> bool:
         own = domains.get(account_id, set())
         return bool(query_domain and own and query_domain not in own)
@@ -320,11 +323,11 @@ def account_candidates(
         )
         similar = _similar(name, country, policy)
         ids = [a.pk for a in same_key + similar]
-        domains: dict[int, set[str]] = {}
+        domains.update({pk: set() for pk in ids})
         for account_id, value in AccountDomain.objects.filter(account_id__in=ids).values_list(
             "account_id", "domain"
         ):
-            domains.setdefault(account_id, set()).add(value)
+            domains[account_id].add(value)
         for account in same_key:
             if account.pk in found or conflicting(account.pk, domains):
                 continue
@@ -348,13 +351,13 @@ def account_candidates(
 
     ranked = sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))
     ranked = ranked[:limit]
-    by_account = {c.account.pk: c for c in ranked}
-    for account_id, value in (
-        AccountDomain.objects.filter(account_id__in=by_account)
-        .order_by("domain")
-        .values_list("account_id", "domain")
+    unread = [c.account.pk for c in ranked if c.account.pk not in domains]  # matched by domain
+    for account_id, value in AccountDomain.objects.filter(account_id__in=unread).values_list(
+        "account_id", "domain"
     ):
-        by_account[account_id].domains.append(value)
+        domains.setdefault(account_id, set()).add(value)
+    for candidate in ranked:
+        candidate.domains = sorted(domains.get(candidate.account.pk, ()))
     return ranked
 
 
