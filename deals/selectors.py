@@ -262,7 +262,7 @@ def _similar(name: Name, country: str, policy: ReservationPolicy) -> list[Custom
     hundred ("Logistics") is no evidence of one company: only its exact name is looked up.
 
     The country is checked here rather than in SQL: with it, the planner ANDs the GIN
-    lookup (a few dozen rows) with a scan of every account of the country."""
+    lookup (a few hundred rows) with a scan of every account of the country."""
     keys = searchable_keys(name_keys(name.normalised))
     if not keys:
         return []
