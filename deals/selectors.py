@@ -140,40 +140,73 @@ def account_standing(
 ) -> Standing:
     """Decided on committed rows; the reservation service asks it again under the lock of
     the account's tree (deals.services.reservations)."""
-    above = ancestor_paths(account)[:-1]  # the parents, top first
-    vendor_owned_by = ""
-    if account.vendor_owned:
-        return Standing(vendor_owned=True)
-    if policy.parent_covers_children and above:
-        owner = (
-            CustomerAccount.objects.filter(path__in=above, vendor_owned=True)
-            .order_by("depth")
-            .first()
+    return account_standings([account], partner_id=partner_id, policy=policy)[account.pk]
+
+
+def account_standings(
+    accounts: list[CustomerAccount], *, partner_id: int | None, policy: ReservationPolicy
+) -> dict[int, Standing]:
+    """The standing of each of ``accounts`` (by id), in two queries whatever their number:
+    the vendor-owned accounts above them, then the active reservations of every related
+    account (read by the accounts' path index first: a condition on the joined account's
+    path would test every active reservation)."""
+    standings: dict[int, Standing] = {}
+    above = {a.pk: ancestor_paths(a)[:-1] for a in accounts}  # the parents, top first
+    pending = [a for a in accounts if not a.vendor_owned]
+    standings.update({a.pk: Standing(vendor_owned=True) for a in accounts if a.vendor_owned})
+    parents = {path for a in pending for path in above[a.pk]}
+    if policy.parent_covers_children and parents:
+        owners = dict(
+            CustomerAccount.objects.filter(path__in=parents, vendor_owned=True).values_list(
+                "path", "name"
+            )
         )
-        if owner is not None:
-            vendor_owned_by = owner.name
-            return Standing(vendor_owned=True, vendor_owned_by=vendor_owned_by)
-    # The related accounts first (by their path index), then their active reservations: a
-    # condition on the joined account's path would test every active reservation.
-    related = Q(pk=account.pk)
-    if policy.parent_covers_children and above:
-        related |= Q(path__in=above)
-    if policy.child_blocks_parent:
-        related |= Q(path__startswith=account.path, depth__gt=account.depth)
-    own: Reservation | None = None
-    covered_by_own = ""
-    others = False
-    for reservation in Reservation.objects.filter(
-        account__in=CustomerAccount.objects.filter(related).values("pk"),
-        status=ReservationStatus.ACTIVE,
-    ).select_related("account"):
-        if reservation.partner_id != partner_id:
-            others = True
-        elif reservation.account_id == account.pk:
-            own = reservation
-        elif reservation.account.depth < account.depth:
-            covered_by_own = reservation.account.name
-    return Standing(own=own, covered_by_own=covered_by_own, held_by_others=others)
+        for account in list(pending):
+            owner = next((owners[p] for p in above[account.pk] if p in owners), None)
+            if owner is not None:
+                standings[account.pk] = Standing(vendor_owned=True, vendor_owned_by=owner)
+                pending.remove(account)
+    if not pending:
+        return standings
+
+    def related(reserved: CustomerAccount, account: CustomerAccount) -> bool:
+        if reserved.pk == account.pk:
+            return True
+        if policy.parent_covers_children and reserved.path in above[account.pk]:
+            return True
+        return policy.child_blocks_parent and (
+            reserved.path.startswith(account.path) and reserved.depth > account.depth
+        )
+
+    query = Q(pk__in=[a.pk for a in pending])
+    for account in pending:
+        if policy.parent_covers_children and above[account.pk]:
+            query |= Q(path__in=above[account.pk])
+        if policy.child_blocks_parent:
+            query |= Q(path__startswith=account.path, depth__gt=account.depth)
+    reservations = list(
+        Reservation.objects.filter(
+            account__in=CustomerAccount.objects.filter(query).values("pk"),
+            status=ReservationStatus.ACTIVE,
+        ).select_related("account")
+    )
+    for account in pending:
+        own: Reservation | None = None
+        covered_by_own = ""
+        others = False
+        for reservation in reservations:
+            if not related(reservation.account, account):
+                continue
+            if reservation.partner_id != partner_id:
+                others = True
+            elif reservation.account_id == account.pk:
+                own = reservation
+            elif reservation.account.depth < account.depth:
+                covered_by_own = reservation.account.name
+        standings[account.pk] = Standing(
+            own=own, covered_by_own=covered_by_own, held_by_others=others
+        )
+    return standings
 
 
 # --- lookup ----------------------------------------------------------------------------
@@ -231,9 +264,10 @@ def account_lookup(
     partner = scope.partner_of(actor)
     partner_id = partner.pk if partner is not None else None
     by_path = {c.account.path: c.account for c in ranked}
+    standings = account_standings([c.account for c in ranked], partner_id=partner_id, policy=policy)
     for candidate in ranked:
         account = candidate.account
-        candidate.status = account_standing(account, partner_id=partner_id, policy=policy).status
+        candidate.status = standings[account.pk].status
         candidate.parent = account_parent(account)
         if candidate.parent is not None:
             candidate.reasons.append(f"child of {candidate.parent.name}")

@@ -171,3 +171,21 @@ def test_a_name_of_only_common_words_is_looked_up_by_its_exact_name(world, monke
     common_name_keys_refresh()
     answer = account_lookup(world.bob, q="Logistics GmbH", country="DE")
     assert [(c.account, c.verdict) for c in answer.matches] == [(exact, "match")]
+
+
+def test_the_lookup_reads_as_many_queries_for_five_candidates_as_for_one(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_account(world.admin, "Quorvane Dynamics", "US")
+    for i in range(LOOKUP_MAX_MATCHES):
+        make_account(world.admin, f"Zentrivo Analytics {i}", "US")
+    counts = []
+    for q in ("Quorvane Dynamics", "Zentrivo Analytics"):
+        account_lookup(world.bob, q=q, country="US")  # the policy and caches warm
+        with CaptureQueriesContext(connection) as queries:
+            answer = account_lookup(world.bob, q=q, country="US")
+        counts.append((len(answer.matches), len(queries)))
+    (one, few), (five, many) = counts
+    assert (one, five) == (1, LOOKUP_MAX_MATCHES)
+    assert few == many
