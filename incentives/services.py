@@ -74,11 +74,18 @@ def _fund_allocate(
     program's allocations never exceed its budget: they are decided under the program's
     row lock."""
     require(actor, "mdf.configure", "Only vendor admins allocate MDF.")
-    locked = MdfProgram.objects.select_for_update().get(pk=program.pk)
+    value = ledger.fund_amount(amount, Fund(program=program))  # currency, above zero
+    locked = _locked_within_budget(program, value)
     if partner is None and not locked.shared_pool:
         raise Invalid({"partner": ["This program has no shared pool: choose a partner."]})
     fund, _ = Fund.objects.get_or_create(program=locked, partner=partner)
-    value = ledger.fund_amount(amount, fund)
+    return ledger.allocate(fund=fund, amount=amount, actor=actor, memo=memo)
+
+
+def _locked_within_budget(program: MdfProgram, value: Decimal) -> MdfProgram:
+    """The program, locked, once it is sure that ``value`` more still fits its budget
+    (``Conflict`` ``budget_exceeded`` otherwise): allocations are decided one at a time."""
+    locked = MdfProgram.objects.select_for_update().get(pk=program.pk)
     given = Fund.objects.filter(program=locked).aggregate(total=Sum("allocated"))["total"] or ZERO
     if given + value > locked.budget:
         raise Conflict(
@@ -86,7 +93,7 @@ def _fund_allocate(
             f"left to allocate, less than {money(value, locked.currency)}.",
             code="budget_exceeded",
         )
-    return ledger.allocate(fund=fund, amount=amount, actor=actor, memo=memo)
+    return locked
 
 
 fund_allocate = transaction.atomic(durable=True)(_fund_allocate)
@@ -146,16 +153,18 @@ def _allocation_apply(
     checked for each under the program's lock; one too many refuses them all)."""
     require(actor, "mdf.configure", "Only vendor admins allocate MDF.")
     memo = f"{percent}% of won revenue {since.isoformat()} to {until.isoformat()}"
-    return [
-        _fund_allocate(
-            actor=actor,
-            program=program,
-            partner=row.partner,
-            amount=Money(row.amount, program.currency),
-            memo=memo,
+    rows = allocation_preview(program=program, percent=percent, since=since, until=until)
+    # The budget is checked once for all the rows, under the program's lock.
+    locked = _locked_within_budget(program, sum((r.amount for r in rows), ZERO))
+    entries = []
+    for row in rows:
+        fund, _ = Fund.objects.get_or_create(program=locked, partner=row.partner)
+        entries.append(
+            ledger.allocate(
+                fund=fund, amount=Money(row.amount, locked.currency), actor=actor, memo=memo
+            )
         )
-        for row in allocation_preview(program=program, percent=percent, since=since, until=until)
-    ]
+    return entries
 
 
 allocation_apply = transaction.atomic(durable=True)(_allocation_apply)
