@@ -1,6 +1,6 @@
 """Every movement of MDF money, in one place: each writes one ledger entry and moves its
 fund's totals in the same transaction, under the fund's row lock (incentives.models).
-Callers (allocations here; request approvals, claims and payouts later) run inside their
+Callers (allocations, request approvals, claims and payouts) run inside their
 own transaction; these functions never commit."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from prm.money import Money
 from prm.portal.templatetags.portal import money
 from prm.users.models import User
 
-FIGURES = ("allocated", "committed", "paid")
+FIGURES = ("allocated", "committed", "payable", "paid")
 
 
 def fund_amount(amount: Money, fund: Fund, field: str = "amount") -> Decimal:
@@ -43,6 +43,7 @@ def post(
     actor: User | None,
     allocated: Decimal = ZERO,
     committed: Decimal = ZERO,
+    payable: Decimal = ZERO,
     paid: Decimal = ZERO,
     memo: str = "",
     reference: str = "",
@@ -54,8 +55,13 @@ def post(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Ledger entries are posted inside the transaction of their change.")
     locked = Fund.objects.select_for_update().select_related("program").get(pk=fund.pk)
-    balance = locked.available + allocated - committed - paid
-    if balance < 0 or locked.committed + committed < 0 or locked.paid + paid < 0:
+    balance = locked.available + allocated - committed - payable - paid
+    if (
+        balance < 0
+        or locked.committed + committed < 0
+        or locked.payable + payable < 0
+        or locked.paid + paid < 0
+    ):
         raise Conflict(
             f"{locked} has {money(locked.available, locked.currency)} available: not enough "
             "for this.",
@@ -69,6 +75,7 @@ def post(
                 currency=locked.currency,
                 allocated=allocated,
                 committed=committed,
+                payable=payable,
                 paid=paid,
                 memo=memo[:300],
                 reference=reference,
@@ -78,6 +85,7 @@ def post(
             Fund.objects.filter(pk=locked.pk).update(
                 allocated=F("allocated") + allocated,
                 committed=F("committed") + committed,
+                payable=F("payable") + payable,
                 paid=F("paid") + paid,
             )
     except IntegrityError:
@@ -118,14 +126,27 @@ def release(*, fund: Fund, amount: Money, actor: User | None, reference: str) ->
     )
 
 
+def claim(*, fund: Fund, amount: Money, actor: User | None, reference: str) -> LedgerEntry:
+    """An approved claim: money committed to its request becomes payable (owed)."""
+    value = fund_amount(amount, fund)
+    return post(
+        fund=fund,
+        kind=EntryKind.CLAIM,
+        actor=actor,
+        committed=-value,
+        payable=value,
+        reference=reference,
+    )
+
+
 def pay(*, fund: Fund, amount: Money, actor: User | None, reference: str) -> LedgerEntry:
-    """Money committed to a request is paid out (an approved claim's payout)."""
+    """An approved claim's payout is paid: what was payable is paid."""
     value = fund_amount(amount, fund)
     return post(
         fund=fund,
         kind=EntryKind.PAY,
         actor=actor,
-        committed=-value,
+        payable=-value,
         paid=value,
         reference=reference,
     )
@@ -147,6 +168,7 @@ def reverse(*, entry: LedgerEntry, actor: User, memo: str) -> LedgerEntry:
                 actor=actor,
                 allocated=-entry.allocated,
                 committed=-entry.committed,
+                payable=-entry.payable,
                 paid=-entry.paid,
                 memo=memo,
                 reference=entry.reference,

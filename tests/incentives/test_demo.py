@@ -51,6 +51,7 @@ def test_every_funds_totals_are_its_ledgers_sums_and_none_is_overdrawn(acme):
         assert ledger.ledger_totals(fund) == {
             "allocated": fund.allocated,
             "committed": fund.committed,
+            "payable": fund.payable,
             "paid": fund.paid,
         }
         assert fund.available >= 0

@@ -50,9 +50,9 @@ def admin(acme):
     return User.objects.get(email="admin@acme.example")
 
 
-def figures(fund: Fund) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+def figures(fund: Fund) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
     fund.refresh_from_db()
-    return fund.allocated, fund.committed, fund.paid, fund.available
+    return fund.allocated, fund.committed, fund.payable, fund.paid, fund.available
 
 
 def test_each_movement_is_an_entry_and_the_ledger_sums_are_the_funds_totals(fund, admin):
@@ -60,15 +60,17 @@ def test_each_movement_is_an_entry_and_the_ledger_sums_are_the_funds_totals(fund
     with transaction.atomic():
         ledger.commit(fund=fund, amount=usd("400"), actor=admin, reference="mdf_request:1")
         ledger.release(fund=fund, amount=usd("50"), actor=admin, reference="mdf_request:1")
-        ledger.pay(fund=fund, amount=usd("300"), actor=admin, reference="payout:1")
-    assert figures(fund) == (D("1000"), D("50"), D("300"), D("650"))
+        ledger.claim(fund=fund, amount=usd("300"), actor=admin, reference="claim:1")
+        ledger.pay(fund=fund, amount=usd("200"), actor=admin, reference="payout:1")
+    assert figures(fund) == (D("1000"), D("50"), D("100"), D("200"), D("650"))
     assert ledger.ledger_totals(fund) == {
         "allocated": D("1000"),
         "committed": D("50"),
-        "paid": D("300"),
+        "payable": D("100"),
+        "paid": D("200"),
     }
     kinds = list(fund.entries.values_list("kind", flat=True))
-    assert kinds == ["allocate", "commit", "release", "pay"]
+    assert kinds == ["allocate", "commit", "release", "claim", "pay"]
 
 
 def test_a_commitment_beyond_the_balance_is_refused_and_writes_nothing(fund, admin):
@@ -171,5 +173,6 @@ def test_twenty_approvals_at_once_never_overdraw_the_fund(committed):
     assert ledger.ledger_totals(fund) == {
         "allocated": D("1000.00"),
         "committed": D("900.00"),
+        "payable": D("0.00"),
         "paid": D("0.00"),
     }
