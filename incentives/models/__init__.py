@@ -1,6 +1,17 @@
 """The incentives app's models: programs, funds and their ledger (funds), fund requests
-(requests)."""
+(requests), claims with their proof files and payouts (claims)."""
 
+from incentives.models.claims import (
+    CLAIM_LIFECYCLE,
+    LIVE_CLAIMS,
+    PAYOUT_LIFECYCLE,
+    ClaimDocument,
+    ClaimStatus,
+    MdfClaim,
+    Payout,
+    PayoutBatch,
+    PayoutStatus,
+)
 from incentives.models.funds import (
     ZERO,
     EntryKind,
@@ -20,16 +31,25 @@ from incentives.models.requests import (
 )
 
 __all__ = [
+    "CLAIM_LIFECYCLE",
+    "LIVE_CLAIMS",
     "MDF_REQUEST_LIFECYCLE",
+    "PAYOUT_LIFECYCLE",
     "REQUIRED_PROOFS",
     "ZERO",
     "ActivityType",
+    "ClaimDocument",
+    "ClaimStatus",
     "EntryKind",
     "Fund",
     "LedgerEntry",
+    "MdfClaim",
     "MdfPolicy",
     "MdfProgram",
     "MdfRequest",
+    "Payout",
+    "PayoutBatch",
+    "PayoutStatus",
     "PeriodKind",
     "ProofType",
     "RequestStatus",
