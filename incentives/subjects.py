@@ -157,6 +157,7 @@ MDF_CLAIM = Subject(
         ),
         Field("request.activity_type", "str", "Kind of activity"),
         Field("leads", "int", "Leads"),
+        Field("partner.display_name", "str", "Partner"),
         Field("partner.tier.name", "str", "Partner's tier"),
         Field("fund.program.name", "str", "MDF program"),
         Field("status", "str", "Claim status"),
