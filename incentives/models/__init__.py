@@ -1,5 +1,6 @@
 """The incentives app's models: programs, funds and their ledger (funds), fund requests
-(requests), claims with their proof files and payouts (claims)."""
+(requests), claims with their proof files and payouts (claims), deals attributed to
+activities (roi)."""
 
 from incentives.models.claims import (
     CLAIM_LIFECYCLE,
@@ -29,6 +30,7 @@ from incentives.models.requests import (
     ProofType,
     RequestStatus,
 )
+from incentives.models.roi import Attribution, AttributionKind, AttributionSource
 
 __all__ = [
     "CLAIM_LIFECYCLE",
@@ -38,6 +40,9 @@ __all__ = [
     "REQUIRED_PROOFS",
     "ZERO",
     "ActivityType",
+    "Attribution",
+    "AttributionKind",
+    "AttributionSource",
     "ClaimDocument",
     "ClaimStatus",
     "EntryKind",
