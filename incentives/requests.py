@@ -33,6 +33,7 @@ from prm.users.models import User
 
 S = RequestStatus
 CENT = Decimal("0.01")
+HORIZON = dt.timedelta(days=3653)  # ten years: how far ahead an activity may be planned
 
 
 def _money_problem(value: Decimal | None, *, required: bool) -> str:
@@ -60,6 +61,8 @@ def _check(fields: dict[str, Any], today: dt.date) -> None:
         problems["ends_on"] = ["Enter the day the activity ends."]
     elif starts is not None and ends < starts:
         problems["ends_on"] = ["The activity ends on or after the day it starts."]
+    elif ends > today + HORIZON:  # the claim's due date is counted from it
+        problems["ends_on"] = ["Ask for an activity that ends within the next ten years."]
     for name, required in (
         ("requested_amount", True),
         ("partner_contribution", False),

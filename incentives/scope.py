@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from incentives.models import Fund, MdfProgram, MdfRequest
+from incentives.models import Fund, LedgerEntry, MdfProgram, MdfRequest
 from partners.scope import partners_visible_to
 from prm.errors import NotFound
 from prm.permissions import can
@@ -51,3 +51,15 @@ def get_request_for(user: User, request_id: int | str) -> MdfRequest:
         )
     except (MdfRequest.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such fund request.") from None
+
+
+def entries_visible_to(user: User) -> QuerySet[LedgerEntry]:
+    """The ledger entries of the funds ``user`` sees."""
+    return LedgerEntry.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def get_entry_for(user: User, entry_id: int | str) -> LedgerEntry:
+    try:
+        return entries_visible_to(user).select_related("fund__program").get(pk=entry_id)
+    except (LedgerEntry.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such ledger entry.") from None
