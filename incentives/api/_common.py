@@ -4,6 +4,7 @@ validation of a body into the service's keyword arguments."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from rest_framework import serializers
@@ -23,6 +24,7 @@ __all__ = [
     "amount_out",
     "body",
     "caller",
+    "person",
     "ref_or_null",
 ]
 
@@ -79,3 +81,15 @@ def caller(request: Request) -> User:
     """The caller as the scope functions take it (an anonymous one is never let in by the
     permission classes, and the scope functions answer it nothing anyway)."""
     return cast(User, request.user)
+
+
+def person(user: User | None, context: Mapping[str, Any]) -> dict | None:
+    """Someone who did something, as ``{id, name}``: their e-mail address, except that a
+    partner reads vendor staff by their name (or "The vendor's team"), never by address."""
+    if user is None:
+        return None
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    if user.is_vendor_side and not getattr(viewer, "is_vendor_side", False):
+        return {"id": user.pk, "name": user.full_name or "The vendor's team"}
+    return {"id": user.pk, "name": user.email}

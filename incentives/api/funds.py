@@ -19,7 +19,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from incentives import scope, services
-from incentives.api._common import Capability, Ref, _ref, amount_out, body, caller, ref_or_null
+from incentives.api._common import (
+    Capability,
+    Ref,
+    _ref,
+    amount_out,
+    body,
+    caller,
+    person,
+    ref_or_null,
+)
 from incentives.models import Fund, LedgerEntry
 
 # --- output -------------------------------------------------------------------------------
@@ -106,7 +115,7 @@ class LedgerEntryOut(serializers.ModelSerializer):
 
     @ref_or_null
     def get_actor(self, entry: LedgerEntry) -> dict | None:
-        return _ref(entry.actor, "email")
+        return person(entry.actor, self.context)
 
     @extend_schema_field(
         serializers.IntegerField(allow_null=True, help_text="The entry that reverses this one.")
@@ -216,7 +225,8 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         fund = self.get_object()
         rows = entry_rows(scope.entries_visible_to(caller(request)).filter(fund=fund))
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(LedgerEntryOut(page, many=True).data)
+        out = LedgerEntryOut(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(out.data)
 
 
 @extend_schema_view(
@@ -278,4 +288,5 @@ class LedgerEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = body(MemoIn(data=request.data))
         reversal = services.entry_reverse(actor=request.user, entry=entry, memo=data["memo"])
         row = self.get_queryset().get(pk=reversal.pk)
-        return Response(LedgerEntryOut(row).data, status=status.HTTP_201_CREATED)
+        out = LedgerEntryOut(row, context=self.get_serializer_context())
+        return Response(out.data, status=status.HTTP_201_CREATED)

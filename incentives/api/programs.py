@@ -358,4 +358,5 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             "total": sum((e.allocated for e in entries), ZERO),
             "entries": rows,
         }
-        return Response(AllocationOut(answer).data, status=status.HTTP_201_CREATED)
+        out = AllocationOut(answer, context=self.get_serializer_context())
+        return Response(out.data, status=status.HTTP_201_CREATED)

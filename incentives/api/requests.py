@@ -31,6 +31,7 @@ from incentives.api._common import (
     amount_out,
     body,
     caller,
+    person,
     ref_or_null,
 )
 from incentives.models import ActivityType, MdfRequest, ProofType, RequestStatus
@@ -110,11 +111,11 @@ class MdfRequestOut(serializers.ModelSerializer):
 
     @extend_schema_field(Ref())
     def get_requested_by(self, request: MdfRequest) -> dict | None:
-        return _ref(request.requested_by, "email")
+        return person(request.requested_by, self.context)
 
     @ref_or_null
     def get_decided_by(self, request: MdfRequest) -> dict | None:
-        return _ref(request.decided_by, "email")
+        return person(request.decided_by, self.context)
 
 
 # --- input --------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ class MdfRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def _out(self, request: MdfRequest, code: int = status.HTTP_200_OK) -> Response:
         row = self.get_queryset().get(pk=request.pk)
-        return Response(MdfRequestOut(row).data, status=code)
+        return Response(MdfRequestOut(row, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(
         summary="Ask for funds (submitted at once, or a draft)",

@@ -368,11 +368,17 @@ def test_a_funds_entries_say_what_moved_who_and_when_newest_first(world, funds, 
         "paid": "0.00",
         "memo": "",
         "reference": "mdf_request:9",
-        "actor": {"id": world.cam_emea.pk, "name": world.cam_emea.email},
+        # A partner reads vendor staff by name, never by address.
+        "actor": {"id": world.cam_emea.pk, "name": "The vendor's team"},
         "created_at": rows[0]["created_at"],
         "reverses": None,
         "reversed_by": None,
     }
+    staff = api_as(world.admin).get(f"{FUNDS}{fund.pk}/entries/").json()["results"]
+    assert staff[0]["actor"] == {"id": world.cam_emea.pk, "name": world.cam_emea.email}
+    User.objects.filter(pk=world.cam_emea.pk).update(full_name="Cam Emea")
+    rows = api_as(world.bob).get(f"{FUNDS}{fund.pk}/entries/").json()["results"]
+    assert rows[0]["actor"] == {"id": world.cam_emea.pk, "name": "Cam Emea"}
     assert api_as(world.carol).get(f"{FUNDS}{fund.pk}/entries/").status_code == 404
 
 
