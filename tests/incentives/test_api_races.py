@@ -49,15 +49,23 @@ def clean_up() -> None:
         Notification.objects.filter(event__in=events).delete()
         events.delete()
         WorkflowRun.objects.filter(object_type="mdfrequest", object_id__in=ids).delete()
-        MdfRequest.history.filter(id__in=ids).delete()
         asked.delete()
         LedgerEntry.objects.filter(fund__program__in=programs).delete()
         Fund.objects.filter(program__in=programs).delete()
         programs.delete()
-        PartnerMembership.objects.filter(user__email__in=EMAILS).delete()
+        memberships = PartnerMembership.objects.filter(user__email__in=EMAILS)
+        member_ids = list(memberships.values_list("pk", flat=True))
+        memberships.delete()
         Token.objects.filter(user__email__in=EMAILS).delete()
         User.objects.filter(email__in=EMAILS).delete()
-        Partner.objects.filter(display_name=PARTNER).delete()
+        partners = Partner.objects.filter(display_name=PARTNER)
+        partner_ids = list(partners.values_list("pk", flat=True))
+        partners.delete()
+        # Last: each delete above writes a history row of its own.
+        MdfRequest.history.filter(id__in=ids).delete()
+        PartnerMembership.history.filter(id__in=member_ids).delete()
+        Partner.history.filter(display_name=PARTNER).delete()
+        Partner.history.filter(id__in=partner_ids).delete()
 
 
 @pytest.fixture
