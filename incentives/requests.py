@@ -30,6 +30,7 @@ from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.portal.templatetags.portal import money
 from prm.users.models import User
+from workflows.approvals import approvals_close
 
 S = RequestStatus
 CENT = Decimal("0.01")
@@ -137,6 +138,17 @@ def _move(
         locked.submitted_at = timezone.now()
     audit_note(locked, actor, f"{to}: {reason}" if reason else str(to))
     locked.save()
+    if to != S.SUBMITTED:
+        # Decided by this move (through the API, a page or the inbox itself): what workflows
+        # still ask about the request leaves the inbox (the run deciding it now, if any, is
+        # not waiting).
+        approvals_close(
+            object_type="mdfrequest",
+            object_id=locked.pk,
+            reason=reason or str(to),
+            decided_by=actor,
+            decision={S.APPROVED: "approved", S.REJECTED: "rejected"}.get(S(to), ""),
+        )
     event_emit(
         event_type=f"mdf_request.{to}",
         obj=locked,

@@ -17,12 +17,17 @@ from django.utils import timezone
 
 from incentives import ledger
 from incentives.models import Fund, LedgerEntry, MdfProgram, MdfRequest, PeriodKind
+from partners import services as partner_services
 from partners.models import Partner
+from prm.errors import Conflict
 from prm.money import Money
 from prm.tenancy.context import current_tenant
 from prm.users.models import User
 from tests.deals.conftest import all_rows, api_as
 from tests.incentives.test_allocations import SINCE, UNTIL, _partners_with_deals, _won
+from workflows.approvals import approval_decide
+from workflows.models import Approval, RunStatus
+from workflows.services import defaults_install
 
 D = Decimal
 PROGRAMS = "/api/v1/mdf/programs/"
@@ -575,6 +580,36 @@ def test_cancelling_an_approved_request_gives_its_amount_back(world, funds):
     assert ledger.ledger_totals(funds["bob"])["committed"] == 0
     again = api_as(world.bob).post(f"{REQUESTS}{made['id']}/cancel/", {})
     assert_error(again, 409, "illegal_transition")
+
+
+def test_deciding_a_request_through_the_api_closes_the_approval_the_workflow_still_asks(
+    world, funds, django_capture_on_commit_callbacks
+):
+    defaults_install(actor=world.admin)
+    partner_services.partner_update(
+        actor=world.admin, partner=world.berlin, fields={"channel_manager": world.cam_emea}
+    )
+    asked = {}
+    for name in ("approved", "rejected", "cancelled"):
+        with django_capture_on_commit_callbacks(execute=True):
+            made = api_as(world.bob).post(REQUESTS, request_body(funds["bob"])).json()
+        asked[name] = Approval.objects.get(
+            run__object_type="mdfrequest", run__object_id=str(made["id"])
+        )
+        assert asked[name].approver == world.cam_emea and asked[name].decided_at is None
+    api_as(world.admin).post(f"{REQUESTS}{asked['approved'].run.object_id}/approve/", {})
+    api_as(world.admin).post(
+        f"{REQUESTS}{asked['rejected'].run.object_id}/reject/", {"reason": "Not this quarter"}
+    )
+    api_as(world.bob).post(f"{REQUESTS}{asked['cancelled'].run.object_id}/cancel/", {})
+    for approval in asked.values():
+        approval.refresh_from_db()
+        assert approval.superseded and approval.run.status == RunStatus.COMPLETED
+    # The channel manager's late decision changes nothing.
+    with pytest.raises(Conflict) as late:
+        approval_decide(actor=world.cam_emea, approval_id=asked["approved"].pk, decision="approved")
+    assert late.value.error_code == "already_decided"
+    assert figures(funds["bob"])[1] == D("3000.00")
 
 
 def test_requests_are_filtered_by_status_fund_and_partner(world, funds):
