@@ -154,7 +154,15 @@ def test_a_vendor_admin_creates_a_program(world, currency):
         "0.00",
         True,
     )
-    assert Fund.objects.filter(program_id=made["id"], partner=None).exists()  # the pool
+    pool = Fund.objects.get(program_id=made["id"], partner=None)
+    allocated = api_as(world.admin).post(
+        f"{PROGRAMS}{made['id']}/allocate/", {"partner": None, "amount": "2000.00"}
+    )
+    assert allocated.status_code == 201, allocated.content
+    assert allocated.json()["entries"][0]["fund"] == pool.pk
+    assert figures(pool)[0] == D("2000.00")
+    shown = api_as(world.admin).get(f"{FUNDS}{pool.pk}/").json()
+    assert (shown["partner"], shown["available"]) == (None, "2000.00")
 
 
 def test_a_program_with_bad_fields_is_a_400_beside_each_and_nothing_is_created(world):
@@ -653,3 +661,32 @@ def test_a_demo_partner_sees_only_their_own_companys_funds(acme):
             "pk", flat=True
         )
     )
+
+
+def test_the_lists_cost_the_same_queries_whatever_their_length(world, funds, program):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(client, url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    bob, admin = api_as(world.bob), api_as(world.admin)
+    api_as(world.bob).post(REQUESTS, request_body(funds["bob"]))
+    urls = [REQUESTS, FUNDS, PROGRAMS, ENTRIES, f"{FUNDS}{funds['bob'].pk}/entries/"]
+    before = {url: (cost(bob, url), cost(admin, url)) for url in urls}
+    for _ in range(3):
+        made = api_as(world.bob).post(REQUESTS, request_body(funds["bob"])).json()
+        api_as(world.cam_emea).post(f"{REQUESTS}{made['id']}/approve/", {"amount": "100.00"})
+    second = MdfProgram.objects.create(
+        name="API second program",
+        period_kind=PeriodKind.YEAR,
+        starts_on=program.starts_on,
+        ends_on=program.ends_on,
+        currency=program.currency,
+        budget=D("100.00"),
+    )
+    Fund.objects.create(program=second, partner=world.berlin)
+    after = {url: (cost(bob, url), cost(admin, url)) for url in urls}
+    assert after == before
