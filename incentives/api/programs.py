@@ -86,7 +86,9 @@ class ProposedRowOut(serializers.Serializer):
 
 class AllocationPreviewOut(serializers.Serializer):
     currency = serializers.CharField()
-    total = amount_out()
+    total = amount_out(help_text="What the rule allocates in all.")
+    budget_left = amount_out(help_text="What the program's budget has left to allocate.")
+    fits = serializers.BooleanField(help_text="Whether the budget left covers the total.")
     rows = ProposedRowOut(many=True)
 
 
@@ -275,6 +277,8 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 value={
                     "currency": "USD",
                     "total": "4500.00",
+                    "budget_left": "107500.00",
+                    "fits": True,
                     "rows": [
                         {
                             "partner": {"id": 3, "name": "Northwind Berlin"},
@@ -294,9 +298,13 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         program = self.get_object()
         data = body(RuleIn(data=request.data))
         rows = services.allocation_preview(program=program, **data)
+        total = sum((r.amount for r in rows), ZERO)
+        left = program.budget - program.allocated_total  # annotated by get_queryset
         answer = {
             "currency": program.currency,
-            "total": sum((r.amount for r in rows), ZERO),
+            "total": total,
+            "budget_left": left,
+            "fits": total <= left,
             "rows": [
                 {"partner": _ref(r.partner, "display_name"), "won": r.won, "amount": r.amount}
                 for r in rows

@@ -205,6 +205,8 @@ def test_an_allocation_rule_is_previewed_without_writing_and_applied_every_row(w
     assert preview.json() == {
         "currency": program.currency,
         "total": "3117.28",
+        "budget_left": "100000.00",
+        "fits": True,
         "rows": [
             {
                 "partner": {"id": first.pk, "name": first.display_name},
@@ -226,6 +228,16 @@ def test_an_allocation_rule_is_previewed_without_writing_and_applied_every_row(w
     assert {e["kind"] for e in answer["entries"]} == {"allocate"}
     fund = Fund.objects.get(program=program, partner=first)
     assert figures(fund)[0] == D("2500.00")
+    # Ten times the rule: more than the budget has left, which the preview says.
+    rule["percent"] = "50"
+    again = client.post(f"{PROGRAMS}{program.pk}/allocation-preview/", rule).json()
+    assert (again["total"], again["budget_left"], again["fits"]) == ("31172.83", "96882.72", True)
+    program.budget = D("20000.00")
+    program.save()
+    again = client.post(f"{PROGRAMS}{program.pk}/allocation-preview/", rule).json()
+    assert (again["budget_left"], again["fits"]) == ("16882.72", False)
+    assert_error(client.post(f"{PROGRAMS}{program.pk}/allocate/", rule), 409, "budget_exceeded")
+    assert LedgerEntry.objects.filter(fund__program=program).count() == 2
 
 
 def test_a_bad_rule_is_a_400_and_writes_nothing(world, program):
