@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from incentives.models import ClaimDocument, Fund, MdfClaim, MdfProgram, MdfRequest, Payout
+from incentives.models import (
+    ClaimDocument,
+    Fund,
+    LedgerEntry,
+    MdfClaim,
+    MdfProgram,
+    MdfRequest,
+    Payout,
+)
 from partners.scope import partners_visible_to
 from prm.errors import NotFound
 from prm.permissions import can
@@ -89,3 +97,15 @@ def get_payout_for(user: User, payout_id: int | str) -> Payout:
         )
     except (Payout.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such payout.") from None
+
+
+def entries_visible_to(user: User) -> QuerySet[LedgerEntry]:
+    """The ledger entries of the funds ``user`` sees."""
+    return LedgerEntry.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def get_entry_for(user: User, entry_id: int | str) -> LedgerEntry:
+    try:
+        return entries_visible_to(user).select_related("fund__program").get(pk=entry_id)
+    except (LedgerEntry.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such ledger entry.") from None

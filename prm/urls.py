@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from deals.urls import api_urls as deals_api_urls
 from deals.urls import portal_urls as deals_portal_urls
+from incentives.urls import api_urls as incentives_api_urls
 from partners.urls import api_urls as partners_api_urls
 from partners.urls import portal_urls as partners_portal_urls
 from prm.portal import views
@@ -17,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", users_api.TokenObtainApi.as_view(), name="api-token"),
     *partners_api_urls,
     *deals_api_urls,
+    *incentives_api_urls,
     *workflows_api_urls,
 ]
 

@@ -1,0 +1,10 @@
+"""URLs of the incentives app: its API (``api_urls``, under /api/v1/) and its portal pages
+(``portal_urls``), mounted by prm/urls.py."""
+
+from django.urls import URLPattern, URLResolver
+
+from incentives.api import api_urls
+
+portal_urls: list[URLPattern | URLResolver] = []
+
+__all__ = ["api_urls", "portal_urls"]
