@@ -45,13 +45,17 @@ from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.portal.templatetags.portal import money
 from prm.uploads import upload_check
-from prm.users.models import User
+from prm.users.models import Role, User
+from workflows.approvals import approvals_close
 
 S = ClaimStatus
 CENT = Decimal("0.01")
 PROOF_FILES = frozenset({"pdf", "png", "jpeg", "csv", "xlsx"})
 MAX_FILES = 20
 DECIDE_CLAIMS = "Only the vendor's channel team and finance decide claims."
+# Who may approve a claim above the policy's finance amount (the default workflow's last
+# step acts as the admin who wrote it, once finance has approved).
+FINANCE_DECIDERS = frozenset({Role.FINANCE_APPROVER, Role.VENDOR_ADMIN})
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -243,18 +247,7 @@ def _claim_file(
             claim.save()
     except IntegrityError:  # the same invoice, claimed at the same moment
         raise _duplicate(claim) from None
-    for proof, check in checked:
-        name = default_storage.save(check.storage_name, proof.upload)
-        _stored(name)
-        ClaimDocument.objects.create(
-            claim=claim,
-            proof_type=proof.proof_type,
-            file=name,
-            original_name=(proof.upload.name or "file")[-200:],
-            content_type=check.content_type,
-            size=check.size,
-            uploaded_by=actor,
-        )
+    _store(claim, actor, checked)
     event_emit(
         event_type="mdf_claim.submitted",
         obj=claim,
@@ -287,6 +280,49 @@ def _refuse_duplicate(claim: MdfClaim) -> None:
 claim_file = removing_files_on_failure(transaction.atomic(durable=True)(_claim_file))
 
 
+def _store(claim: MdfClaim, actor: User, files: Sequence[tuple[ProofIn, Any]]) -> None:
+    for proof, check in files:
+        name = default_storage.save(check.storage_name, proof.upload)
+        _stored(name)
+        ClaimDocument.objects.create(
+            claim=claim,
+            proof_type=proof.proof_type,
+            file=name,
+            original_name=(proof.upload.name or "file")[-200:],
+            content_type=check.content_type,
+            size=check.size,
+            uploaded_by=actor,
+        )
+
+
+def _claim_documents_add(*, actor: User, claim: MdfClaim, files: Sequence[ProofIn]) -> MdfClaim:
+    """More proof for one's claim while it waits for a decision (a photo the channel
+    manager asked for)."""
+    require(actor, "mdf.request", "Only partner users add proof to their claims.")
+    locked = _locked(claim)
+    if locked.status != S.SUBMITTED:
+        raise IllegalTransition("Proof is added to a claim before it is decided.")
+    if not files:
+        raise Invalid({"files": ["Attach a file."]})
+    if any(f.proof_type not in ProofType.values for f in files):
+        raise Invalid({"files": ["Say for each file which proof it is."]})
+    if locked.documents.count() + len(files) > MAX_FILES:
+        raise Invalid({"files": [f"A claim has at most {MAX_FILES} files."]})
+    checked = [
+        (f, upload_check(f.upload, allowed=PROOF_FILES, folder=f"mdf/{locked.request_id}"))
+        for f in files
+    ]
+    _store(locked, actor, checked)
+    audit_note(locked, actor, f"{len(files)} file(s) added")
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+claim_documents_add = removing_files_on_failure(
+    transaction.atomic(durable=True)(_claim_documents_add)
+)
+
+
 def _locked(claim: MdfClaim) -> MdfClaim:
     return (
         MdfClaim.objects.select_for_update(of=("self",))
@@ -304,6 +340,15 @@ def _move(locked: MdfClaim, *, actor: User, to: str, reason: str, **payload: str
         locked.decision_note = (reason or "")[:500]
     audit_note(locked, actor, f"{to}: {reason}" if reason else str(to))
     locked.save()
+    # Decided by this move (the API, a page, the workflow's own step): what workflows still
+    # ask about the claim leaves the inbox.
+    approvals_close(
+        object_type="mdfclaim",
+        object_id=locked.pk,
+        reason=reason or str(to),
+        decided_by=actor,
+        decision={S.APPROVED: "approved", S.REJECTED: "rejected"}.get(S(to), ""),
+    )
     event_emit(
         event_type=f"mdf_claim.{to}",
         obj=locked,
@@ -450,6 +495,13 @@ def _claim_extension_decide(
     what = "granted" if grant else "refused"
     audit_note(locked, actor, f"later claim deadline {what}: {reason}" if reason else what)
     locked.save()
+    approvals_close(
+        object_type="mdfrequest",
+        object_id=locked.pk,
+        reason=reason or f"later claim deadline {what}",
+        decided_by=actor,
+        decision="approved" if grant else "rejected",
+    )
     event_emit(
         event_type=f"mdf_request.extension_{what}",
         obj=locked,

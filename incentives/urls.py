@@ -3,8 +3,9 @@
 
 from django.urls import URLPattern, URLResolver
 
+from incentives import documents
 from incentives.api import api_urls
 
-portal_urls: list[URLPattern | URLResolver] = []
+portal_urls: list[URLPattern | URLResolver] = [*documents.urlpatterns]
 
 __all__ = ["api_urls", "portal_urls"]
