@@ -77,6 +77,7 @@ class ClaimOut(serializers.ModelSerializer):
     amount = amount_out(help_text="Claimed.")
     approved_amount = amount_out(allow_null=True, help_text="Payable once approved.")
     invoice_total = amount_out()
+    attendee_count = serializers.IntegerField(source="attendees", read_only=True)
     pipeline = amount_out()
     documents = DocumentOut(many=True, read_only=True)
     payout = serializers.SerializerMethodField()
@@ -94,7 +95,7 @@ class ClaimOut(serializers.ModelSerializer):
             "supplier_tax_id",
             "invoice_total",
             "leads",
-            "attendees",
+            "attendee_count",
             "pipeline",
             "note",
             "status",
@@ -149,7 +150,10 @@ class ClaimIn(serializers.Serializer):
     supplier_tax_id = serializers.CharField(max_length=40, allow_blank=True)
     invoice_total = amount_in()
     leads = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False)
-    attendees = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False)
+    # Not "attendees": that is the name of the attendee list's file.
+    attendee_count = serializers.IntegerField(
+        min_value=0, max_value=MAX_COUNT, required=False, help_text="People who attended."
+    )
     pipeline = amount_in(required=False)
     note = serializers.CharField(max_length=5000, allow_blank=True, required=False)
 
@@ -247,6 +251,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = body(ClaimIn(data=request.data, context=self.get_serializer_context()))
         found = data.pop("request")
         currency = data.pop("currency", None) or found.currency
+        if "attendee_count" in data:
+            data["attendees"] = data.pop("attendee_count")
         made = services.claim_file(
             actor=request.user,
             request=found,
