@@ -1,5 +1,5 @@
 """The incentives app's models: programs, funds and their ledger (funds), fund requests
-(requests)."""
+(requests), SPIFF rules and their rewards (spiffs)."""
 
 from incentives.models.funds import (
     ZERO,
@@ -18,10 +18,20 @@ from incentives.models.requests import (
     ProofType,
     RequestStatus,
 )
+from incentives.models.spiffs import (
+    REWARD_LIFECYCLE,
+    RewardKind,
+    RewardStatus,
+    SpiffPolicy,
+    SpiffReward,
+    SpiffRule,
+    SpiffRuleVersion,
+)
 
 __all__ = [
     "MDF_REQUEST_LIFECYCLE",
     "REQUIRED_PROOFS",
+    "REWARD_LIFECYCLE",
     "ZERO",
     "ActivityType",
     "EntryKind",
@@ -33,4 +43,10 @@ __all__ = [
     "PeriodKind",
     "ProofType",
     "RequestStatus",
+    "RewardKind",
+    "RewardStatus",
+    "SpiffPolicy",
+    "SpiffReward",
+    "SpiffRule",
+    "SpiffRuleVersion",
 ]

@@ -1,0 +1,395 @@
+"""SPIFFs (incentives issue, point 6): versioned rules, rewards accrued once per rule
+version, deal line and rep when a deal is won (however often the event is delivered),
+within the caps per partner and per rep, reversed (kept) when the deal is reopened within
+the policy's window, yearly totals per person against the tax form threshold, and who sees
+which rewards (a partner never sees another partner's: 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from deals import services as deal_services
+from deals.models import Deal, DealStatus
+from incentives import spiff_scope, spiffs
+from incentives.models import (
+    RewardKind,
+    RewardStatus,
+    SpiffPolicy,
+    SpiffReward,
+    SpiffRuleVersion,
+)
+from partners.models import Tier
+from prm.errors import Conflict, Forbidden, Invalid, NotFound
+from prm.outbox.events import event_process
+from prm.outbox.models import Event
+from prm.users.models import User
+from tests.partners.conftest import api_as
+
+D = Decimal
+BOB, ALICE, CAROL = "bob@northwind.example", "alice@northwind.example", "carol@contoso.example"
+
+
+@pytest.fixture
+def admin(acme):
+    return User.objects.get(email="admin@acme.example")
+
+
+def person(email: str) -> User:
+    return User.objects.get(email=email)
+
+
+def approved_deal(email: str = BOB, *, lines: int = 2) -> Deal:
+    """One of the demo's approved deals of ``email`` with at least ``lines`` lines."""
+    return (
+        Deal.objects.filter(submitter__email=email, status=DealStatus.APPROVED)
+        .annotate(n=Count("lines"))
+        .filter(n__gte=lines)
+        .order_by("pk")
+        .first()
+    )
+
+
+def make_rule(admin, **terms):
+    today = timezone.localdate()
+    fields = {
+        "name": "Test push",
+        "starts_on": today - dt.timedelta(days=400),
+        "ends_on": today + dt.timedelta(days=30),
+        "kind": RewardKind.FIXED,
+        "fixed_amount": D("100.00"),
+    } | terms
+    return spiffs.rule_create(actor=admin, **fields)
+
+
+def win(deal: Deal, *, closed_on: dt.date | None = None) -> Event:
+    """The submitter marks ``deal`` won; its ``deal.won`` event (not yet processed)."""
+    deal_services.deal_won(
+        actor=deal.submitter, deal=deal, closed_on=closed_on or timezone.localdate()
+    )
+    return Event.objects.filter(type="deal.won", object_id=str(deal.pk)).latest("created_at")
+
+
+def rewards_of(version: SpiffRuleVersion, deal: Deal | None = None):
+    rewards = SpiffReward.objects.filter(version__rule_id=version.rule_id)
+    return rewards.filter(deal=deal) if deal is not None else rewards
+
+
+# --- rules and versions --------------------------------------------------------------
+
+
+def test_a_rule_with_bad_terms_is_refused_field_by_field(admin):
+    with pytest.raises(Invalid) as refused:
+        spiffs.rule_create(
+            actor=admin,
+            name=" ",
+            starts_on=dt.date(2031, 5, 1),
+            ends_on=dt.date(2031, 4, 1),
+            kind=RewardKind.PERCENT,
+            percent=D("120"),
+            currency="usd",
+            rep_cap=D("-5"),
+        )
+    assert set(refused.value.message_dict) == {"name", "ends_on", "percent", "currency", "rep_cap"}
+
+
+def test_only_vendor_admins_set_up_spiffs(admin):
+    with pytest.raises(Forbidden):
+        make_rule(person("cam@acme.example"))
+    with pytest.raises(Forbidden):
+        make_rule(person(ALICE))
+
+
+def test_a_rule_without_accruals_is_changed_in_place(admin):
+    version = make_rule(admin)
+    changed = spiffs.rule_change(actor=admin, rule=version.rule, fields={"fixed_amount": D(120)})
+    assert changed.pk == version.pk and changed.number == 1
+    assert changed.fixed_amount == D("120.00")
+
+
+def test_a_change_of_a_rule_with_accruals_makes_a_new_version_and_closes_the_old(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    spiffs.rewards_accrue_for_deal(deal=Deal.objects.get(pk=win(deal).object_id))
+    assert rewards_of(version).count() == deal.lines.count()
+
+    new = spiffs.rule_change(actor=admin, rule=version.rule, fields={"fixed_amount": D(150)})
+
+    old = SpiffRuleVersion.objects.get(pk=version.pk)
+    assert (new.number, new.fixed_amount, new.active, new.superseded_at) == (2, 150, True, None)
+    assert old.superseded_at is not None and not old.active
+    assert old.fixed_amount == D("100.00")  # the terms its rewards were accrued under
+    assert set(rewards_of(version).values_list("version", flat=True)) == {old.pk}
+
+
+def test_the_database_keeps_one_open_version_per_rule(admin):
+    version = make_rule(admin)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SpiffRuleVersion.objects.create(
+            rule=version.rule,
+            number=2,
+            name="Second open",
+            starts_on=version.starts_on,
+            ends_on=version.ends_on,
+            kind=RewardKind.FIXED,
+            fixed_amount=D(1),
+            currency="USD",
+        )
+
+
+def test_a_closed_rule_accrues_nothing_and_closing_twice_is_refused(admin):
+    version = make_rule(admin)
+    spiffs.rule_close(actor=admin, rule=version.rule)
+    with pytest.raises(Conflict):
+        spiffs.rule_close(actor=admin, rule=version.rule)
+    deal = approved_deal()
+    win(deal)
+    assert spiffs.rewards_accrue_for_deal(deal=deal) == []
+    closed = SpiffRuleVersion.objects.get(pk=version.pk)
+    assert closed.number == 1 and closed.closed_at is not None  # closing is no new version
+
+
+# --- accruals --------------------------------------------------------------------------
+
+
+def test_a_won_deal_accrues_once_per_line_under_two_deliveries_of_its_event(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    event = win(deal)
+
+    assert event_process(event_id=str(event.pk)) is True
+    assert event_process(event_id=str(event.pk)) is False  # redelivered: already processed
+    spiffs.deal_won(event)  # a handler run again after a crash before the mark
+    spiffs.rewards_accrue_for_deal(deal=deal)
+
+    rewards = rewards_of(version, deal)
+    assert rewards.count() == deal.lines.count() >= 2
+    assert {r.amount for r in rewards} == {D("100.00")}
+    assert {r.rep_id for r in rewards} == {deal.submitter_id}
+    assert {r.status for r in rewards} == {RewardStatus.ACCRUED}
+
+
+def test_the_database_refuses_a_second_reward_for_the_same_version_line_and_rep(admin):
+    make_rule(admin)
+    deal = approved_deal()
+    win(deal)
+    reward = spiffs.rewards_accrue_for_deal(deal=deal)[0]
+    reward.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        reward.save()
+
+
+def test_a_percentage_is_of_the_lines_share_of_the_final_amount(admin):
+    version = make_rule(admin, kind=RewardKind.PERCENT, percent=D("10"), fixed_amount=None)
+    deal = approved_deal()
+    lines = list(deal.lines.order_by("pk"))
+    deal_services.deal_won(
+        actor=deal.submitter,
+        deal=deal,
+        closed_on=timezone.localdate(),
+        final_amount=deal.amount / 2,
+    )
+    spiffs.rewards_accrue_for_deal(deal=deal)
+    amounts = dict(rewards_of(version, deal).values_list("line_id", "amount"))
+    for line in lines:
+        assert amounts[line.pk] == (line.amount / 2 / 10).quantize(D("0.01"))
+
+
+def test_the_caps_per_partner_and_per_rep_are_never_exceeded(admin):
+    deal = approved_deal(lines=2)
+    partner_capped = make_rule(admin, name="Partner cap", partner_cap=D("150.00"))
+    rep_capped = make_rule(admin, name="Rep cap", rep_cap=D("120.00"))
+    win(deal)
+    spiffs.rewards_accrue_for_deal(deal=deal)
+    assert sorted(rewards_of(partner_capped, deal).values_list("amount", flat=True)) == [
+        D("50.00"),
+        D("100.00"),
+    ]
+    assert sorted(rewards_of(rep_capped, deal).values_list("amount", flat=True)) == [
+        D("20.00"),
+        D("100.00"),
+    ]
+    # Another deal of the same partner and rep: the caps are used up, nothing more.
+    other = (
+        Deal.objects.filter(submitter=deal.submitter, status=DealStatus.APPROVED)
+        .exclude(pk=deal.pk)
+        .first()
+    )
+    win(other)
+    spiffs.rewards_accrue_for_deal(deal=other)
+    assert not rewards_of(partner_capped, other).exists()
+    assert not rewards_of(rep_capped, other).exists()
+
+
+def test_the_caps_count_what_earlier_versions_gave(admin):
+    version = make_rule(admin, rep_cap=D("250.00"))
+    deal = approved_deal(lines=2)
+    win(deal)
+    spiffs.rewards_accrue_for_deal(deal=deal)  # 200 under version 1
+    spiffs.rule_change(actor=admin, rule=version.rule, fields={"name": "Test push, extended"})
+    other = (
+        Deal.objects.filter(submitter=deal.submitter, status=DealStatus.APPROVED)
+        .exclude(pk=deal.pk)
+        .first()
+    )
+    win(other)
+    spiffs.rewards_accrue_for_deal(deal=other)
+    assert sum(rewards_of(version).values_list("amount", flat=True)) == D("250.00")
+
+
+def test_a_line_that_earned_under_a_version_earns_nothing_again_under_the_next(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    event = win(deal)
+    spiffs.deal_won(event)
+    spiffs.rule_change(actor=admin, rule=version.rule, fields={"fixed_amount": D(300)})
+    spiffs.deal_won(event)  # the event delivered again after the change
+    assert rewards_of(version, deal).count() == deal.lines.count()
+    assert set(rewards_of(version, deal).values_list("amount", flat=True)) == {D("100.00")}
+
+
+def test_only_deals_won_in_the_period_of_the_rules_tiers_and_product_line_accrue(admin):
+    deal = approved_deal()
+    today = timezone.localdate()
+    tier = deal.partner.tier
+    other_tier = Tier.objects.exclude(pk=tier.pk).first()
+    line = deal.lines.first().product.line
+    later = make_rule(admin, name="Later", starts_on=today + dt.timedelta(days=1))
+    other_tiers = make_rule(admin, name="Other tier", tiers=[other_tier])
+    own_tier = make_rule(admin, name="Own tier", tiers=[tier], product_line=line)
+    win(deal)
+    spiffs.rewards_accrue_for_deal(deal=deal)
+    assert not rewards_of(later, deal).exists()
+    assert not rewards_of(other_tiers, deal).exists()
+    expected = deal.lines.filter(product__line=line).count()
+    assert rewards_of(own_tier, deal).count() == expected >= 1
+
+
+def test_a_deal_reopened_before_the_handler_runs_accrues_nothing(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    event = win(deal)
+    deal_services.deal_reopen(actor=admin, deal=deal, reason="Entered by mistake")
+    spiffs.deal_won(event)
+    assert not rewards_of(version, deal).exists()
+
+
+# --- reversals ---------------------------------------------------------------------------
+
+
+def reopen(admin, deal: Deal) -> Event:
+    deal_services.deal_reopen(actor=admin, deal=deal, reason="The customer cancelled")
+    return Event.objects.filter(type="deal.reopened", object_id=str(deal.pk)).latest("created_at")
+
+
+def test_a_deal_reopened_within_the_window_has_its_rewards_reversed_and_kept(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    event_process(event_id=str(win(deal).pk))
+    event = reopen(admin, deal)
+    assert event_process(event_id=str(event.pk)) is True
+    spiffs.deal_reopened(event)  # again: nothing more happens
+
+    rewards = rewards_of(version, deal)
+    assert rewards.count() == deal.lines.count()  # kept, never deleted
+    for reward in rewards:
+        assert reward.status == RewardStatus.REVERSED
+        assert reward.reversed_at is not None
+        assert reward.reversal_reason == "The deal was reopened: The customer cancelled"
+
+
+def test_a_deal_reopened_after_the_window_keeps_its_rewards(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    won_on = timezone.localdate() - dt.timedelta(days=SpiffPolicy.current().reversal_days + 5)
+    win(deal, closed_on=won_on)
+    at = timezone.make_aware(dt.datetime.combine(won_on, dt.time(12)))
+    spiffs.rewards_accrue_for_deal(deal=deal, at=at)
+    event_process(event_id=str(reopen(admin, deal).pk))
+    assert set(rewards_of(version, deal).values_list("status", flat=True)) == {RewardStatus.ACCRUED}
+
+
+def test_the_window_is_the_tenants_policy(admin):
+    spiffs.policy_set(actor=admin, reversal_days=10, tax_form_threshold=D("600"))
+    version = make_rule(admin)
+    deal = approved_deal()
+    win(deal, closed_on=timezone.localdate() - dt.timedelta(days=12))
+    at = timezone.now() - dt.timedelta(days=12)
+    spiffs.rewards_accrue_for_deal(deal=deal, at=at)
+    reopen(admin, deal)
+    assert spiffs.rewards_reverse_for_deal(deal=deal, reason="late") == []
+    assert rewards_of(version, deal).filter(status=RewardStatus.ACCRUED).count() == (
+        deal.lines.count()
+    )
+
+
+def test_a_backdated_win_is_reversible_for_the_window_after_it_was_recorded(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    win(deal, closed_on=timezone.localdate() - dt.timedelta(days=200))
+    spiffs.rewards_accrue_for_deal(deal=deal)  # recorded today
+    event_process(event_id=str(reopen(admin, deal).pk))
+    assert set(rewards_of(version, deal).values_list("status", flat=True)) == {
+        RewardStatus.REVERSED
+    }
+
+
+# --- yearly totals -----------------------------------------------------------------------
+
+
+def test_each_persons_yearly_total_counts_earned_rewards_against_the_threshold(admin):
+    spiffs.policy_set(actor=admin, reversal_days=90, tax_form_threshold=D("250"))
+    make_rule(admin, name="Big", fixed_amount=D("200.00"))
+    bob = person(BOB)
+    year = timezone.localdate().year
+    before = {t.rep_id: t.total for t in spiff_scope.yearly_totals(admin, year)}.get(bob.pk, 0)
+    deal = approved_deal()
+    win(deal)
+    spiffs.rewards_accrue_for_deal(deal=deal)
+    [total] = spiff_scope.yearly_totals(bob, year)
+    assert total.rep_id == bob.pk
+    assert total.total == before + 200 * deal.lines.count()
+    assert total.threshold == D("250.00") and total.reaches_threshold is True
+    # Reversed rewards do not count.
+    event_process(event_id=str(reopen(admin, deal).pk))
+    [after] = spiff_scope.yearly_totals(bob, year)
+    assert after.total == before
+
+
+# --- scope -------------------------------------------------------------------------------
+
+
+def test_a_partner_user_sees_their_own_rewards_and_their_admin_their_partners(acme):
+    bob, alice, carol = person(BOB), person(ALICE), person(CAROL)
+    assert set(spiff_scope.rewards_visible_to(bob).values_list("rep", flat=True)) == {bob.pk}
+    northwind = set(spiff_scope.rewards_visible_to(alice).values_list("partner", flat=True))
+    assert northwind == {alice.partner_membership.partner_id}
+    assert not spiff_scope.rewards_visible_to(carol).filter(rep=bob).exists()
+    assert spiff_scope.rewards_visible_to(person("admin@acme.example")).count() == (
+        SpiffReward.objects.count()
+    )
+
+
+def test_a_partner_never_sees_another_partners_reward_it_is_a_404(acme):
+    bobs = SpiffReward.objects.filter(rep__email=BOB).first()
+    with pytest.raises(NotFound):
+        spiff_scope.get_reward_for(person(CAROL), bobs.pk)
+    assert api_as(person(CAROL)).get(f"/api/v1/rewards/{bobs.pk}/").status_code == 404
+    assert api_as(person(BOB)).get(f"/api/v1/rewards/{bobs.pk}/").status_code == 200
+
+
+def test_partners_see_the_rules_of_their_tier_only(admin):
+    carol = person(CAROL)
+    tier = carol.partner_membership.partner.tier
+    other = Tier.objects.exclude(pk=tier.pk).first()
+    theirs = make_rule(admin, name="Theirs", tiers=[tier])
+    not_theirs = make_rule(admin, name="Not theirs", tiers=[other])
+    visible = spiff_scope.rules_visible_to(carol)
+    assert visible.filter(pk=theirs.rule_id).exists()
+    assert not visible.filter(pk=not_theirs.rule_id).exists()
+    assert api_as(carol).get(f"/api/v1/spiffs/{not_theirs.rule_id}/").status_code == 404
