@@ -94,6 +94,11 @@ class YearlyTotal:
     # None: in another currency than the threshold's (nothing to compare with).
     reaches_threshold: bool | None
 
+    @property
+    def remaining(self) -> Decimal:
+        """What is left below the threshold (zero once it is reached)."""
+        return max(self.threshold - self.total, Decimal(0))
+
 
 def yearly_totals(user: User, year: int, *, rep_id: int | None = None) -> list[YearlyTotal]:
     """Each person's total of the year's rewards (earned or paid; reversed ones do not

@@ -393,3 +393,157 @@ def test_partners_see_the_rules_of_their_tier_only(admin):
     assert visible.filter(pk=theirs.rule_id).exists()
     assert not visible.filter(pk=not_theirs.rule_id).exists()
     assert api_as(carol).get(f"/api/v1/spiffs/{not_theirs.rule_id}/").status_code == 404
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+def test_a_vendor_admin_adds_a_spiff_and_a_patch_after_accruals_makes_a_new_version(admin):
+    client = api_as(admin)
+    today = timezone.localdate()
+    created = client.post(
+        "/api/v1/spiffs/",
+        {
+            "name": "API push",
+            "starts_on": str(today - dt.timedelta(days=30)),
+            "ends_on": str(today + dt.timedelta(days=30)),
+            "kind": "fixed",
+            "fixed_amount": "75.00",
+            "tiers": [],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    rule_id = created.json()["id"]
+    assert created.json()["current"]["number"] == 1
+    renamed = client.patch(f"/api/v1/spiffs/{rule_id}/", {"name": "API push!"}, format="json")
+    assert renamed.json()["current"]["number"] == 1  # nothing accrued: in place
+    deal = approved_deal()
+    win(deal)
+    spiffs.rewards_accrue_for_deal(deal=deal)
+    changed = client.patch(f"/api/v1/spiffs/{rule_id}/", {"fixed_amount": "90"}, format="json")
+    assert changed.status_code == 200
+    body = changed.json()
+    assert body["current"]["number"] == 2 and body["current"]["fixed_amount"] == "90.00"
+    assert [v["number"] for v in body["versions"]] == [2, 1]
+    assert body["versions"][1]["superseded_at"] is not None
+    closed = client.post(f"/api/v1/spiffs/{rule_id}/close/")
+    assert closed.status_code == 200 and closed.json()["current"]["active"] is False
+
+
+def test_only_vendor_admins_write_spiffs_through_the_api_and_bad_terms_are_a_400(admin):
+    for email in ("cam@acme.example", BOB):
+        refused = api_as(person(email)).post("/api/v1/spiffs/", {"name": "x"}, format="json")
+        assert refused.status_code == 403
+    bad = api_as(admin).post(
+        "/api/v1/spiffs/",
+        {"name": "Bad", "starts_on": "2031-05-01", "ends_on": "2031-04-01", "kind": "fixed"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()["fields"]) == {"ends_on", "fixed_amount"}
+
+
+def test_the_rewards_api_filters_by_rep_status_and_year_and_refuses_bad_filters(acme):
+    admin = person("admin@acme.example")
+    bob = person(BOB)
+    reward = SpiffReward.objects.filter(rep=bob).first()
+    client = api_as(admin)
+    rows = client.get(
+        "/api/v1/rewards/",
+        {"rep": bob.pk, "status": reward.status, "year": reward.won_on.year, "page_size": 200},
+    ).json()["results"]
+    assert rows and {r["rep"]["id"] for r in rows} == {bob.pk}
+    assert reward.pk in {r["id"] for r in rows}
+    bad = client.get("/api/v1/rewards/", {"year": "last", "status": "lost"})
+    assert bad.status_code == 400 and set(bad.json()["fields"]) == {"year", "status"}
+
+
+def test_the_totals_api_gives_a_partner_user_their_own_total_only(acme):
+    bob = person(BOB)
+    year = SpiffReward.objects.filter(rep=bob).first().won_on.year
+    totals = api_as(bob).get("/api/v1/rewards/totals/", {"year": year}).json()
+    assert [t["rep"] for t in totals] == [bob.pk]
+    assert D(totals[0]["threshold"]) == SpiffPolicy.current().tax_form_threshold
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def browser_as(user):
+    from django.test import Client
+
+    from tests.conftest import ACME_HOST
+
+    client = Client(HTTP_HOST=ACME_HOST)
+    client.force_login(user)
+    return client
+
+
+def test_my_rewards_shows_bobs_rewards_and_his_yearly_total_with_what_it_means_for_tax(acme):
+    bob = person(BOB)
+    reward = SpiffReward.objects.filter(rep=bob).select_related("deal").first()
+    page = browser_as(bob).get("/rewards/", {"year": reward.won_on.year})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reward.deal.name in html
+    assert 'data-testid="tax-sentence"' in html and "tax form" in html
+    carols = SpiffReward.objects.filter(rep__email=CAROL).select_related("deal").first()
+    assert carols.deal.name not in html
+
+
+def test_partners_get_a_404_on_the_vendor_spiff_pages(acme):
+    client = browser_as(person(ALICE))
+    rule = SpiffRuleVersion.objects.first().rule_id
+    for url in ("/spiffs/", "/spiffs/new/", f"/spiffs/{rule}/change/"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/spiffs/{rule}/close/").status_code == 404
+
+
+def test_the_change_form_says_a_rule_with_rewards_gets_a_new_version(admin):
+    changed = SpiffRuleVersion.objects.filter(superseded_at__isnull=True, rewards__isnull=False)
+    version = changed.distinct().first()
+    page = browser_as(admin).get(f"/spiffs/{version.rule_id}/change/").content.decode()
+    assert f"Save as version {version.number + 1}" in page
+    listing = browser_as(admin).get("/spiffs/").content.decode()
+    assert 'data-testid="spiff-versions"' in listing  # the demo's changed rule
+
+
+def test_a_bad_spiff_form_shows_each_error_beside_its_field_and_adds_nothing(admin):
+    before = SpiffRuleVersion.objects.count()
+    page = browser_as(admin).post(
+        "/spiffs/new/",
+        {
+            "name": "",
+            "starts_on": "2031-05-01",
+            "ends_on": "2031-04-01",
+            "kind": "percent",
+            "percent": "abc",
+            "currency": "USD",
+        },
+    )
+    assert page.status_code == 400
+    form = page.context["form"]
+    assert {"percent"} <= set(form.errors)
+    again = browser_as(admin).post(
+        "/spiffs/new/",
+        {
+            "name": "",
+            "starts_on": "2031-05-01",
+            "ends_on": "2031-04-01",
+            "kind": "percent",
+            "percent": "2.5",
+            "currency": "USD",
+        },
+    )
+    assert set(again.context["form"].errors) == {"name", "ends_on"}
+    assert SpiffRuleVersion.objects.count() == before
+
+
+def test_the_vendor_rewards_page_lists_rewards_with_each_reps_yearly_total(admin):
+    reward = SpiffReward.objects.select_related("rep").first()
+    page = browser_as(admin).get("/spiffs/rewards/", {"year": reward.won_on.year})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="rep-total"' in html
+    assert (reward.rep.full_name or reward.rep.email) in html
