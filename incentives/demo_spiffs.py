@@ -7,9 +7,9 @@ accrued from the demo's won deals through the service (as the ``deal.won`` handl
   caps per partner and per rep, this year and last;
 - "Backup launch": an older fixed reward for cloud backup lines, closed.
 
-A few recently won deals are reopened (by the vendor admin, through the deals service)
-and their rewards reversed. bob and carol have rewards of their own when they won deals in
-a rule's period (the deals demo gives both won deals)."""
+A few recently won deals are reopened (by the vendor admin, through the deals service: the
+customer cancelled the order), their rewards reversed, and then marked lost. bob and carol
+have rewards of their own (the deals demo gives both won deals in the rules' periods)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from deals.models import Deal, DealStatus, ProductLine
-from deals.services import _deal_reopen
-from incentives.models import RewardKind, SpiffReward, SpiffRule
+from deals.services import _deal_lost, _deal_reopen
+from incentives.models import RewardKind, SpiffReward, SpiffRule, SpiffRuleVersion
 from incentives.spiffs import (
     _rewards_accrue_for_deal,
     _rewards_reverse_for_deal,
@@ -35,6 +35,7 @@ from prm.users.models import User
 
 REOPENED = 3
 REOPEN_REASON = "The customer cancelled the order in its trial period."
+LOST_REASON = "Order cancelled in the trial period"
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -109,7 +110,30 @@ def seed_spiffs(schema: str, admin_email: str) -> None:
         _accrue([deal for deal in won if deal.closed_on and deal.closed_on > half])
         if launch is not None:
             _rule_close(actor=admin, rule=launch.rule)
+        _backdate(push, start, half)
+        _backdate(bonus, bonus.starts_on)
+        if launch is not None:
+            _backdate(launch, start, None, closed=launch.ends_on + dt.timedelta(days=1))
         _reopen_some(admin, today, [bonus.rule_id, push.rule_id])
+
+
+def _backdate(
+    first: SpiffRuleVersion,
+    set_up: dt.date,
+    changed: dt.date | None = None,
+    *,
+    closed: dt.date | None = None,
+) -> None:
+    """The rule's history as if it was set up on ``set_up`` (and changed on ``changed``,
+    closed on ``closed``), not the moment the demo was seeded."""
+    SpiffRule.objects.filter(pk=first.rule_id).update(created_at=_at(set_up))
+    versions = SpiffRuleVersion.objects.filter(rule_id=first.rule_id)
+    versions.filter(number=1).update(created_at=_at(set_up))
+    if changed is not None:
+        versions.filter(number=1).update(superseded_at=_at(changed), closed_at=_at(changed))
+        versions.filter(number=2).update(created_at=_at(changed))
+    if closed is not None:
+        versions.filter(closed_at__isnull=False).update(closed_at=_at(closed))
 
 
 def _reopen_some(admin: User, today: dt.date, rules: list[int]) -> None:
@@ -124,9 +148,11 @@ def _reopen_some(admin: User, today: dt.date, rules: list[int]) -> None:
         .values_list("deal_id", flat=True)
         .distinct()
     )
-    for deal in Deal.objects.filter(pk__in=list(recent[:REOPENED])):
+    for deal in Deal.objects.filter(pk__in=list(recent[:REOPENED])).select_related("submitter"):
         try:
             reopened = _deal_reopen(actor=admin, deal=deal, reason=REOPEN_REASON)
         except ServiceError:  # refused before it wrote anything: skip that deal
             continue
         _rewards_reverse_for_deal(deal=reopened, reason=REOPEN_REASON)
+        # Lost in the end (so it holds no customer against anyone's registrations).
+        _deal_lost(actor=deal.submitter, deal=reopened, reason=LOST_REASON)

@@ -33,7 +33,7 @@ from prm.portal.views import PortalRequest, service_errors
 from prm.tenancy.context import current_tenant
 from prm.users.models import Role
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _amount_field(label: str, help_text: str = "", required: bool = False) -> forms.DecimalField:
