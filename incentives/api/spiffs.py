@@ -318,7 +318,7 @@ class RewardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ],
         responses={200: TotalOut(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one row per person
     def totals(self, request) -> Response:
         chosen = _filters(request.query_params, year_default=True)
         rows = spiff_scope.yearly_totals(
