@@ -8,6 +8,19 @@ from django.db import migrations, models
 
 import prm.money
 
+# A reward is never deleted (a reopened deal's rewards are reversed, the row stays): the
+# database refuses DELETE and TRUNCATE (public.prm_append_only, prm/tenancy/migrations/0005).
+NEVER_DELETED = """
+CREATE TRIGGER spiff_reward_never_deleted BEFORE DELETE ON incentives_spiffreward
+    FOR EACH ROW EXECUTE FUNCTION public.prm_append_only();
+CREATE TRIGGER spiff_reward_no_truncate BEFORE TRUNCATE ON incentives_spiffreward
+    FOR EACH STATEMENT EXECUTE FUNCTION public.prm_append_only();
+"""
+DELETABLE = """
+DROP TRIGGER IF EXISTS spiff_reward_never_deleted ON incentives_spiffreward;
+DROP TRIGGER IF EXISTS spiff_reward_no_truncate ON incentives_spiffreward;
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -379,4 +392,5 @@ class Migration(migrations.Migration):
                 name="spiff_reward_paid_says_when",
             ),
         ),
+        migrations.RunSQL(NEVER_DELETED, DELETABLE),
     ]

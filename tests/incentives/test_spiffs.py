@@ -547,3 +547,13 @@ def test_the_vendor_rewards_page_lists_rewards_with_each_reps_yearly_total(admin
     assert page.status_code == 200
     assert 'data-testid="rep-total"' in html
     assert (reward.rep.full_name or reward.rep.email) in html
+
+
+def test_the_database_refuses_to_delete_a_reward(admin):
+    make_rule(admin)
+    deal = approved_deal()
+    win(deal)
+    reward = spiffs.rewards_accrue_for_deal(deal=deal)[0]
+    with pytest.raises(Exception, match="refused"), transaction.atomic():
+        SpiffReward.objects.filter(pk=reward.pk).delete()
+    assert SpiffReward.objects.filter(pk=reward.pk).exists()
