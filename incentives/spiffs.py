@@ -210,6 +210,8 @@ def _rule_change(*, actor: User, rule: SpiffRule, fields: dict[str, Any]) -> Spi
         raise Invalid({name: ["A SPIFF has no such field."] for name in sorted(unknown)})
     current = _open_version(rule, lock=True)
     before = terms_of(current)
+    if "currency" in fields and not fields["currency"]:
+        fields = fields | {"currency": current_tenant().currency}  # empty: the program's
     terms = _normalised(before | fields)
     _check(terms)
     if _same(before, terms):

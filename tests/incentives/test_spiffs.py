@@ -557,3 +557,16 @@ def test_the_database_refuses_to_delete_a_reward(admin):
     with pytest.raises(Exception, match="refused"), transaction.atomic():
         SpiffReward.objects.filter(pk=reward.pk).delete()
     assert SpiffReward.objects.filter(pk=reward.pk).exists()
+
+
+def test_a_change_that_only_closes_or_reopens_a_rule_with_rewards_is_no_new_version(admin):
+    version = make_rule(admin)
+    deal = approved_deal()
+    win(deal)
+    spiffs.rewards_accrue_for_deal(deal=deal)
+    closed = spiffs.rule_change(actor=admin, rule=version.rule, fields={"active": False})
+    assert (closed.pk, closed.active) == (version.pk, False) and closed.closed_at is not None
+    reopened = spiffs.rule_change(actor=admin, rule=version.rule, fields={"active": True})
+    assert (reopened.pk, reopened.active, reopened.closed_at) == (version.pk, True, None)
+    same = spiffs.rule_change(actor=admin, rule=version.rule, fields={"currency": ""})
+    assert same.pk == version.pk and same.currency == version.currency  # empty: the program's
