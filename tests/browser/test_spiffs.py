@@ -88,3 +88,12 @@ def test_the_admin_sets_up_changes_and_closes_a_spiff(page, portal, forget_new_r
     expect(page.get_by_test_id("rep-total").first).to_be_visible()
     expect(page.get_by_test_id("reward-row").first).to_be_visible()
     both_widths(page, "spiffs-rewards")
+
+
+def test_alice_sees_each_persons_total_at_northwind(page, portal):
+    sign_in(page, portal, "acme", "alice@northwind.example")
+    page.get_by_role("navigation").get_by_role("link", name="My rewards").click()
+    page.get_by_role("heading", name="My rewards").wait_for()
+    expect(page.get_by_test_id("year-total")).to_contain_text("Each person's total")
+    expect(page.get_by_test_id("person-total").first).to_be_visible()
+    both_widths(page, "spiffs-partner-admin")

@@ -570,3 +570,10 @@ def test_a_change_that_only_closes_or_reopens_a_rule_with_rewards_is_no_new_vers
     assert (reopened.pk, reopened.active, reopened.closed_at) == (version.pk, True, None)
     same = spiffs.rule_change(actor=admin, rule=version.rule, fields={"currency": ""})
     assert same.pk == version.pk and same.currency == version.currency  # empty: the program's
+
+
+def test_a_channel_manager_reads_the_spiffs_without_the_actions_that_change_them(acme):
+    page = browser_as(person("cam@acme.example")).get("/spiffs/").content.decode()
+    assert 'data-testid="spiff-rule"' in page
+    assert "New SPIFF" not in page and "Save the policy" not in page and ">Change<" not in page
+    assert browser_as(person("cam@acme.example")).get("/spiffs/new/").status_code == 404
