@@ -1,11 +1,12 @@
 """URLs of the incentives app: its API (``api_urls``, under /api/v1/) and its portal pages
-(``portal_urls``), mounted by prm/urls.py."""
+(``portal_urls``), each module adding its own; mounted by prm/urls.py."""
 
 from django.urls import URLPattern, URLResolver
 
 from incentives import documents
 from incentives.api import api_urls
+from incentives.views import spiffs as spiff_pages
 
-portal_urls: list[URLPattern | URLResolver] = [*documents.urlpatterns]
+portal_urls: list[URLPattern | URLResolver] = [*documents.urlpatterns, *spiff_pages.urlpatterns]
 
 __all__ = ["api_urls", "portal_urls"]

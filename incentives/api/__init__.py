@@ -4,7 +4,8 @@ requests (+ their lifecycle's actions). Views read through incentives.scope and 
 through incentives.services / incentives.requests; ``api_urls`` is included by prm/urls.py
 through incentives/urls.py. Claims (+ documents,
 approve, reject, withdraw), payouts (+ approve, export, mark-paid, fail, reverse, the
-payment confirmation file) and payment batches (+ their CSV) sit beside them."""
+payment confirmation file) and payment batches (+ their CSV) sit beside them; SPIFFs and
+rewards have their own URL list (``spiffs.spiff_api_urls``)."""
 
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import SimpleRouter
@@ -14,6 +15,7 @@ from incentives.api.funds import FundOut, FundViewSet, LedgerEntryOut, LedgerEnt
 from incentives.api.payouts import PayoutBatchViewSet, PayoutOut, PayoutViewSet
 from incentives.api.programs import ProgramIn, ProgramOut, ProgramViewSet
 from incentives.api.requests import MdfRequestIn, MdfRequestOut, MdfRequestViewSet
+from incentives.api.spiffs import spiff_api_urls
 
 router = SimpleRouter()
 router.register("mdf/programs", ProgramViewSet, basename="api-mdf-program")
@@ -24,7 +26,7 @@ router.register("mdf/claims", ClaimViewSet, basename="api-mdf-claim")
 router.register("payouts", PayoutViewSet, basename="api-payout")
 router.register("payout-batches", PayoutBatchViewSet, basename="api-payout-batch")
 
-api_urls: list[URLPattern | URLResolver] = [path("", include(router.urls))]
+api_urls: list[URLPattern | URLResolver] = [path("", include(router.urls)), *spiff_api_urls]
 
 __all__ = [
     "ClaimIn",

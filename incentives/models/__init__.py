@@ -1,6 +1,6 @@
 """The incentives app's models: programs, funds and their ledger (funds), fund requests
 (requests), claims with their proof files and payouts (claims), deals attributed to
-activities (roi)."""
+activities (roi), SPIFF rules and their rewards (spiffs)."""
 
 from incentives.models.claims import (
     CLAIM_LIFECYCLE,
@@ -31,6 +31,15 @@ from incentives.models.requests import (
     RequestStatus,
 )
 from incentives.models.roi import Attribution, AttributionKind, AttributionSource
+from incentives.models.spiffs import (
+    REWARD_LIFECYCLE,
+    RewardKind,
+    RewardStatus,
+    SpiffPolicy,
+    SpiffReward,
+    SpiffRule,
+    SpiffRuleVersion,
+)
 
 __all__ = [
     "CLAIM_LIFECYCLE",
@@ -38,6 +47,7 @@ __all__ = [
     "MDF_REQUEST_LIFECYCLE",
     "PAYOUT_LIFECYCLE",
     "REQUIRED_PROOFS",
+    "REWARD_LIFECYCLE",
     "ZERO",
     "ActivityType",
     "Attribution",
@@ -58,4 +68,10 @@ __all__ = [
     "PeriodKind",
     "ProofType",
     "RequestStatus",
+    "RewardKind",
+    "RewardStatus",
+    "SpiffPolicy",
+    "SpiffReward",
+    "SpiffRule",
+    "SpiffRuleVersion",
 ]

@@ -39,6 +39,9 @@ NAV: list[NavItem] = [
     NavItem("Products", "products", "box-seam", VENDOR_ROLES),  # the catalogue (deals.views)
     # Deal registrations on the vendor side (deals.views.deal_admin).
     NavItem("Deals", "deal-registrations", "clipboard-check", VENDOR_ROLES),
+    # SPIFFs (incentives.views.spiffs): a partner's rewards; the rules and rewards for staff.
+    NavItem("My rewards", "my-rewards", "trophy", PARTNER_ROLES),
+    NavItem("SPIFFs", "spiffs", "trophy", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
