@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.urls import URLPattern, path
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from incentives import scope
 from prm.portal.views import PortalRequest
@@ -16,6 +17,7 @@ INLINE = {"application/pdf", "image/png", "image/jpeg"}
 
 
 @login_required
+@xframe_options_sameorigin
 def claim_document(request: PortalRequest, claim_id: int, document_id: int) -> FileResponse:
     claim = scope.get_claim_for(request.user, claim_id)
     document = scope.claim_documents_visible_to(request.user, claim).filter(pk=document_id).first()
@@ -32,7 +34,12 @@ def claim_document(request: PortalRequest, claim_id: int, document_id: int) -> F
         filename=document.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    # PDFs are previewed in a frame of the claim's page (the browser's PDF viewer refuses a
+    # sandboxed document); everything else stays sandboxed. Nothing else may frame them.
+    sandbox = "" if document.content_type == "application/pdf" else "sandbox; "
+    response["Content-Security-Policy"] = (
+        f"{sandbox}default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -171,6 +171,14 @@ class RoiRow:
         return ((self.sourced_won - self.spend) / self.spend).quantize(Decimal("0.01"))
 
     @property
+    def roi_text(self) -> str:
+        """The ROI as people read it: "+1,900%", "-40%", "" before any spend."""
+        if self.roi is None:
+            return ""
+        percent = self.roi * 100
+        return f"{'+' if percent > 0 else '-' if percent < 0 else ''}{abs(percent):,.0f}%"
+
+    @property
     def cost_per_lead(self) -> Decimal | None:
         if not self.leads:
             return None

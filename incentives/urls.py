@@ -5,8 +5,15 @@ from django.urls import URLPattern, URLResolver
 
 from incentives import documents
 from incentives.api import api_urls
+from incentives.views import claims, payouts, roi
 from incentives.views import spiffs as spiff_pages
 
-portal_urls: list[URLPattern | URLResolver] = [*documents.urlpatterns, *spiff_pages.urlpatterns]
+portal_urls: list[URLPattern | URLResolver] = [
+    *documents.urlpatterns,
+    *claims.urlpatterns,
+    *payouts.urlpatterns,
+    *roi.urlpatterns,
+    *spiff_pages.urlpatterns,
+]
 
 __all__ = ["api_urls", "portal_urls"]

@@ -40,6 +40,10 @@ NAV: list[NavItem] = [
     # Deal registrations on the vendor side (deals.views.deal_admin).
     NavItem("Deals", "deal-registrations", "clipboard-check", VENDOR_ROLES),
     # SPIFFs (incentives.views.spiffs): a partner's rewards; the rules and rewards for staff.
+    # MDF claims, their payouts and what MDF brought (incentives.views).
+    NavItem("Claims", "mdf-claims", "receipt", ALL_ROLES),
+    NavItem("Payouts", "mdf-payouts", "cash-coin", ALL_ROLES),
+    NavItem("MDF results", "mdf-roi", "graph-up-arrow", VENDOR_ROLES),
     NavItem("My rewards", "my-rewards", "trophy", PARTNER_ROLES),
     NavItem("SPIFFs", "spiffs", "trophy", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
