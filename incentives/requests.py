@@ -30,6 +30,7 @@ from prm.outbox.events import event_emit
 from prm.permissions import require
 from prm.portal.templatetags.portal import money
 from prm.users.models import User
+from workflows.approvals import approvals_close
 
 S = RequestStatus
 CENT = Decimal("0.01")
@@ -134,6 +135,17 @@ def _move(
         locked.submitted_at = timezone.now()
     audit_note(locked, actor, f"{to}: {reason}" if reason else str(to))
     locked.save()
+    if to != S.SUBMITTED:
+        # What workflows still ask about the request was decided by this move: their
+        # approvals leave the inbox, the viewer's own answered (the run deciding it now,
+        # if any, is not waiting), as a deal's move does.
+        approvals_close(
+            object_type="mdfrequest",
+            object_id=locked.pk,
+            reason=reason or str(to),
+            decided_by=actor,
+            decision={"approved": "approved", "rejected": "rejected"}.get(str(to), ""),
+        )
     event_emit(
         event_type=f"mdf_request.{to}",
         obj=locked,

@@ -5,6 +5,8 @@ fund, a rejection changes no money."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from incentives import scope
 from incentives.events import MDF_REQUEST_EVENTS
 from incentives.models import ActivityType, MdfRequest
@@ -54,6 +56,7 @@ MDF_REQUEST = Subject(
         ),
     ),
     partner_of=lambda request: request.partner,
+    url=lambda pk: reverse("mdf-request", args=[int(pk)]),
     visible_to=scope.requests_visible_to,
     history=lambda: MdfRequest.history,
     select_related=("partner", "fund__program"),

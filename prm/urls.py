@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from deals.urls import api_urls as deals_api_urls
 from deals.urls import portal_urls as deals_portal_urls
+from incentives.urls import portal_urls as incentives_portal_urls
 from partners.urls import api_urls as partners_api_urls
 from partners.urls import portal_urls as partners_portal_urls
 from prm.portal import views
@@ -54,6 +55,7 @@ urlpatterns = [
     *partners_portal_urls,
     *deals_portal_urls,
     *workflows_portal_urls,
+    *incentives_portal_urls,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script for the CSP.

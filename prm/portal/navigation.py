@@ -39,6 +39,11 @@ NAV: list[NavItem] = [
     NavItem("Products", "products", "box-seam", VENDOR_ROLES),  # the catalogue (deals.views)
     # Deal registrations on the vendor side (deals.views.deal_admin).
     NavItem("Deals", "deal-registrations", "clipboard-check", VENDOR_ROLES),
+    # MDF (incentives.views): the partner's funds and fund requests; the vendor's programs,
+    # allocations and fund ledgers, at the same address (claims and payouts come beside).
+    NavItem("Funds", "funds", "piggy-bank", PARTNER_ROLES),
+    NavItem("Funds", "funds", "piggy-bank", VENDOR_ROLES),
+    NavItem("Fund requests", "mdf-requests", "cash-coin", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
     NavItem("Approvals", "approvals", "check2-square", VENDOR_ROLES),
     NavItem("Organisation", "organisation", "diagram-3", VENDOR_ROLES),
