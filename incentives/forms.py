@@ -206,7 +206,10 @@ class ReverseForm(PortalForm):
 
 class RequestFilterForm(PortalForm):
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *RequestStatus.choices]
+        label="Status",
+        required=False,
+        choices=[("", "Any status")]
+        + [(v, label) for v, label in RequestStatus.choices if v != RequestStatus.DRAFT],
     )
     program = forms.TypedChoiceField(label="Program", required=False, coerce=int, empty_value=None)
 

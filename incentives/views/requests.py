@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
@@ -81,11 +82,32 @@ def _decision(request: PortalRequest, request_obj: MdfRequest) -> dict[str, Any]
     return {"decide": True, "direct": True, "lower": True}
 
 
+MONEY_FIELDS = {"requested_amount", "partner_contribution", "expected_pipeline", "approved_amount"}
+
+
+def _with_money(entry: dict, currency: str) -> dict:
+    """The history's amounts written as every amount of the portal is ("USD 2,500")."""
+    for change in entry.get("changes", []):
+        if change["field"] not in MONEY_FIELDS:
+            continue
+        before, after = change["before"], change["after"]
+        label = change["label"]
+        if before in (None, ""):
+            text = f"{label} set to {money(after, currency)}"
+        elif after in (None, ""):
+            text = f"{label} cleared (was {money(before, currency)})"
+        else:
+            text = f"{label} changed from {money(before, currency)} to {money(after, currency)}"
+        entry["summary"] = entry["summary"].replace(change["text"], text, 1)
+        entry["details"] = [text if d == change["text"] else d for d in entry["details"]]
+    return entry
+
+
 def _timeline(request: PortalRequest, request_obj: MdfRequest) -> list[dict]:
     """The request's history (who, when, why) with the workflow approvers' decisions in
     their own words, newest first."""
     viewer = viewer_of(request.user)
-    entries = audit_trail(request_obj, viewer)
+    entries = [_with_money(e, request_obj.currency) for e in audit_trail(request_obj, viewer)]
     decided = Approval.objects.filter(
         run__object_type=OBJECT_TYPE,
         run__object_id=str(request_obj.pk),
@@ -124,7 +146,7 @@ def _detail(
     form: forms.Form | None = None,
 ) -> HttpResponse:
     forms_: dict[str, forms.Form] = {
-        "approve": ApproveForm(prefix="approve"),
+        "approve": ApproveForm(prefix="approve", initial={"amount": request_obj.requested_amount}),
         "reject": RejectForm(prefix="reject"),
         "cancel": CancelForm(prefix="cancel"),
     }
@@ -295,12 +317,17 @@ def request_list(request: PortalRequest) -> HttpResponse:
     form = RequestFilterForm(request.GET, programs=programs)
     form.is_valid()  # a bad value filters nothing
     chosen = getattr(form, "cleaned_data", {})
-    rows = scope.requests_visible_to(user).select_related("fund__program", "partner")
+    # A draft is the partner's until they submit it: not in the channel team's list.
+    rows = (
+        scope.requests_visible_to(user)
+        .exclude(status=S.DRAFT)
+        .select_related("fund__program", "partner")
+    )
     if chosen.get("status"):
         rows = rows.filter(status=chosen["status"])
     if chosen.get("program"):
         rows = rows.filter(fund__program_id=chosen["program"])
-    rows = rows.order_by("-submitted_at", "-created_at", "-id")
+    rows = rows.order_by(F("submitted_at").desc(nulls_last=True), "-created_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     kept = request.GET.copy()
     kept.pop("page", None)

@@ -89,7 +89,7 @@ def fields(fund: Fund, **overrides) -> dict:
     }
 
 
-def request_of(world, fund: Fund, **overrides) -> MdfRequest:
+def request_of(world, fund: Fund, submit: bool = True, **overrides) -> MdfRequest:
     start = timezone.localdate() + dt.timedelta(days=20)
     values = {
         "activity_type": "event",
@@ -101,7 +101,7 @@ def request_of(world, fund: Fund, **overrides) -> MdfRequest:
         **overrides,
     }
     owner = world.bob if fund.partner == world.berlin else world.carol
-    return mdf_request_create(actor=owner, fund=fund, **values)
+    return mdf_request_create(actor=owner, fund=fund, submit=submit, **values)
 
 
 def text(response) -> str:
@@ -223,6 +223,7 @@ def test_the_request_page_shows_the_decision_its_note_the_amount_due_date_and_pr
     assert "“Keep it lean”" in body
     assert "Invoice" in body and "Photos of the activity" in body and "Attendee list" in body
     assert 'data-testid="claim-due"' in body
+    assert "Approved amount set to USD\xa02,500" in body  # the history's amounts as money
     assert "cam.emea@world.example" not in body  # vendor staff without their address
 
 
@@ -408,6 +409,8 @@ def test_the_staff_list_of_fund_requests_filters_by_status_and_program(world, fu
     assert decided.title in body and waiting.title not in body
     cam = text(browser_as(world.cam_emea).get("/funds/requests/", {"program": program}))
     assert waiting.title in cam
+    draft = request_of(world, funds["bob"], title="Draft roadshow", submit=False)
+    assert draft.title not in text(client.get("/funds/requests/", {"program": program}))
     carols = request_of(world, funds["carol"], title="Tailwind webinar")
     assert carols.title not in text(browser_as(world.cam_emea).get("/funds/requests/"))
 
