@@ -41,6 +41,11 @@ def open_funds(user) -> QuerySet[Fund]:
     )
 
 
+def _own_partner_id(user) -> int | None:
+    membership = getattr(user, "partner_membership", None)
+    return membership.partner_id if membership is not None else None
+
+
 @requires("mdf.view")
 def funds_home(request: PortalRequest) -> HttpResponse:
     """Partners: their funds and requests. Vendor staff: the programs."""
@@ -63,11 +68,14 @@ def funds_home(request: PortalRequest) -> HttpResponse:
         program = fund.program
         fund.current = program.starts_on <= today <= program.ends_on  # type: ignore[attr-defined]  # for the template only
         fund.over = program.ends_on < today  # type: ignore[attr-defined]  # for the template only
+        fund.open = program.active and not fund.over  # type: ignore[attr-defined]  # for the template only
     context = {
         "funds": funds,
         "requests": rows[:REQUEST_LIMIT],
         "more_requests": len(rows) > REQUEST_LIMIT,
-        "many_partners": len({f.partner_id for f in funds}) > 1,
+        # Each fund's partner is named when they are not all the user's own company's (a
+        # partner admin sees their branches' funds too).
+        "many_partners": {f.partner_id for f in funds} - {_own_partner_id(user)} != set(),
         "can_request": can(user, "mdf.request") and open_funds(user).exists(),
         "may_request": can(user, "mdf.request"),
         "waiting": sum(1 for r in rows if r.status == RequestStatus.SUBMITTED),
@@ -95,7 +103,7 @@ def request_new(request: PortalRequest) -> HttpResponse:
     funds = list(open_funds(request.user))
     if not request.user.is_partner_side or not funds:
         return render(request, "incentives/request_form.html", {"form": None, "funds": []})
-    many = len({f.partner_id for f in funds}) > 1
+    many = {f.partner_id for f in funds} - {_own_partner_id(request.user)} != set()
     choices = _fund_choices(funds, many)
     currencies = sorted({f.program.currency for f in funds})
     if request.method != "POST":

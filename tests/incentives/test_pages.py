@@ -23,6 +23,8 @@ from partners import services as partner_services
 from partners.models import Partner, PartnerStatus
 from prm.money import Money
 from prm.tenancy.context import current_tenant
+from prm.users.models import Role
+from prm.users.services import user_create
 from tests.conftest import ACME_HOST
 from workflows.models import Approval, RunStatus
 from workflows.services import defaults_install
@@ -127,6 +129,14 @@ def test_a_partner_sees_their_funds_figures_and_requests_and_nothing_of_another_
     assert mine.title in body and "Approved" in body
     assert theirs.title not in body
     assert "Ask for funds" in body
+
+
+def test_a_partner_admin_sees_the_funds_of_their_companys_branches_by_name(world, funds):
+    request = request_of(world, funds["bob"])
+    body = text(browser_as(world.alice).get("/funds/"))
+    assert "Northwind Berlin" in body and request.title in body
+    assert "Tailwind" not in body
+    assert browser_as(world.alice).get(f"/funds/requests/{request.pk}/").status_code == 200
 
 
 def test_a_partner_without_a_fund_is_told_what_to_do(world):
@@ -395,6 +405,43 @@ def test_the_fund_page_shows_its_ledger_and_an_entry_is_reversed_with_a_reason(
     assert cam.get(f"/funds/{fund.pk}/").status_code == 200
     assert cam.get(f"/funds/{funds['carol'].pk}/").status_code == 404
     assert cam.post(f"/funds/entries/{reversal.pk}/reverse/", {}).status_code == 404
+
+
+def test_finance_sees_every_fund_and_corrects_the_ledger_but_sets_up_nothing(world, program, funds):
+    finance = user_create(
+        email="finance@world.example", role=Role.FINANCE_APPROVER, send_welcome=False
+    )
+    client = browser_as(finance)
+    page = text(client.get(f"/funds/programs/{program.pk}/"))
+    assert "Northwind Berlin" in page and "Tailwind" in page and "Allocate by hand" not in page
+    assert "Reverse this entry" in text(client.get(f"/funds/{funds['carol'].pk}/"))
+    assert client.get("/funds/programs/new/").status_code == 404
+    entry = funds["carol"].entries.get()
+    response = client.post(f"/funds/entries/{entry.pk}/reverse/", {f"r{entry.pk}-memo": "Typo"})
+    assert response.status_code == 302 and LedgerEntry.objects.filter(reverses=entry).exists()
+
+
+def test_a_programs_shared_pool_is_allocated_by_hand_too(world):
+    client = browser_as(world.admin)
+    client.post(
+        "/funds/programs/new/",
+        {
+            "name": "Pooled 2031",
+            "period_kind": "year",
+            "starts_on": "2031-01-01",
+            "ends_on": "2031-12-31",
+            "currency": "USD",
+            "budget": "1000",
+            "shared_pool": "on",
+        },
+    )
+    pooled = MdfProgram.objects.get(name="Pooled 2031")
+    assert "Shared pool (first come, first served)" in text(
+        client.get(f"/funds/programs/{pooled.pk}/")
+    )
+    client.post(f"/funds/programs/{pooled.pk}/allocate/", {"partner": "0", "amount": "400"})
+    pool = Fund.objects.get(program=pooled, partner__isnull=True)
+    assert pool.allocated == D("400")
 
 
 def test_the_staff_list_of_fund_requests_filters_by_status_and_program(world, funds):
