@@ -46,12 +46,20 @@ class RequestForm(PortalForm):
     """A partner's fund request: which fund, the activity, its money and its expectations."""
 
     fund = forms.TypedChoiceField(
-        label="Fund", coerce=int, error_messages={"required": "Choose the fund to draw on."}
+        label="Fund",
+        coerce=int,
+        error_messages={
+            "required": "Choose the fund to draw on.",
+            "invalid_choice": "Choose one of your open funds.",
+        },
     )
     activity_type = forms.ChoiceField(
         label="Kind of activity",
         choices=[("", "Choose…"), *ActivityType.choices],
-        error_messages={"required": "Choose the kind of activity."},
+        error_messages={
+            "required": "Choose the kind of activity.",
+            "invalid_choice": "Choose the kind of activity.",
+        },
     )
     title = forms.CharField(
         label="Activity",
@@ -140,7 +148,10 @@ class ProgramForm(PortalForm):
     period_kind = forms.ChoiceField(
         label="Period",
         choices=[("", "Choose…"), *PeriodKind.choices],
-        error_messages={"required": "Choose a quarter or a year."},
+        error_messages={
+            "required": "Choose a quarter or a year.",
+            "invalid_choice": "Choose a quarter or a year.",
+        },
     )
     starts_on = date_field("Starts on", "Enter the day the program starts.")
     ends_on = date_field("Ends on", "Enter the day the program ends.")
@@ -161,7 +172,12 @@ class ProgramForm(PortalForm):
 
 class AllocateForm(PortalForm):
     partner = forms.TypedChoiceField(
-        label="Partner", coerce=int, error_messages={"required": "Choose the partner."}
+        label="Partner",
+        coerce=int,
+        error_messages={
+            "required": "Choose the partner.",
+            "invalid_choice": "Choose one of the partners listed.",
+        },
     )
     amount = amount_field("Amount")
     memo = forms.CharField(

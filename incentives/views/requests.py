@@ -248,7 +248,16 @@ def request_approve(request: PortalRequest, request_id: int) -> HttpResponse:
         lower = amount is not None and amount != request_obj.requested_amount
         mine: Approval | None = decision.get("mine")
         if mine is not None and not lower:
-            # The workflow asked the viewer: its next step approves the request.
+            # The workflow asked the viewer: its next step approves the request. A fund
+            # that cannot cover it is said now, not after the workflow skipped it.
+            fund = request_obj.fund
+            if fund.available < request_obj.requested_amount:
+                raise Conflict(
+                    f"{request_obj.partner}'s fund has {money(fund.available, fund.currency)} "
+                    f"available, less than the {money(request_obj.requested_amount, fund.currency)}"
+                    " asked: approve less, or reject it.",
+                    code="insufficient_funds",
+                )
             approval_decide(actor=user, approval_id=mine.pk, decision="approved", comment=d["note"])
             return
         if mine is not None and not decision["lower"]:

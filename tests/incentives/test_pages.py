@@ -514,6 +514,27 @@ def test_the_last_approver_may_approve_less_and_the_workflow_is_answered(world, 
     assert funds.committed == D("1200")
 
 
+def test_an_approval_above_the_request_or_the_funds_balance_is_refused_and_changes_nothing(
+    world, asked
+):
+    request, approval = asked
+    client = browser_as(world.cam_emea)
+    above = client.post(f"/funds/requests/{request.pk}/approve/", {"approve-amount": "3000.01"})
+    assert above.status_code == 400 and "at most the USD\xa03,000 requested" in text(above)
+    big = request_of(world, Fund.objects.get(pk=request.fund_id), requested_amount=D("6000"))
+    direct = client.post(f"/funds/requests/{big.pk}/approve/", {"approve-amount": "6000"})
+    assert direct.status_code == 400 and "not enough" in text(direct)
+    Fund.objects.filter(pk=request.fund_id).update(allocated=D("2000"))  # less than asked
+    short = client.post(f"/funds/requests/{request.pk}/approve/", {"approve-amount": "3000"})
+    assert short.status_code == 400 and "less than the USD\xa03,000 asked" in text(short)
+    for r in (request, big):
+        r.refresh_from_db()
+        assert r.status == S.SUBMITTED and r.approved_amount is None
+    approval.refresh_from_db()
+    assert approval.decided_at is None
+    assert Fund.objects.get(pk=request.fund_id).committed == 0
+
+
 def test_nobody_approves_past_the_approval_the_workflow_asks_of_someone_else(world, asked):
     request, approval = asked
     client = browser_as(world.admin)
