@@ -216,6 +216,11 @@ def request_cancel(request: PortalRequest, request_id: int) -> HttpResponse:
     user = request.user
     request_obj = _act(request, request_id, "mdf.request" if user.is_partner_side else "mdf.decide")
     was_approved = request_obj.status == S.APPROVED
+    if user.is_vendor_side and not was_approved:
+        # The channel team rejects what waits (through the workflow); it cancels only an
+        # approval, which gives the money back.
+        messages.error(request, "Decide a waiting request: approve or reject it.")
+        return redirect("mdf-request", request_obj.pk)
     form = CancelForm(request.POST, prefix="cancel")
     failed = _with_form(
         request,

@@ -252,6 +252,24 @@ def test_cancelling_an_approved_request_gives_its_amount_back(world, funds):
 # --- the vendor's pages ---------------------------------------------------------------------
 
 
+def test_the_channel_team_cancels_an_approval_but_rejects_what_waits(world, funds):
+    waiting = request_of(world, funds["bob"])
+    approved = request_of(world, funds["bob"], title="Approved roadshow")
+    mdf_request_approve(actor=world.cam_emea, request=approved)
+    cam = browser_as(world.cam_emea)
+    page = text(cam.get(f"/funds/requests/{waiting.pk}/"))
+    assert 'data-testid="cancel-form"' not in page
+    refused = cam.post(f"/funds/requests/{waiting.pk}/cancel/", {}, follow=True)
+    assert "approve or reject it" in text(refused)
+    waiting.refresh_from_db()
+    assert waiting.status == S.SUBMITTED
+    assert 'data-testid="cancel-form"' in text(cam.get(f"/funds/requests/{approved.pk}/"))
+    cam.post(f"/funds/requests/{approved.pk}/cancel/", {"cancel-reason": "Event called off"})
+    approved.refresh_from_db()
+    assert approved.status == S.CANCELLED
+    assert Fund.objects.get(pk=funds["bob"].pk).available == D("5000")
+
+
 def test_vendor_staff_see_the_programs_with_their_totals_and_partners_do_not(world, program, funds):
     request = request_of(world, funds["bob"])
     mdf_request_approve(actor=world.cam_emea, request=request)
