@@ -502,7 +502,8 @@ def test_the_approver_approves_on_the_request_page_through_the_workflow(
 ):
     request, approval = asked
     client = browser_as(world.cam_emea)
-    assert 'data-testid="approve-form"' in text(client.get(f"/funds/requests/{request.pk}/"))
+    page = text(client.get(f"/funds/requests/{request.pk}/"))
+    assert 'data-testid="approve-form"' in page and "The workflow asks you to decide it" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/funds/requests/{request.pk}/approve/",
