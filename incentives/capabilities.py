@@ -16,4 +16,7 @@ def declare() -> None:
         mdf__reverse=ADMINS | frozenset({Role.FINANCE_APPROVER}),  # correcting entries
         mdf__request=PARTNER_ROLES,  # ask for funds for an activity, cancel the request
         mdf__decide=DECIDERS,  # approve (possibly less) or reject a fund request
+        # claims: the channel team, and finance above the policy's amount (the workflow asks)
+        mdf__decide_claims=DECIDERS | frozenset({Role.FINANCE_APPROVER}),
+        mdf__pay=ADMINS | frozenset({Role.FINANCE_APPROVER}),  # payouts: approve, export, paid
     )

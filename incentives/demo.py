@@ -1,7 +1,8 @@
 """The demo tenant's MDF program: a quarterly program for each of the last six quarters and
 the next one, allocated by the rule "3% of each partner's won revenue of the quarter
 before" (bob's and carol's partners get a fund in each), and fund requests in every state:
-decided ones in past quarters, waiting and drafts in the current and next quarters."""
+decided ones in past quarters, waiting and drafts in the current and next quarters; then
+their claims, payouts and attributed deals (incentives.demo_claims)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incentives import ledger
+from incentives.demo_claims import seed_claims
 from incentives.models import (
     REQUIRED_PROOFS,
     ActivityType,
@@ -106,16 +108,22 @@ def seed_mdf(schema: str, admin_email: str) -> None:
                         memo="Starter fund",
                     )
             _requests(program, shift, rng, decider, people, today)
+        finance = User.objects.filter(role=Role.FINANCE_APPROVER).order_by("email").first()
+        seed_claims(rng, decider, finance or admin, today)
 
 
-def _past_request(fund: Fund, rng: random.Random, status: str, decider: User) -> None:
+def _past_request(
+    fund: Fund, rng: random.Random, status: str, decider: User, until: dt.date | None = None
+) -> None:
     """A request of a quarter gone by (its dates in the past, so not through the services,
     which take requests before the activity): its money moved through the ledger as the
     services move it."""
     program, partner = fund.program, fund.partner
     assert partner is not None  # a partner's fund, not the shared pool
     kind, title, amount = rng.choice(ACTIVITIES)
-    days = (program.ends_on - program.starts_on).days
+    days = ((until or program.ends_on) - program.starts_on).days
+    if days < 4:
+        return
     starts = program.starts_on + dt.timedelta(days=rng.randrange(days - 3))
     asked = min(Decimal(amount), fund.available) if fund.available > 0 else Decimal(amount)
     if asked <= 0:
@@ -189,14 +197,18 @@ def _requests(
         .select_related("program", "partner")
         .order_by("pk")
     )
-    if shift < 0:
+    if shift <= 0:  # activities gone by (this quarter's, those before today)
         theirs = {u.partner_membership.partner_id for u in people.values()}
         chosen = [f for f in funds if f.partner_id in theirs]
         chosen += [f for f in funds if f.partner_id not in theirs][:10]
+        until = today - dt.timedelta(days=2) if shift == 0 else None
         for fund in chosen:
             status = rng.choices([S.APPROVED, S.REJECTED, S.CANCELLED], weights=[75, 15, 10])[0]
-            _past_request(fund, rng, status, decider)
-        return
+            _past_request(fund, rng, status, decider, until)
+            if shift == 0 and fund.partner_id in theirs:  # a second, claimable now
+                _past_request(fund, rng, S.APPROVED, decider, until)
+        if shift < 0:
+            return
     # This quarter and the next: bob's and carol's partners ask through the services.
     for email, user in sorted(people.items()):
         mine = [f for f in funds if f.partner_id == user.partner_membership.partner_id]

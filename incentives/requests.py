@@ -34,6 +34,7 @@ from workflows.approvals import approvals_close
 
 S = RequestStatus
 CENT = Decimal("0.01")
+HORIZON = dt.timedelta(days=3653)  # ten years: how far ahead an activity may be planned
 
 
 def _money_problem(value: Decimal | None, *, required: bool) -> str:
@@ -61,6 +62,8 @@ def _check(fields: dict[str, Any], today: dt.date) -> None:
         problems["ends_on"] = ["Enter the day the activity ends."]
     elif starts is not None and ends < starts:
         problems["ends_on"] = ["The activity ends on or after the day it starts."]
+    elif ends > today + HORIZON:  # the claim's due date is counted from it
+        problems["ends_on"] = ["Ask for an activity that ends within the next ten years."]
     for name, required in (
         ("requested_amount", True),
         ("partner_contribution", False),
@@ -136,15 +139,15 @@ def _move(
     audit_note(locked, actor, f"{to}: {reason}" if reason else str(to))
     locked.save()
     if to != S.SUBMITTED:
-        # What workflows still ask about the request was decided by this move: their
-        # approvals leave the inbox, the viewer's own answered (the run deciding it now,
-        # if any, is not waiting), as a deal's move does.
+        # Decided by this move (through the API, a page or the inbox itself): what workflows
+        # still ask about the request leaves the inbox (the run deciding it now, if any, is
+        # not waiting).
         approvals_close(
             object_type="mdfrequest",
             object_id=locked.pk,
             reason=reason or str(to),
             decided_by=actor,
-            decision={"approved": "approved", "rejected": "rejected"}.get(str(to), ""),
+            decision={S.APPROVED: "approved", S.REJECTED: "rejected"}.get(S(to), ""),
         )
     event_emit(
         event_type=f"mdf_request.{to}",

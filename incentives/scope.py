@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from incentives.models import Fund, MdfProgram, MdfRequest
+from incentives.models import (
+    ClaimDocument,
+    Fund,
+    LedgerEntry,
+    MdfClaim,
+    MdfProgram,
+    MdfRequest,
+    Payout,
+)
 from partners.scope import partners_visible_to
 from prm.errors import NotFound
 from prm.permissions import can
@@ -51,3 +59,53 @@ def get_request_for(user: User, request_id: int | str) -> MdfRequest:
         )
     except (MdfRequest.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such fund request.") from None
+
+
+def claims_visible_to(user: User) -> QuerySet[MdfClaim]:
+    """The claims of the funds ``user`` sees."""
+    return MdfClaim.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def get_claim_for(user: User, claim_id: int | str) -> MdfClaim:
+    try:
+        return (
+            claims_visible_to(user)
+            .select_related("request", "fund__program", "partner", "claimed_by")
+            .get(pk=claim_id)
+        )
+    except (MdfClaim.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such claim.") from None
+
+
+def claim_documents_visible_to(user: User, claim: MdfClaim) -> QuerySet[ClaimDocument]:
+    """The files of a claim, for those who see the claim (the caller got it through
+    ``get_claim_for``; the filter repeats the scope so a file id alone never leaks)."""
+    return ClaimDocument.objects.filter(claim__in=claims_visible_to(user).filter(pk=claim.pk))
+
+
+def payouts_visible_to(user: User) -> QuerySet[Payout]:
+    """The payouts of the funds ``user`` sees."""
+    return Payout.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def get_payout_for(user: User, payout_id: int | str) -> Payout:
+    try:
+        return (
+            payouts_visible_to(user)
+            .select_related("claim__request", "fund__program", "partner")
+            .get(pk=payout_id)
+        )
+    except (Payout.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such payout.") from None
+
+
+def entries_visible_to(user: User) -> QuerySet[LedgerEntry]:
+    """The ledger entries of the funds ``user`` sees."""
+    return LedgerEntry.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def get_entry_for(user: User, entry_id: int | str) -> LedgerEntry:
+    try:
+        return entries_visible_to(user).select_related("fund__program").get(pk=entry_id)
+    except (LedgerEntry.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such ledger entry.") from None

@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "partners.models.MembershipRole",
         "PartnerStatusEnum": "partners.models.PartnerStatus",
         "RunStatusEnum": "workflows.models.RunStatus",
+        "ProofTypeEnum": "incentives.models.ProofType",
     },
 }
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from deals.urls import api_urls as deals_api_urls
 from deals.urls import portal_urls as deals_portal_urls
+from incentives.urls import api_urls as incentives_api_urls
 from incentives.urls import portal_urls as incentives_portal_urls
 from partners.urls import api_urls as partners_api_urls
 from partners.urls import portal_urls as partners_portal_urls
@@ -18,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", users_api.TokenObtainApi.as_view(), name="api-token"),
     *partners_api_urls,
     *deals_api_urls,
+    *incentives_api_urls,
     *workflows_api_urls,
 ]
 
@@ -54,8 +56,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     *partners_portal_urls,
     *deals_portal_urls,
-    *workflows_portal_urls,
     *incentives_portal_urls,
+    *workflows_portal_urls,
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script for the CSP.

@@ -1,6 +1,18 @@
 """The incentives app's models: programs, funds and their ledger (funds), fund requests
-(requests)."""
+(requests), claims with their proof files and payouts (claims), deals attributed to
+activities (roi)."""
 
+from incentives.models.claims import (
+    CLAIM_LIFECYCLE,
+    LIVE_CLAIMS,
+    PAYOUT_LIFECYCLE,
+    ClaimDocument,
+    ClaimStatus,
+    MdfClaim,
+    Payout,
+    PayoutBatch,
+    PayoutStatus,
+)
 from incentives.models.funds import (
     ZERO,
     EntryKind,
@@ -18,18 +30,31 @@ from incentives.models.requests import (
     ProofType,
     RequestStatus,
 )
+from incentives.models.roi import Attribution, AttributionKind, AttributionSource
 
 __all__ = [
+    "CLAIM_LIFECYCLE",
+    "LIVE_CLAIMS",
     "MDF_REQUEST_LIFECYCLE",
+    "PAYOUT_LIFECYCLE",
     "REQUIRED_PROOFS",
     "ZERO",
     "ActivityType",
+    "Attribution",
+    "AttributionKind",
+    "AttributionSource",
+    "ClaimDocument",
+    "ClaimStatus",
     "EntryKind",
     "Fund",
     "LedgerEntry",
+    "MdfClaim",
     "MdfPolicy",
     "MdfProgram",
     "MdfRequest",
+    "Payout",
+    "PayoutBatch",
+    "PayoutStatus",
     "PeriodKind",
     "ProofType",
     "RequestStatus",

@@ -3,6 +3,8 @@ point 3)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -69,10 +71,22 @@ MDF_REQUEST_LIFECYCLE = Lifecycle(
 
 
 class MdfPolicy(TenantSettings):
-    """The tenant's MDF rules: how long after an activity ends its claim may be filed."""
+    """The tenant's MDF rules: how long after an activity ends its claim may be filed, how
+    much longer an extension gives, and above which amount finance approves a claim too."""
 
     claim_days = models.PositiveSmallIntegerField(
         default=60, help_text="Days after the activity ends within which the claim is filed."
+    )
+    extension_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days an approved extension adds to a claim's deadline."
+    )
+    max_extensions = models.PositiveSmallIntegerField(
+        default=1, help_text="Extensions of its claim deadline a request may get."
+    )
+    finance_approval_above = amount_field(
+        "Finance approves claims above",
+        default=Decimal("5000.00"),
+        help_text="A claim above this amount needs a finance approver after the channel manager.",
     )
 
 
@@ -108,6 +122,10 @@ class MdfRequest(models.Model):
     decision_note = models.CharField(max_length=500, blank=True)
     claim_due_on = models.DateField(null=True, blank=True)
     required_proofs = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    # A pending ask for a later claim deadline (empty when none), and the ones granted.
+    extension_reason = models.CharField(max_length=500, blank=True)
+    extension_asked_at = models.DateTimeField(null=True, blank=True)
+    extensions = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

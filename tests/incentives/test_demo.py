@@ -55,3 +55,38 @@ def test_every_funds_totals_are_its_ledgers_sums_and_none_is_overdrawn(acme):
             "paid": fund.paid,
         }
         assert fund.available >= 0
+
+
+def test_claims_payouts_and_attributions_are_in_every_state_with_real_files(acme):
+    import random
+
+    from incentives import demo_claims, roi
+    from incentives.models import Attribution, ClaimDocument, MdfClaim, Payout
+    from prm.uploads import KINDS, sniff
+
+    assert {"submitted", "approved", "rejected"} <= set(
+        MdfClaim.objects.values_list("status", flat=True)
+    )
+    assert {"pending", "approved", "exported", "paid"} <= set(
+        Payout.objects.values_list("status", flat=True)
+    )
+    # The demo's files are what they say (the storage of the run that seeded the reused
+    # test database is gone: the generators are checked instead).
+    assert sniff(demo_claims.pdf(["Invoice 1"])) == "pdf"
+    assert sniff(demo_claims.png(1)) == "png"
+    assert sniff(demo_claims.attendees(random.Random(1), 5)) == "csv"
+    documents = ClaimDocument.objects.values_list("file", "content_type")
+    assert {KINDS[name.rsplit(".", 1)[1]][1] == kind for name, kind in documents} == {True}
+    waiting = MdfClaim.objects.filter(status="submitted").values_list("pk", flat=True)
+    assert Approval.objects.filter(
+        run__object_type="mdfclaim",
+        run__object_id__in=[str(pk) for pk in waiting],
+        decided_at__isnull=True,
+    ).exists()
+    assert {"sourced", "influenced"} == set(Attribution.objects.values_list("kind", flat=True))
+    for email in ("bob@northwind.example", "carol@contoso.example"):
+        user = User.objects.get(email=email)
+        assert Payout.objects.filter(partner=user.partner_membership.partner).exists()
+    admin = User.objects.get(email="admin@acme.example")
+    rows = roi.roi_rows(admin, by="program")
+    assert any(r.spend > 0 and r.sourced_won > 0 and r.roi is not None for r in rows)

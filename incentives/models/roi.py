@@ -1,0 +1,47 @@
+"""Deals attributed to MDF activities (the incentives issue, point 7): by the partner at
+registration with the activity's campaign code, or later by the channel manager, as
+partner-sourced (the activity created the opportunity) or partner-influenced (it helped an
+opportunity that existed). A deal is sourced by at most one activity."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from deals.models import Deal
+from incentives.models.requests import MdfRequest
+
+
+class AttributionKind(models.TextChoices):
+    SOURCED = "sourced", "Partner-sourced"
+    INFLUENCED = "influenced", "Partner-influenced"
+
+
+class AttributionSource(models.TextChoices):
+    CAMPAIGN_CODE = "campaign_code", "Campaign code at registration"
+    CHANNEL_MANAGER = "channel_manager", "Channel manager"
+
+
+class Attribution(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="mdf_attributions")
+    request = models.ForeignKey(MdfRequest, on_delete=models.PROTECT, related_name="attributions")
+    kind = models.CharField(max_length=10, choices=AttributionKind.choices)
+    source = models.CharField(max_length=16, choices=AttributionSource.choices)
+    attributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attributed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attributed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "request"], name="attribution_once"),
+            models.UniqueConstraint(
+                fields=["deal"], condition=Q(kind="sourced"), name="attribution_one_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["request", "kind"], name="attribution_request_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.deal} ← {self.request}"

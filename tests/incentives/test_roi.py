@@ -1,0 +1,130 @@
+"""ROI (incentives issue, point 7): a deal registered with an activity's campaign code is
+sourced by it; the channel manager attributes others as sourced or influenced; the figures
+per activity, program and partner follow the claims and deals on the next read: spend,
+leads, sourced and influenced pipeline apart, won revenue, ROI and cost per lead."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from deals import services as deal_services
+from deals.services import LineIn
+from incentives import roi
+from incentives.claims import claim_approve, claim_file
+from incentives.models import Attribution
+from prm.errors import Conflict, Forbidden, Invalid
+from prm.tenancy.context import current_tenant
+from tests.deals.conftest import make_account
+from tests.deals.test_deals import close_date, shop
+from tests.incentives.test_claims import approved, cash, invoice, proofs
+from tests.incentives.test_requests import funds
+
+__all__ = ["approved", "funds", "shop"]  # the fixtures, imported for these tests
+
+D = Decimal
+
+
+@pytest.fixture
+def world(module_world):
+    return module_world
+
+
+def deal(world, shop, name: str, amount: str, code: str = "", customer: str = ""):
+    account = make_account(world.admin, customer or f"{name} AG", "DE", [])
+    return deal_services.deal_create(
+        actor=world.bob,
+        account=account,
+        name=name,
+        lines=[LineIn(shop.fw, 1, D(amount))],
+        currency=current_tenant().currency,
+        expected_close_date=close_date(),
+        campaign_code=code,
+    )
+
+
+def submit(world, d, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return deal_services.deal_submit(actor=world.bob, deal=d)
+
+
+def test_a_deal_with_the_campaign_code_is_sourced_and_the_figures_follow(
+    world, shop, approved, django_capture_on_commit_callbacks
+):
+    claim = claim_file(
+        actor=world.bob, request=approved, amount=cash("2000"), files=proofs(), **invoice()
+    )
+    claim_approve(actor=world.cam_emea, claim=claim)
+    sourced = submit(
+        world,
+        deal(world, shop, "Roadshow lead", "40000", "rs-muc-27"),
+        django_capture_on_commit_callbacks,
+    )
+    [attribution] = Attribution.objects.filter(deal=sourced)
+    assert (attribution.request, attribution.kind, attribution.source) == (
+        approved,
+        "sourced",
+        "campaign_code",
+    )
+    other = submit(
+        world, deal(world, shop, "Old opportunity", "10000"), django_capture_on_commit_callbacks
+    )
+    assert not Attribution.objects.filter(deal=other).exists()
+    roi.attribution_set(actor=world.cam_emea, deal=other, request=approved, kind="influenced")
+
+    [row] = roi.roi_rows(world.cam_emea, by="activity")
+    assert (row.key, row.label, row.spend, row.leads) == (
+        approved.pk,
+        approved.title,
+        D("2000"),
+        35,
+    )
+    assert (row.sourced_pipeline, row.influenced_pipeline) == (D("40000"), D("10000"))
+    assert (row.sourced_won, row.roi, row.cost_per_lead) == (0, D("-1.00"), D("57.14"))
+
+    sourced.refresh_from_db()
+    assert sourced.status == "approved"  # a clean deal of a Gold partner (default workflow)
+    deal_services.deal_won(actor=world.bob, deal=sourced, closed_on=timezone.localdate())
+    [row] = roi.roi_rows(world.cam_emea, by="program")
+    assert (row.key, row.sourced_won, row.influenced_won) == (
+        approved.fund.program_id,
+        D("40000"),
+        0,
+    )
+    assert row.roi == D("19.00")  # (40,000 - 2,000) / 2,000
+    [by_partner] = roi.roi_rows(world.bob, by="partner")
+    assert (by_partner.label, by_partner.sourced_won) == (world.berlin.display_name, D("40000"))
+    assert roi.roi_rows(world.carol) == []
+
+
+def test_an_attribution_is_checked_and_a_deal_has_one_source(
+    world, shop, approved, funds, django_capture_on_commit_callbacks
+):
+    d = submit(
+        world, deal(world, shop, "Sourced", "5000", "RS-MUC-27"), django_capture_on_commit_callbacks
+    )
+    with pytest.raises(Forbidden):
+        roi.attribution_set(actor=world.bob, deal=d, request=approved, kind="influenced")
+    with pytest.raises(Invalid):
+        roi.attribution_set(actor=world.cam_emea, deal=d, request=approved, kind="maybe")
+    # The handler running again (a redelivered event) attributes nothing twice.
+    from prm.outbox.models import Event
+
+    event = Event.objects.filter(type="deal.submitted", object_id=str(d.pk)).latest("created_at")
+    roi.attribution_by_campaign_code(event)
+    assert Attribution.objects.filter(deal=d).count() == 1
+    # Another approved activity of the partner cannot source it too.
+    from incentives.requests import mdf_request_approve, mdf_request_create
+    from tests.incentives.test_requests import fields
+
+    second = mdf_request_create(
+        actor=world.bob, fund=funds["bob"], **fields(title="Webinar", requested_amount=D("500"))
+    )
+    second = mdf_request_approve(actor=world.cam_emea, request=second)
+    with pytest.raises(Conflict) as refused:
+        roi.attribution_set(actor=world.cam_emea, deal=d, request=second, kind="sourced")
+    assert refused.value.error_code == "already_sourced"
+    roi.attribution_set(actor=world.cam_emea, deal=d, request=second, kind="influenced")
+    assert Attribution.objects.filter(deal=d).count() == 2
