@@ -5,6 +5,8 @@ fund, a rejection changes no money."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from incentives import scope
 from incentives.claims import (
     _claim_approve,
@@ -76,6 +78,7 @@ MDF_REQUEST = Subject(
     ],
     decide=Decide(approve=_request_approve, reject=_request_reject),
     partner_of=lambda request: request.partner,
+    url=lambda pk: reverse("mdf-request", args=[int(pk)]),
     visible_to=scope.requests_visible_to,
     history=lambda: MdfRequest.history,
     select_related=("partner", "fund__program"),

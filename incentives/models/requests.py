@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from incentives.models.funds import ZERO, Fund
 from partners.models import Partner
+from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle
 from prm.money import amount_field, currency_field
 from prm.singleton import TenantSettings
@@ -158,3 +159,18 @@ class MdfRequest(models.Model):
     def reference(self) -> str:
         """What the ledger's entries about this request say they are about."""
         return f"mdf_request:{self.pk}"
+
+
+# How a request's history reads on its page: the status, amounts and dates people decide
+# on; the bookkeeping of who and when is the history row's own.
+audit_declare(
+    MdfRequest,
+    labels={
+        "status": "Status",
+        "approved_amount": "Approved amount",
+        "claim_due_on": "Claim due by",
+        "decision_note": "Decision note",
+        "requested_amount": "Amount asked",
+    },
+    hidden=("submitted_at", "decided_at", "decided_by", "required_proofs", "currency"),
+)

@@ -39,11 +39,16 @@ NAV: list[NavItem] = [
     NavItem("Products", "products", "box-seam", VENDOR_ROLES),  # the catalogue (deals.views)
     # Deal registrations on the vendor side (deals.views.deal_admin).
     NavItem("Deals", "deal-registrations", "clipboard-check", VENDOR_ROLES),
-    # SPIFFs (incentives.views.spiffs): a partner's rewards; the rules and rewards for staff.
+    # MDF (incentives.views): the partner's funds and fund requests; the vendor's programs,
+    # allocations and fund ledgers, at the same address (claims and payouts come beside).
+    NavItem("Funds", "funds", "piggy-bank", PARTNER_ROLES),
+    NavItem("Funds", "funds", "piggy-bank", VENDOR_ROLES),
+    NavItem("Fund requests", "mdf-requests", "cash-coin", VENDOR_ROLES),
     # MDF claims, their payouts and what MDF brought (incentives.views).
     NavItem("Claims", "mdf-claims", "receipt", ALL_ROLES),
-    NavItem("Payouts", "mdf-payouts", "cash-coin", ALL_ROLES),
+    NavItem("Payouts", "mdf-payouts", "wallet2", ALL_ROLES),
     NavItem("MDF results", "mdf-roi", "graph-up-arrow", VENDOR_ROLES),
+    # SPIFFs (incentives.views.spiffs): a partner's rewards; the rules and rewards for staff.
     NavItem("My rewards", "my-rewards", "trophy", PARTNER_ROLES),
     NavItem("SPIFFs", "spiffs", "trophy", VENDOR_ROLES),
     NavItem("Applications", "applications", "inbox", roles_that("applications.decide")),
