@@ -46,7 +46,7 @@ def claim_document(request: PortalRequest, claim_id: int, document_id: int) -> F
 
 urlpatterns: list[URLPattern] = [
     path(
-        "mdf/claims/<int:claim_id>/files/<int:document_id>/",
+        "funds/claims/<int:claim_id>/files/<int:document_id>/",
         claim_document,
         name="mdf-claim-document",
     ),

@@ -175,6 +175,10 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         rows = self.get_queryset().filter(pk__in=[p.pk for p in payouts])
         return Response(PayoutOut(rows, many=True, context=self.get_serializer_context()).data)
 
+    def _one(self, payout: Payout) -> Response:
+        row = self.get_queryset().get(pk=payout.pk)
+        return Response(PayoutOut(row, context=self.get_serializer_context()).data)
+
     def _ids(self, request, serializer=PayoutsIn) -> dict:
         return body(serializer(data=request.data, context=self.get_serializer_context()))
 
@@ -226,7 +230,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payout = self.get_object()
         data = body(PaymentFailedIn(data=request.data))
         done = services.payout_fail(actor=request.user, payout=payout, reason=data["reason"])
-        return self._many([done])
+        return self._one(done)
 
     @extend_schema(
         summary="Reverse a paid payout", request=PayoutReverseIn, responses={200: PayoutOut}
@@ -238,7 +242,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payout = self.get_object()
         data = body(PayoutReverseIn(data=request.data))
         done = services.payout_reverse(actor=request.user, payout=payout, memo=data["memo"])
-        return self._many([done])
+        return self._one(done)
 
     @extend_schema(
         summary="Apply the payment confirmation file",
@@ -248,7 +252,13 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={200: REPORT, 400: REPORT},
+        responses={
+            200: REPORT,
+            400: OpenApiResponse(
+                description="No file, or rows with errors: nothing applied. Rows' errors come "
+                "as this answer's `errors` (by row) beside `code` and `detail`."
+            ),
+        },
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def confirmations(self, request):
@@ -265,11 +275,19 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         report = services.payouts_confirm(
             actor=request.user, text=text, visible=scope.payouts_visible_to(request.user)
         )
-        out = {
+        out: dict = {
             "paid": report.paid,
             "failed": report.failed,
             "errors": [{"row": n, "detail": d} for n, d in report.errors],
         }
+        if report.errors:
+            count = len(report.errors)
+            out = {
+                "code": "invalid_rows",
+                "detail": f"Nothing was applied: {count} row(s) of the file have errors.",
+                "fields": {},
+                **out,
+            }
         return Response(out, status=400 if report.errors else 200)
 
 

@@ -56,7 +56,10 @@ class ClaimForm(PortalForm):
         label="Invoice total", max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
     leads = forms.IntegerField(label="Leads", min_value=0, max_value=10**9, required=False)
-    attendees = forms.IntegerField(label="Attendees", min_value=0, max_value=10**9, required=False)
+    # Not "attendees": that is the name of the attendee list's drop zone.
+    attendee_count = forms.IntegerField(
+        label="Attendees", min_value=0, max_value=10**9, required=False
+    )
     pipeline = forms.DecimalField(
         label="Pipeline created", max_digits=14, decimal_places=2, min_value=0, required=False
     )
@@ -109,6 +112,7 @@ def claim_new(request: PortalRequest, request_id: int) -> HttpResponse:
     extension = ExtensionForm(prefix="later")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        data["attendees"] = data.pop("attendee_count")
         amount = Money(data.pop("amount"), approved.currency)
         files = _proof_files(request, ProofType.values)
         with service_errors(request, form) as outcome:
@@ -326,15 +330,15 @@ def claim_files(request: PortalRequest, claim_id: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("mdf/requests/<int:request_id>/claim/", claim_new, name="mdf-claim-new"),
+    path("funds/requests/<int:request_id>/claim/", claim_new, name="mdf-claim-new"),
     path(
-        "mdf/requests/<int:request_id>/later-deadline/",
+        "funds/requests/<int:request_id>/later-deadline/",
         claim_extension,
         name="mdf-claim-extension",
     ),
-    path("mdf/claims/", claim_list, name="mdf-claims"),
-    path("mdf/claims/<int:claim_id>/", claim_detail, name="mdf-claim"),
-    path("mdf/claims/<int:claim_id>/decide/", claim_decide, name="mdf-claim-decide"),
-    path("mdf/claims/<int:claim_id>/withdraw/", claim_withdraw, name="mdf-claim-withdraw"),
-    path("mdf/claims/<int:claim_id>/add-files/", claim_files, name="mdf-claim-files"),
+    path("funds/claims/", claim_list, name="mdf-claims"),
+    path("funds/claims/<int:claim_id>/", claim_detail, name="mdf-claim"),
+    path("funds/claims/<int:claim_id>/decide/", claim_decide, name="mdf-claim-decide"),
+    path("funds/claims/<int:claim_id>/withdraw/", claim_withdraw, name="mdf-claim-withdraw"),
+    path("funds/claims/<int:claim_id>/add-files/", claim_files, name="mdf-claim-files"),
 ]

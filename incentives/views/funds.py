@@ -119,7 +119,8 @@ def request_new(request: PortalRequest) -> HttpResponse:
     submit = request.POST.get("action") == "submit"
     if form.is_valid():
         data = dict(form.cleaned_data)
-        fund = next((f for f in funds if f.pk == data.pop("fund")), None)
+        chosen = data.pop("fund")
+        fund = next((f for f in funds if f.pk == chosen), None)
         with service_errors(request, form) as outcome:
             if fund is None:
                 raise Invalid({"fund": ["Choose one of your open funds."]})

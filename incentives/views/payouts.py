@@ -178,8 +178,8 @@ def payout_confirm(request: PortalRequest) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("mdf/payouts/", payout_list, name="mdf-payouts"),
-    path("mdf/payouts/bulk/", payout_bulk, name="mdf-payouts-bulk"),
-    path("mdf/payouts/confirmations/", payout_confirm, name="mdf-payouts-confirm"),
-    path("mdf/payouts/batches/<int:batch_id>.csv", batch_file, name="mdf-payout-batch"),
+    path("funds/payouts/", payout_list, name="mdf-payouts"),
+    path("funds/payouts/bulk/", payout_bulk, name="mdf-payouts-bulk"),
+    path("funds/payouts/confirmations/", payout_confirm, name="mdf-payouts-confirm"),
+    path("funds/payouts/batches/<int:batch_id>.csv", batch_file, name="mdf-payout-batch"),
 ]

@@ -20,9 +20,11 @@ from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from incentives import scope
+from incentives.claims import claimable
 from incentives.forms import ApproveForm, CancelForm, RejectForm, RequestFilterForm
 from incentives.models import MDF_REQUEST_LIFECYCLE, MdfRequest, ProofType, RequestStatus
 from incentives.requests import (
@@ -169,6 +171,14 @@ def _detail(
         "forms": forms_,
         "failed": failed,
         "total_cost": request_obj.requested_amount + request_obj.partner_contribution,
+        # Its claims, and whether the viewer may file one (incentives.views.claims).
+        "claims": list(request_obj.claims.order_by("-submitted_at")),
+        "claimable": claimable(request_obj),
+        "may_claim": request_obj.status == RequestStatus.APPROVED
+        and can(request.user, "mdf.request"),
+        "claim_overdue": bool(
+            request_obj.claim_due_on and request_obj.claim_due_on < timezone.localdate()
+        ),
     }
     return render(request, "incentives/request_detail.html", context, status=400 if failed else 200)
 

@@ -183,15 +183,15 @@ def activity_unattribute(
 
 
 urlpatterns: list[URLPattern] = [
-    path("mdf/roi/", roi_page, name="mdf-roi"),
-    path("mdf/roi/activities/<int:request_id>/", activity_page, name="mdf-roi-activity"),
+    path("funds/results/", roi_page, name="mdf-roi"),
+    path("funds/results/activities/<int:request_id>/", activity_page, name="mdf-roi-activity"),
     path(
-        "mdf/roi/activities/<int:request_id>/attribute/",
+        "funds/results/activities/<int:request_id>/attribute/",
         activity_attribute,
         name="mdf-roi-attribute",
     ),
     path(
-        "mdf/roi/activities/<int:request_id>/attributions/<int:attribution_id>/remove/",
+        "funds/results/activities/<int:request_id>/attributions/<int:attribution_id>/remove/",
         activity_unattribute,
         name="mdf-roi-unattribute",
     ),

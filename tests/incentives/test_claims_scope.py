@@ -106,14 +106,14 @@ def test_a_claim_and_its_files_out_of_scope_are_404_to_read_and_to_act_on(world,
     assert read.status_code == (200 if visible else 404)
     if visible:
         [invoice] = [d for d in read.json()["documents"] if d["proof_type"] == "invoice"]
-        assert invoice["url"] == f"/mdf/claims/{claim.pk}/files/{document.pk}/"
-    file = browser_as(user).get(f"/mdf/claims/{claim.pk}/files/{document.pk}/")
+        assert invoice["url"] == f"/funds/claims/{claim.pk}/files/{document.pk}/"
+    file = browser_as(user).get(f"/funds/claims/{claim.pk}/files/{document.pk}/")
     assert file.status_code == (200 if visible else 404)
     if visible:
         assert b"".join(file.streaming_content) == PDF
     # Another claim's file under this claim's URL is not found either.
     other = world.documents["carols" if name != "carols" else "bobs"]
-    assert browser_as(user).get(f"/mdf/claims/{claim.pk}/files/{other.pk}/").status_code == 404
+    assert browser_as(user).get(f"/funds/claims/{claim.pk}/files/{other.pk}/").status_code == 404
     # No reason: invalid for those who decide claims, refused for the others who see it.
     rejected = client.post(f"{url}reject/", {}, format="json")
     expected = (400 if persona in CLAIM_DECIDERS else 403) if visible else 404

@@ -165,6 +165,28 @@ def test_a_partner_submits_a_request_and_lands_on_its_page(world, funds):
     assert 'data-testid="request-timeline"' in body and "Submitted" in body
 
 
+def test_a_partner_with_several_funds_asks_from_any_of_them(world, funds, program):
+    """The chosen fund was looked up by popping it from the form's data once per fund: the
+    second fund of a partner gave a 500."""
+    later = MdfProgram.objects.create(
+        name="Pages test MDF, next quarter",
+        period_kind=PeriodKind.QUARTER,
+        starts_on=program.ends_on,
+        ends_on=program.ends_on + dt.timedelta(days=90),
+        currency=program.currency,
+        budget=D("100000"),
+    )
+    second = Fund.objects.create(program=later, partner=world.berlin)
+    with transaction.atomic():
+        ledger.allocate(fund=second, amount=cash("1000"), actor=world.admin)
+    chosen = max(funds["bob"], second, key=lambda f: f.pk)
+    response = browser_as(world.bob).post(
+        "/funds/requests/new/", {**fields(chosen, requested_amount="500"), "action": "submit"}
+    )
+    assert response.status_code == 302
+    assert MdfRequest.objects.filter(fund=chosen, title="Zero-trust webinar").exists()
+
+
 def test_a_draft_is_saved_and_submitted_later_from_its_page(world, funds):
     client = browser_as(world.bob)
     client.post("/funds/requests/new/", {**fields(funds["bob"]), "action": "draft"})
