@@ -21,7 +21,17 @@ from django.utils import timezone
 
 from deals.models import Deal, DealStatus, ProductLine
 from deals.services import _deal_lost, _deal_reopen
-from incentives.models import RewardKind, SpiffReward, SpiffRule, SpiffRuleVersion
+from incentives.models import (
+    Payout,
+    PayoutBatch,
+    PayoutStatus,
+    RewardKind,
+    RewardStatus,
+    SpiffReward,
+    SpiffRule,
+    SpiffRuleVersion,
+)
+from incentives.payouts import _spiff_payouts_create
 from incentives.spiffs import (
     _rewards_accrue_for_deal,
     _rewards_reverse_for_deal,
@@ -31,7 +41,7 @@ from incentives.spiffs import (
 )
 from partners.models import Tier
 from prm.errors import ServiceError
-from prm.users.models import User
+from prm.users.models import Role, User
 
 REOPENED = 3
 REOPEN_REASON = "The customer cancelled the order in its trial period."
@@ -115,6 +125,34 @@ def seed_spiffs(schema: str, admin_email: str) -> None:
         if launch is not None:
             _backdate(launch, start, None, closed=launch.ends_on + dt.timedelta(days=1))
         _reopen_some(admin, today, [bonus.rule_id, push.rule_id])
+        _pay_monthly(today)
+
+
+def _pay_monthly(today: dt.date) -> None:
+    """Finance's monthly SPIFF runs over the demo's history: each month's payouts of the
+    rewards past their window, paid two weeks later; this month's still wait."""
+    finance = User.objects.filter(role=Role.FINANCE_APPROVER).order_by("email").first()
+    first = SpiffReward.objects.order_by("won_on").values_list("won_on", flat=True).first()
+    if finance is None or first is None:
+        return
+    month = dt.date(first.year, first.month, 1)
+    while month <= today:
+        made = _spiff_payouts_create(actor=finance, as_of=month)
+        Payout.objects.filter(pk__in=[p.pk for p in made]).update(created_at=_at(month))
+        paid_on = month + dt.timedelta(days=14)
+        if made and paid_on < today - dt.timedelta(days=10):
+            batch = PayoutBatch.objects.create(created_by=finance)
+            PayoutBatch.objects.filter(pk=batch.pk).update(created_at=_at(month))
+            Payout.objects.filter(pk__in=[p.pk for p in made]).update(
+                status=PayoutStatus.PAID,
+                batch=batch,
+                payment_reference=f"SPIFF-{month:%Y%m}",
+                paid_on=paid_on,
+            )
+            SpiffReward.objects.filter(payout__in=made).update(
+                status=RewardStatus.PAID, paid_at=_at(paid_on)
+            )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
 
 
 def _backdate(

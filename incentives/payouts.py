@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import tablib
 from django.db import transaction
@@ -20,7 +21,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from incentives import ledger
-from incentives.models import PAYOUT_LIFECYCLE, Payout, PayoutBatch, PayoutStatus
+from incentives.models import (
+    PAYOUT_LIFECYCLE,
+    Payout,
+    PayoutBatch,
+    PayoutKind,
+    PayoutStatus,
+    RewardStatus,
+    SpiffPolicy,
+    SpiffReward,
+)
 from prm.audit import audit_note
 from prm.errors import Conflict, Invalid
 from prm.exports import csv_text
@@ -37,6 +47,7 @@ CSV_HEADERS = [
     "Partner",
     "Partner number",
     "Claim",
+    "Payee",
     "Invoice number",
     "Amount",
     "Currency",
@@ -88,15 +99,16 @@ payouts_approve = transaction.atomic(durable=True)(_payouts_approve)
 def batch_csv(batch: PayoutBatch) -> str:
     """The batch's file for accounts payable (the same file whenever it is downloaded)."""
     data = tablib.Dataset(headers=CSV_HEADERS)
-    for p in batch.payouts.select_related("partner", "claim").order_by("pk"):
+    for p in batch.payouts.select_related("partner", "claim", "payee").order_by("pk"):
         data.append(
             [
                 p.number,
                 batch.number,
                 p.partner.legal_name,
                 p.partner_id,
-                p.claim_id,
-                p.claim.invoice_number,
+                p.claim_id or "",
+                (p.payee.full_name or p.payee.email) if p.payee else "",
+                p.claim.invoice_number if p.claim else "SPIFF",
                 f"{p.amount:.2f}",
                 p.currency,
                 p.payment_reference,
@@ -139,12 +151,18 @@ def _paid_on(value: dt.date | None) -> dt.date:
 
 def _pay(payout: Payout, *, actor: User, reference: str, paid_on: dt.date) -> None:
     PAYOUT_LIFECYCLE.check(payout.status, S.PAID)
-    payout.pay_entry = ledger.pay(
-        fund=payout.fund,
-        amount=Money(payout.amount, payout.currency),
-        actor=actor,
-        reference=payout.reference,
-    )
+    if payout.kind == PayoutKind.SPIFF:  # rewards are paid outside the MDF funds
+        payout.rewards.filter(status=RewardStatus.ACCRUED).update(
+            status=RewardStatus.PAID, paid_at=timezone.now()
+        )
+    else:
+        assert payout.fund is not None  # an MDF payout has its fund (CHECK)
+        payout.pay_entry = ledger.pay(
+            fund=payout.fund,
+            amount=Money(payout.amount, payout.currency),
+            actor=actor,
+            reference=payout.reference,
+        )
     payout.payment_reference = reference
     payout.paid_on = paid_on
     _move(payout, actor=actor, to=S.PAID, note=reference)
@@ -185,21 +203,28 @@ payout_fail = transaction.atomic(durable=True)(_payout_fail)
 
 
 def _payout_reverse(*, actor: User, payout: Payout, memo: str) -> Payout:
-    """Undo a paid payout (the payment came back): its ``pay`` entry is reversed, so the money
-    is payable again, and a new payout for the claim waits for finance."""
+    """Undo a paid payout (the payment came back): an MDF payout's ``pay`` entry is reversed,
+    so the money is payable again; a SPIFF payout's rewards are owed again. A new payout for
+    the same claim or rewards waits for finance."""
     require(actor, "mdf.pay", PAY)
     (locked,) = _locked([payout])
     PAYOUT_LIFECYCLE.check(locked.status, S.REVERSED)
-    assert locked.pay_entry is not None  # a paid payout has its entry (CHECK)
-    ledger.reverse(entry=locked.pay_entry, actor=actor, memo=memo)
+    if not (memo or "").strip():
+        raise Invalid({"memo": ["Say why the payment is reversed."]})
+    if locked.kind == PayoutKind.MDF_CLAIM:
+        assert locked.pay_entry is not None  # a paid MDF payout has its entry (CHECK)
+        ledger.reverse(entry=locked.pay_entry, actor=actor, memo=memo)
     _move(locked, actor=actor, to=S.REVERSED, note=memo[:200])
     again = Payout.objects.create(
+        kind=locked.kind,
         claim_id=locked.claim_id,
         fund_id=locked.fund_id,
         partner_id=locked.partner_id,
+        payee_id=locked.payee_id,
         currency=locked.currency,
         amount=locked.amount,
     )
+    locked.rewards.update(status=RewardStatus.ACCRUED, paid_at=None, payout=again)
     event_emit(
         event_type="payout.created",
         obj=again,
@@ -211,6 +236,54 @@ def _payout_reverse(*, actor: User, payout: Payout, memo: str) -> Payout:
 
 
 payout_reverse = transaction.atomic(durable=True)(_payout_reverse)
+
+
+def payable_rewards(today: dt.date | None = None) -> QuerySet[SpiffReward]:
+    """Rewards to pay: earned, not reversed, in no payout yet, and past the window in which
+    a reopened deal takes them back (paid earlier, they could be clawed back)."""
+    policy = SpiffPolicy.current()
+    until = (today or timezone.localdate()) - dt.timedelta(days=policy.reversal_days)
+    return SpiffReward.objects.filter(
+        status=RewardStatus.ACCRUED,
+        payout__isnull=True,
+        won_on__lt=until,
+        accrued_at__date__lt=until,
+    )
+
+
+def _spiff_payouts_create(*, actor: User, as_of: dt.date | None = None) -> list[Payout]:
+    """One payout per rep (and currency) for the rewards to pay (``payable_rewards`` as of
+    ``as_of``, default today: finance's monthly run), each waiting for finance's approval
+    like an MDF payout."""
+    require(actor, "mdf.pay", PAY)
+    rewards = list(
+        payable_rewards(as_of).select_for_update(of=("self",)).order_by("rep_id", "currency", "pk")
+    )
+    groups: dict[tuple[int, int, str], list[SpiffReward]] = {}
+    for reward in rewards:
+        groups.setdefault((reward.rep_id, reward.partner_id, reward.currency), []).append(reward)
+    made = []
+    for (rep_id, partner_id, currency), theirs in groups.items():
+        payout = Payout.objects.create(
+            kind=PayoutKind.SPIFF,
+            partner_id=partner_id,
+            payee_id=rep_id,
+            currency=currency,
+            amount=sum((r.amount for r in theirs), Decimal(0)),
+        )
+        SpiffReward.objects.filter(pk__in=[r.pk for r in theirs]).update(payout=payout)
+        event_emit(
+            event_type="payout.created",
+            obj=payout,
+            actor=actor,
+            partner_id=partner_id,
+            payload={"amount": str(payout.amount), "currency": currency},
+        )
+        made.append(payout)
+    return made
+
+
+spiff_payouts_create = transaction.atomic(durable=True)(_spiff_payouts_create)
 
 
 # --- the payment confirmation file ----------------------------------------------------

@@ -3,7 +3,7 @@ of scope is the same 404 as a missing one."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from incentives.models import (
     ClaimDocument,
@@ -13,7 +13,9 @@ from incentives.models import (
     MdfProgram,
     MdfRequest,
     Payout,
+    PayoutKind,
 )
+from incentives.spiff_scope import rewards_visible_to
 from partners.scope import partners_visible_to
 from prm.errors import NotFound
 from prm.permissions import can
@@ -84,8 +86,15 @@ def claim_documents_visible_to(user: User, claim: MdfClaim) -> QuerySet[ClaimDoc
 
 
 def payouts_visible_to(user: User) -> QuerySet[Payout]:
-    """The payouts of the funds ``user`` sees."""
-    return Payout.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+    """MDF payouts of the funds ``user`` sees; SPIFF payouts of the rewards they see (a rep
+    sees their own, a partner admin their company's, finance every one)."""
+    return Payout.objects.filter(
+        Q(kind=PayoutKind.MDF_CLAIM, fund__in=funds_visible_to(user).values("pk"))
+        | Q(
+            kind=PayoutKind.SPIFF,
+            pk__in=rewards_visible_to(user).filter(payout__isnull=False).values("payout"),
+        )
+    )
 
 
 def get_payout_for(user: User, payout_id: int | str) -> Payout:

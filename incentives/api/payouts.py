@@ -25,7 +25,16 @@ from rest_framework.response import Response
 
 from incentives import payouts as services
 from incentives import scope
-from incentives.api._common import Capability, Ref, _ref, amount_out, body, caller, person
+from incentives.api._common import (
+    Capability,
+    Ref,
+    _ref,
+    amount_out,
+    body,
+    caller,
+    person,
+    ref_or_null,
+)
 from incentives.models import Payout, PayoutBatch, PayoutStatus
 from prm.api_input import ScopedPrimaryKeyField
 from prm.errors import Invalid
@@ -36,6 +45,7 @@ PAY = ("mdf.pay", services.PAY)
 class PayoutOut(serializers.ModelSerializer):
     partner = serializers.SerializerMethodField()
     program = serializers.SerializerMethodField()
+    payee = serializers.SerializerMethodField()
     number = serializers.CharField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     amount = amount_out()
@@ -46,8 +56,10 @@ class PayoutOut(serializers.ModelSerializer):
         fields = [
             "id",
             "number",
+            "kind",
             "claim",
             "partner",
+            "payee",
             "program",
             "currency",
             "amount",
@@ -66,9 +78,13 @@ class PayoutOut(serializers.ModelSerializer):
     def get_partner(self, payout: Payout) -> dict | None:
         return _ref(payout.partner, "display_name")
 
-    @extend_schema_field(Ref())
+    @ref_or_null
     def get_program(self, payout: Payout) -> dict | None:
-        return _ref(payout.fund.program)
+        return _ref(payout.fund.program) if payout.fund else None
+
+    @ref_or_null
+    def get_payee(self, payout: Payout) -> dict | None:
+        return person(payout.payee, self.context)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_batch(self, payout: Payout) -> str | None:
@@ -167,7 +183,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return (
             scope.payouts_visible_to(caller(self.request))
-            .select_related("partner", "fund__program", "batch")
+            .select_related("partner", "fund__program", "batch", "payee")
             .order_by("-created_at", "-id")
         )
 

@@ -11,6 +11,7 @@ from incentives.models.claims import (
     MdfClaim,
     Payout,
     PayoutBatch,
+    PayoutKind,
     PayoutStatus,
 )
 from incentives.models.funds import (
@@ -64,6 +65,7 @@ __all__ = [
     "MdfRequest",
     "Payout",
     "PayoutBatch",
+    "PayoutKind",
     "PayoutStatus",
     "PeriodKind",
     "ProofType",

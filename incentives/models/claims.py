@@ -166,12 +166,27 @@ class PayoutBatch(models.Model):
         return f"B{self.pk:05d}"
 
 
-class Payout(models.Model):
-    """Money owed to a partner for an approved claim, until it is paid."""
+class PayoutKind(models.TextChoices):
+    MDF_CLAIM = "mdf_claim", "MDF claim"
+    SPIFF = "spiff", "SPIFF rewards"
 
-    claim = models.ForeignKey(MdfClaim, on_delete=models.PROTECT, related_name="payouts")
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="payouts")
+
+class Payout(models.Model):
+    """Money owed for an approved MDF claim (to the partner, from its fund) or for a rep's
+    SPIFF rewards (``incentives.spiffs``; its rewards name it), until it is paid."""
+
+    kind = models.CharField(max_length=10, choices=PayoutKind.choices, default=PayoutKind.MDF_CLAIM)
+    claim = models.ForeignKey(
+        MdfClaim, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    fund = models.ForeignKey(
+        Fund, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="payouts")
+    # The rep a SPIFF payout pays (MDF money goes to the partner company).
+    payee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     currency = currency_field()
     amount = amount_field("Amount")
     status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=P.PENDING)
@@ -199,8 +214,14 @@ class Payout(models.Model):
                 fields=["claim"], condition=~Q(status="reversed"), name="payout_one_per_claim"
             ),
             models.CheckConstraint(
+                condition=Q(kind="mdf_claim", claim__isnull=False, fund__isnull=False)
+                | Q(kind="spiff", claim__isnull=True, fund__isnull=True, payee__isnull=False),
+                name="payout_of_a_claim_or_of_rewards",
+            ),
+            # A paid MDF payout has its ledger entry (SPIFF money is outside the funds).
+            models.CheckConstraint(
                 condition=~Q(status="paid")
-                | (Q(pay_entry__isnull=False) & ~Q(payment_reference="")),
+                | (~Q(payment_reference="") & (Q(kind="spiff") | Q(pay_entry__isnull=False))),
                 name="payout_paid_has_entry_and_reference",
             ),
         ]
@@ -215,3 +236,11 @@ class Payout(models.Model):
     @property
     def reference(self) -> str:
         return f"payout:{self.pk}"
+
+    @property
+    def about(self) -> str:
+        """What it pays, in a few words: the claim's activity, or the rep's SPIFF rewards."""
+        if self.kind == PayoutKind.SPIFF:
+            who = self.payee.full_name or self.payee.email if self.payee else ""
+            return f"SPIFF rewards of {who}"
+        return self.claim.request.title if self.claim else ""

@@ -158,7 +158,8 @@ REWARD_LIFECYCLE = Lifecycle(
     {
         RewardStatus.ACCRUED: frozenset({RewardStatus.REVERSED, RewardStatus.PAID}),
         RewardStatus.REVERSED: frozenset(),
-        RewardStatus.PAID: frozenset(),
+        # A payment that came back (its payout reversed): owed again, paid by a new payout.
+        RewardStatus.PAID: frozenset({RewardStatus.ACCRUED}),
     },
     labels=dict(RewardStatus.choices),
 )
@@ -184,6 +185,14 @@ class SpiffReward(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reason = models.CharField(max_length=300, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The payout that pays it (incentives.spiffs.spiff_payouts_create), once finance made one.
+    payout = models.ForeignKey(
+        "incentives.Payout",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rewards",
+    )
 
     class Meta:
         ordering = ["-won_on", "-id"]

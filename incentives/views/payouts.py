@@ -30,7 +30,7 @@ LIST_LIMIT = 300
 
 def _payouts(request: PortalRequest) -> QuerySet[Payout]:
     rows = scope.payouts_visible_to(request.user).select_related(
-        "partner", "claim__request", "batch", "fund__program"
+        "partner", "claim__request", "batch", "fund__program", "payee"
     )
     status = request.GET.get("status", "")
     if status in S.values:
@@ -65,7 +65,7 @@ def _csv(rows: QuerySet[Payout]) -> HttpResponse:
         headers=[
             "Payout",
             "Partner",
-            "Activity",
+            "For",
             "Amount",
             "Currency",
             "Status",
@@ -79,7 +79,7 @@ def _csv(rows: QuerySet[Payout]) -> HttpResponse:
             [
                 p.number,
                 p.partner.display_name,
-                p.claim.request.title,
+                p.about,
                 f"{p.amount:.2f}",
                 p.currency,
                 p.get_status_display(),

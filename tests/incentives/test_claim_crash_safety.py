@@ -2,8 +2,8 @@
 and the sweep take over, the claim is approved once and exactly one payout exists, not zero
 or two (issue 14's acceptance).
 
-The ledger refuses DELETE, so this test's money stays in the reused test database; each run
-makes its own partner and program (named with a fresh suffix) and removes its workflow."""
+The ledger refuses DELETE: the test works on bob's demo fund and gives it back what it
+takes (an allocation), and removes its workflow."""
 
 from __future__ import annotations
 
@@ -24,14 +24,12 @@ from django_tenants.utils import schema_context
 
 from incentives import ledger
 from incentives.claims import ProofIn, claim_file
-from incentives.models import ClaimStatus, Fund, MdfClaim, MdfProgram, MdfRequest, Payout
+from incentives.models import ClaimStatus, Fund, MdfClaim, MdfRequest, Payout
 from incentives.requests import mdf_request_approve, mdf_request_create
-from partners.models import Partner, PartnerMembership, PartnerStatus, PartnerType
 from prm.celery import app as celery_app
 from prm.money import Money
 from prm.outbox.models import Event
-from prm.users.models import Role, User
-from prm.users.services import user_create
+from prm.users.models import User
 from tests.test_celery import start_worker, wait_for
 from tests.workflows.test_crash_safety import SlowReceiver, file_mail, slow_webhook
 from workflows.models import RunStatus, Workflow, WorkflowRun
@@ -50,39 +48,31 @@ def clean_up() -> None:
 
 
 def approved_request(admin: User, suffix: str) -> tuple[User, MdfRequest]:
-    """A partner of its own with a fund of 1,000 and an approved, finished activity."""
-    partner = Partner.objects.add_root(
-        instance=Partner(
-            display_name=f"{NAME} partner {suffix}",
-            partner_type=PartnerType.RESELLER,
-            status=PartnerStatus.ACTIVE,
-        )
-    )
-    rep = user_create(
-        email=f"crash-claim-{suffix}@acme.example", role=Role.PARTNER_USER, send_welcome=False
-    )
-    PartnerMembership.objects.create(partner=partner, user=rep, role="member")
+    """bob's approved request of 600 on his partner's current fund (the demo's), its
+    activity over. The ledger refuses DELETE, so the test's money cannot be removed after
+    it: it gives the fund back what the test takes (``top_up``) instead of creating a
+    partner and a program that would stay in the reused test database."""
+    rep = User.objects.get(email="bob@northwind.example")
     today = timezone.localdate()
-    program = MdfProgram.objects.create(
-        name=f"{NAME} {suffix}",
-        period_kind="quarter",
-        starts_on=today,
-        ends_on=today + dt.timedelta(days=90),
-        currency="USD",
-        budget=Decimal("1000"),
+    fund = (
+        Fund.objects.filter(
+            partner=rep.partner_membership.partner,
+            program__starts_on__lte=today,
+            program__ends_on__gte=today,
+        )
+        .select_related("program")
+        .get()
     )
-    fund = Fund.objects.create(program=program, partner=partner)
-    with transaction.atomic():
-        ledger.allocate(fund=fund, amount=Money(Decimal("1000"), "USD"), actor=admin)
+    top_up(admin, fund)
     start = today + dt.timedelta(days=1)
     request = mdf_request_create(
         actor=rep,
         fund=fund,
         activity_type="other",
-        title=f"{NAME} activity",
+        title=f"{NAME} activity {suffix}",
         starts_on=start,
         ends_on=start,
-        requested_amount=Decimal("800.00"),
+        requested_amount=Decimal("600.00"),
     )
     request = mdf_request_approve(actor=admin, request=request)
     MdfRequest.objects.filter(pk=request.pk).update(
@@ -90,6 +80,13 @@ def approved_request(admin: User, suffix: str) -> tuple[User, MdfRequest]:
     )
     request.refresh_from_db()
     return rep, request
+
+
+def top_up(admin: User, fund: Fund) -> None:
+    with transaction.atomic():
+        ledger.allocate(
+            fund=fund, amount=Money(Decimal("600.00"), fund.currency), actor=admin, memo=NAME
+        )
 
 
 def test_a_worker_killed_mid_claim_approval_leaves_exactly_one_payout(
@@ -107,6 +104,8 @@ def test_a_worker_killed_mid_claim_approval_leaves_exactly_one_payout(
             suffix = uuid.uuid4().hex[:8]
             admin = User.objects.get(email="admin@acme.example")
             rep, request = approved_request(admin, suffix)
+            was = Fund.objects.get(pk=request.fund_id)
+            before = {"committed": was.committed, "payable": was.payable}
             workflow = workflow_save(
                 actor=admin,
                 name=NAME,
@@ -131,7 +130,7 @@ def test_a_worker_killed_mid_claim_approval_leaves_exactly_one_payout(
             claim = claim_file(
                 actor=rep,
                 request=request,
-                amount=Money(Decimal("600.00"), "USD"),
+                amount=Money(Decimal("600.00"), request.currency),
                 files=[ProofIn("invoice", SimpleUploadedFile("invoice.pdf", PDF))],
                 invoice_number=f"CRASH-{suffix}",
                 supplier_tax_id="US-99",
@@ -162,10 +161,10 @@ def test_a_worker_killed_mid_claim_approval_leaves_exactly_one_payout(
                 Event.objects.filter(type="mdf_claim.approved", object_id=str(claim.pk)).count()
                 == 1
             )
-            fund = claim.fund
-            fund.refresh_from_db()
-            assert (fund.committed, fund.payable) == (Decimal("200.00"), Decimal("600.00"))
-            assert ledger.ledger_totals(fund)["payable"] == Decimal("600.00")
+            fund = Fund.objects.get(pk=request.fund_id)
+            assert fund.committed == before["committed"] - Decimal("600.00")
+            assert fund.payable == before["payable"] + Decimal("600.00")
+            assert ledger.ledger_totals(fund)["payable"] == fund.payable
             clean_up()
     finally:
         celery_app.conf.task_always_eager = True

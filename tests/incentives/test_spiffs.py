@@ -577,3 +577,47 @@ def test_a_channel_manager_reads_the_spiffs_without_the_actions_that_change_them
     assert 'data-testid="spiff-rule"' in page
     assert "New SPIFF" not in page and "Save the policy" not in page and ">Change<" not in page
     assert browser_as(person("cam@acme.example")).get("/spiffs/new/").status_code == 404
+
+
+# --- payouts of rewards -------------------------------------------------------------------
+
+
+def test_rewards_past_their_window_are_paid_through_a_payout_of_their_rep(admin):
+    from incentives import payouts
+    from incentives.models import Payout
+    from incentives.scope import payouts_visible_to
+
+    finance = person("finance@acme.example")
+    version = make_rule(admin, name="Paid push")
+    deal = approved_deal()
+    closed = timezone.localdate() - dt.timedelta(days=120)
+    deal_services.deal_won(actor=deal.submitter, deal=deal, closed_on=closed)
+    at = timezone.make_aware(dt.datetime.combine(closed, dt.time(12)))
+    spiffs.rewards_accrue_for_deal(deal=Deal.objects.get(pk=deal.pk), at=at)
+    earned = list(rewards_of(version, deal))
+    assert earned and all(r.payout_id is None for r in earned)
+    recent = make_rule(admin, name="Recent push")
+    fresh = approved_deal(lines=1)
+    spiffs.rewards_accrue_for_deal(deal=Deal.objects.get(pk=win(fresh).object_id))
+
+    made = payouts.spiff_payouts_create(actor=finance)
+    [payout] = {r.payout for r in rewards_of(version, deal)}
+    assert payout in made and (payout.kind, payout.payee) == ("spiff", deal.submitter)
+    assert payout.amount >= sum(r.amount for r in earned)
+    assert all(r.payout_id is None for r in rewards_of(recent))  # still reversible: not yet
+    assert payouts_visible_to(person(BOB)).filter(pk=payout.pk).exists()
+    assert not payouts_visible_to(person(CAROL)).filter(pk=payout.pk).exists()
+    with pytest.raises(Forbidden):
+        payouts.spiff_payouts_create(actor=person("cam@acme.example"))
+
+    payouts.payouts_approve(actor=finance, payouts=[payout])
+    payouts.payouts_export(actor=finance, payouts=[payout])
+    payouts.payouts_mark_paid(actor=finance, payouts=[payout], reference="SPIFF-T")
+    payout.refresh_from_db()
+    assert payout.pay_entry is None  # SPIFF money is not MDF money: no ledger entry
+    assert {r.status for r in rewards_of(version, deal)} == {"paid"}
+    payouts.payout_reverse(actor=finance, payout=payout, memo="Returned by the bank")
+    [again] = {r.payout for r in rewards_of(version, deal)}
+    assert again != payout and again.status == "pending"
+    assert {r.status for r in rewards_of(version, deal)} == {"accrued"}
+    assert Payout.objects.get(pk=payout.pk).status == "reversed"
