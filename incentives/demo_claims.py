@@ -252,6 +252,7 @@ def _paid(
     batch = batches.get(month)
     if batch is None:
         batch = batches[month] = PayoutBatch.objects.create(created_by=finance)
+        PayoutBatch.objects.filter(pk=batch.pk).update(created_at=decided + dt.timedelta(days=3))
     if status == P.EXPORTED:
         Payout.objects.filter(pk=payout.pk).update(batch=batch)
         return

@@ -9,7 +9,7 @@ import datetime as dt
 
 import tablib
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -46,7 +46,9 @@ def payout_list(request: PortalRequest) -> HttpResponse:
     finance = can(request.user, "mdf.pay")
     batches: list[PayoutBatch] = []
     if finance:
-        batches = list(PayoutBatch.objects.order_by("-created_at")[:8])
+        batches = list(
+            PayoutBatch.objects.annotate(size=Count("payouts")).order_by("-created_at", "-id")[:8]
+        )
     context = {
         "payouts": rows[:LIST_LIMIT],
         "count": rows.count(),
