@@ -17,9 +17,12 @@ from incentives.models import (
     MDF_REQUEST_LIFECYCLE,
     REQUIRED_PROOFS,
     ZERO,
+    ActivityCap,
     ActivityType,
+    EntryKind,
     Fund,
     MdfPolicy,
+    MdfProgram,
     MdfRequest,
     RequestStatus,
 )
@@ -76,6 +79,30 @@ def _check(fields: dict[str, Any], today: dt.date) -> None:
         raise Invalid(problems)
 
 
+def cap_problem(
+    program: MdfProgram, activity_type: str, amount: Decimal, contribution: Decimal
+) -> str:
+    """What the program's cap for the kind of activity says of ``amount`` asked from the
+    fund beside the partner's ``contribution`` ("" when within it)."""
+    cap = ActivityCap.objects.filter(program=program, activity_type=activity_type).first()
+    if cap is None:
+        return ""
+    label = ActivityType(activity_type).label.lower()
+    kind = f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+    if cap.max_amount is not None and amount > cap.max_amount:
+        return (
+            f"{program.name} pays at most {money(cap.max_amount, program.currency)} for a {kind}."
+        )
+    cost = amount + contribution
+    if cap.max_percent is not None and cost > 0 and amount * 100 > cap.max_percent * cost:
+        most = (cost * cap.max_percent / 100).quantize(CENT)
+        return (
+            f"{program.name} pays at most {cap.max_percent.normalize()}% of {kind}'s cost: "
+            f"{money(most, program.currency)} of {money(cost, program.currency)}."
+        )
+    return ""
+
+
 def _mdf_request_create(
     *, actor: User, fund: Fund, submit: bool = True, **fields: Any
 ) -> MdfRequest:
@@ -90,6 +117,14 @@ def _mdf_request_create(
     if not program.active:
         raise Conflict(f"{program.name} is closed: it takes no more requests.")
     _check(fields, timezone.localdate())
+    problem = cap_problem(
+        program,
+        fields["activity_type"],
+        fields["requested_amount"],
+        fields.get("partner_contribution") or ZERO,
+    )
+    if problem:
+        raise Invalid({"requested_amount": [problem]})
     request = MdfRequest(
         fund=fund,
         partner_id=fund.partner_id,
@@ -195,6 +230,12 @@ def _mdf_request_approve(
                 ]
             }
         )
+    problem = cap_problem(
+        locked.fund.program, locked.activity_type, approved, locked.partner_contribution
+    )
+    if problem:
+        raise Invalid({"amount": [problem]})
+    _draw_from_pool(locked, approved, actor)
     ledger.commit(
         fund=locked.fund,
         amount=Money(approved, locked.currency),
@@ -215,6 +256,44 @@ def _mdf_request_approve(
 
 
 mdf_request_approve = transaction.atomic(durable=True)(_mdf_request_approve)
+
+
+def _draw_from_pool(request: MdfRequest, amount: Decimal, actor: User) -> None:
+    """When the partner's fund cannot cover ``amount`` and the program has a shared pool,
+    the shortfall moves from the pool to the fund first (first come, first served: the
+    pool's row lock orders the approvals; an empty pool leaves the fund short, and the
+    commitment is then refused as ``insufficient_funds``). Locks the partner's fund, then
+    the pool: every approval takes them in that order."""
+    fund = Fund.objects.select_for_update().get(pk=request.fund_id)
+    shortfall = amount - fund.available
+    program = request.fund.program
+    if shortfall <= 0 or not program.shared_pool:
+        return
+    pool = (
+        Fund.objects.select_for_update()
+        .filter(program=program, partner__isnull=True)
+        .select_related("program")
+        .first()
+    )
+    if pool is None or pool.available < shortfall:
+        return
+    what = f"{request.partner} for {request.title}"
+    ledger.post(
+        fund=pool,
+        kind=EntryKind.ALLOCATE,
+        actor=actor,
+        allocated=-shortfall,
+        memo=f"From the shared pool to {what}",
+        reference=request.reference,
+    )
+    ledger.post(
+        fund=fund,
+        kind=EntryKind.ALLOCATE,
+        actor=actor,
+        allocated=shortfall,
+        memo=f"From the shared pool for {request.title}",
+        reference=request.reference,
+    )
 
 
 def _mdf_request_reject(*, actor: User, request: MdfRequest, reason: str = "") -> MdfRequest:

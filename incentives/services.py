@@ -12,7 +12,15 @@ from django.db.models import Sum
 
 from deals.models import Deal, DealStatus
 from incentives import ledger
-from incentives.models import ZERO, Fund, LedgerEntry, MdfProgram, PeriodKind
+from incentives.models import (
+    ZERO,
+    ActivityCap,
+    ActivityType,
+    Fund,
+    LedgerEntry,
+    MdfProgram,
+    PeriodKind,
+)
 from partners.models import Partner, PartnerStatus
 from prm.errors import Conflict, Invalid
 from prm.money import MAX_DIGITS, Money, is_currency
@@ -177,3 +185,37 @@ def _entry_reverse(*, actor: User, entry: LedgerEntry, memo: str) -> LedgerEntry
 
 
 entry_reverse = transaction.atomic(durable=True)(_entry_reverse)
+
+
+def _activity_caps_set(
+    *,
+    actor: User,
+    program: MdfProgram,
+    caps: dict[str, tuple[Decimal | None, Decimal | None]],
+) -> list[ActivityCap]:
+    """The program's caps by kind of activity: ``{activity_type: (max amount per request,
+    max percent of the cost)}``, both None to lift a kind's cap. Requests asked or approved
+    later are held to them; those approved already keep their amount."""
+    require(actor, "mdf.configure", "Only vendor admins set up MDF programs.")
+    problems: dict[str, list[str]] = {}
+    for kind, (amount, percent) in caps.items():
+        if kind not in ActivityType.values:
+            problems["caps"] = [f"{kind!r} is not a kind of activity."]
+        elif amount is not None and (amount <= 0 or amount != amount.quantize(CENT)):
+            problems[f"{kind}_amount"] = ["Enter an amount above zero, in whole cents."]
+        elif percent is not None and not (0 < percent <= 100):
+            problems[f"{kind}_percent"] = ["Enter a share between 0 and 100%."]
+    if problems:
+        raise Invalid(problems)
+    ActivityCap.objects.filter(program=program, activity_type__in=list(caps)).delete()
+    made = [
+        ActivityCap.objects.create(
+            program=program, activity_type=kind, max_amount=amount, max_percent=percent
+        )
+        for kind, (amount, percent) in caps.items()
+        if amount is not None or percent is not None
+    ]
+    return made
+
+
+activity_caps_set = transaction.atomic(durable=True)(_activity_caps_set)

@@ -16,6 +16,7 @@ from incentives.models.claims import (
 )
 from incentives.models.funds import (
     ZERO,
+    ActivityCap,
     EntryKind,
     Fund,
     LedgerEntry,
@@ -50,6 +51,7 @@ __all__ = [
     "REQUIRED_PROOFS",
     "REWARD_LIFECYCLE",
     "ZERO",
+    "ActivityCap",
     "ActivityType",
     "Attribution",
     "AttributionKind",

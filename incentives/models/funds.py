@@ -168,3 +168,43 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.fund})"
+
+
+class ActivityCap(models.Model):
+    """What a program reimburses at most for one kind of activity: an amount per request,
+    a share of the activity's cost (the vendor's part of vendor + partner money), or both."""
+
+    program = models.ForeignKey(MdfProgram, on_delete=models.CASCADE, related_name="caps")
+    activity_type = models.CharField(max_length=20)  # incentives.models.ActivityType
+    max_amount = amount_field("At most per request", null=True, blank=True)
+    max_percent = models.DecimalField(
+        "At most this share of the cost (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["activity_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "activity_type"], name="activity_cap_once_per_program"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__isnull=False) | Q(max_percent__isnull=False),
+                name="activity_cap_caps_something",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__isnull=True) | Q(max_amount__gt=0),
+                name="activity_cap_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_percent__isnull=True)
+                | (Q(max_percent__gt=0) & Q(max_percent__lte=100)),
+                name="activity_cap_percent_within_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_type} cap of {self.program}"

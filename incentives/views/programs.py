@@ -6,7 +6,7 @@ ledger, and reversing an entry)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -22,11 +22,22 @@ from django.views.decorators.http import require_POST
 
 from incentives import scope, services
 from incentives.forms import AllocateForm, ProgramForm, ReverseForm, RuleForm
-from incentives.models import ZERO, EntryKind, Fund, LedgerEntry, MdfProgram, PeriodKind
+from incentives.models import (
+    ZERO,
+    ActivityCap,
+    ActivityType,
+    EntryKind,
+    Fund,
+    LedgerEntry,
+    MdfProgram,
+    PeriodKind,
+)
+from incentives.services import activity_caps_set
 from partners.models import PartnerStatus
 from partners.scope import partners_visible_to
 from partners.views._common import requires
 from prm.audit import viewer_of
+from prm.errors import Invalid
 from prm.money import Money
 from prm.permissions import can
 from prm.portal.templatetags.portal import money
@@ -218,8 +229,52 @@ def _program_page(
         "rule_form": rule,
         "preview": preview,
         "changed": changed,
+        "caps": _caps(program),
     }
     return render(request, "incentives/program_detail.html", context, status=status)
+
+
+def _caps(program: MdfProgram) -> list[dict[str, Any]]:
+    """Each kind of activity with the program's cap for it (none: empty)."""
+    caps = {c.activity_type: c for c in ActivityCap.objects.filter(program=program)}
+    return [
+        {
+            "kind": value,
+            "label": label,
+            "amount": caps[value].max_amount if value in caps else None,
+            "percent": caps[value].max_percent if value in caps else None,
+        }
+        for value, label in ActivityType.choices
+    ]
+
+
+def _decimal(text: str) -> Decimal | None:
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise Invalid({"caps": [f"“{text}” is not a number."]}) from None
+
+
+@requires("mdf.configure")
+@require_POST
+def program_caps(request: PortalRequest, program_id: int) -> HttpResponse:
+    """Set the program's caps by kind of activity (an empty box lifts that cap)."""
+    program = _program_for(request, program_id)
+    with service_errors(request) as outcome:
+        caps = {
+            kind: (
+                _decimal(request.POST.get(f"{kind}-amount", "")),
+                _decimal(request.POST.get(f"{kind}-percent", "")),
+            )
+            for kind in ActivityType.values
+        }
+        activity_caps_set(actor=request.user, program=program, caps=caps)
+    if not outcome.failed:
+        messages.success(request, "The caps are saved: requests from now on are held to them.")
+    return redirect(reverse("mdf-program", args=[program.pk]) + "#caps")
 
 
 def program_detail(request: PortalRequest, program_id: int) -> HttpResponse:
@@ -401,6 +456,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         _login_post(program_rule_apply),
         name="mdf-program-rule",
     ),
+    path("funds/programs/<int:program_id>/caps/", program_caps, name="mdf-program-caps"),
     path("funds/<int:fund_id>/", login_required(fund_detail), name="mdf-fund"),
     path(
         "funds/entries/<int:entry_id>/reverse/",

@@ -195,3 +195,22 @@ def test_the_roi_page_shows_the_activity_with_its_figures(world, approved):
     assert any(r.key == approved.pk and r.roi_text == "-100%" for r in rows)
     csv_file = browser_as(world.cam_emea).get("/funds/results/?by=program&format=csv")
     assert csv_file["Content-Type"] == "text/csv"
+
+
+def test_the_admin_sets_a_programs_caps_on_its_page(world, approved):
+    from incentives.models import ActivityCap
+
+    program = approved.fund.program
+    page = browser_as(world.admin).get(f"/funds/programs/{program.pk}/").content.decode()
+    assert "caps-form" in page and "Content syndication" in page
+    client = browser_as(world.admin)
+    bad = client.post(f"/funds/programs/{program.pk}/caps/", {"event-amount": "lots"})
+    assert bad.status_code == 302 and not ActivityCap.objects.filter(program=program).exists()
+    client.post(
+        f"/funds/programs/{program.pk}/caps/", {"event-amount": "2,500", "webinar-percent": "50"}
+    )
+    caps = {c.activity_type: (c.max_amount, c.max_percent) for c in program.caps.all()}
+    assert caps == {"event": (2500, None), "webinar": (None, 50)}
+    assert 'value="2500.00"' in client.get(f"/funds/programs/{program.pk}/").content.decode()
+    cam = browser_as(world.cam_emea)
+    assert cam.post(f"/funds/programs/{program.pk}/caps/", {"event-amount": "1"}).status_code == 404

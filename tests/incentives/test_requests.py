@@ -205,3 +205,67 @@ def test_the_default_workflow_asks_the_channel_manager_whose_approval_commits_th
     assert (request.status, request.decided_by) == (S.APPROVED, world.cam_emea)
     funds["bob"].refresh_from_db()
     assert funds["bob"].committed == D("3000")
+
+
+def test_a_programs_cap_for_a_kind_of_activity_holds_at_request_and_at_approval(world, funds):
+    from incentives.services import activity_caps_set
+
+    program = funds["bob"].program
+    with pytest.raises(Forbidden):
+        activity_caps_set(actor=world.cam_emea, program=program, caps={"event": (D("1"), None)})
+    with pytest.raises(Invalid):
+        activity_caps_set(actor=world.admin, program=program, caps={"event": (None, D("120"))})
+    activity_caps_set(actor=world.admin, program=program, caps={"event": (D("2500"), D("60"))})
+    with pytest.raises(Invalid) as too_much:
+        mdf_request_create(actor=world.bob, fund=funds["bob"], **fields())  # 3,000 asked
+    assert "pays at most" in too_much.value.message_dict["requested_amount"][0]
+    # 2,000 of a 2,500 cost is 80%: above the 60% share.
+    with pytest.raises(Invalid) as share:
+        mdf_request_create(
+            actor=world.bob,
+            fund=funds["bob"],
+            **fields(requested_amount=D("2000.00"), partner_contribution=D("500.00")),
+        )
+    assert "at most 60% of an event's cost" in share.value.message_dict["requested_amount"][0]
+    ok = mdf_request_create(
+        actor=world.bob,
+        fund=funds["bob"],
+        **fields(requested_amount=D("1200.00"), partner_contribution=D("1000.00")),
+    )
+    activity_caps_set(actor=world.admin, program=program, caps={"event": (D("1000"), None)})
+    with pytest.raises(Invalid):  # the cap is lowered before the approval
+        mdf_request_approve(actor=world.cam_emea, request=ok)
+    approved = mdf_request_approve(actor=world.cam_emea, request=ok, amount=D("1000.00"))
+    assert approved.approved_amount == D("1000.00")
+
+
+def test_a_fund_short_of_money_draws_the_rest_from_the_shared_pool_first_come_first_served(
+    world, funds
+):
+    program = funds["bob"].program
+    MdfProgram.objects.filter(pk=program.pk).update(shared_pool=True)
+    pool = Fund.objects.create(program=program, partner=None)
+    with transaction.atomic():
+        ledger.allocate(fund=pool, amount=cash("1500"), actor=world.admin)
+    first = mdf_request_create(
+        actor=world.bob, fund=funds["bob"], **fields(requested_amount=D("4000.00"))
+    )
+    second = mdf_request_create(
+        actor=world.bob, fund=funds["bob"], **fields(requested_amount=D("2000.00"))
+    )
+    mdf_request_approve(actor=world.cam_emea, request=first)
+    funds["bob"].refresh_from_db()
+    assert (funds["bob"].allocated, funds["bob"].available) == (D("5000"), D("1000"))
+    mdf_request_approve(actor=world.cam_emea, request=second)  # 1,000 short: from the pool
+    funds["bob"].refresh_from_db()
+    pool.refresh_from_db()
+    assert (funds["bob"].allocated, funds["bob"].available) == (D("6000"), 0)
+    assert (pool.allocated, pool.available) == (D("500"), D("500"))
+    assert ledger.ledger_totals(pool)["allocated"] == D("500")
+    third = mdf_request_create(
+        actor=world.carol, fund=funds["carol"], **fields(requested_amount=D("5600.00"))
+    )
+    with pytest.raises(Conflict):  # 600 short, the pool has 500 left: refused, nothing moves
+        mdf_request_approve(actor=world.cam_us, request=third)
+    pool.refresh_from_db()
+    assert pool.available == D("500")
