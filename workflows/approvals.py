@@ -10,7 +10,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from prm import limits
-from prm.audit import audit_note
+from prm.audit import Viewer, audit_note
 from prm.errors import Conflict, Invalid, NotFound
 from prm.limits import check_length
 from prm.tasks import enqueue_on_commit
@@ -255,3 +255,23 @@ def approvals_close(
             )
         run.move(RunStatus.COMPLETED, finished_at=now)
     return len(runs)
+
+
+def decisions_timeline(object_type: str, object_id: str | int, viewer: Viewer) -> list[dict]:
+    """The decisions the workflows' approvers took on an object, in their own words, as
+    timeline entries (``prm.audit.audit_trail``'s shape) for its page."""
+    decided = Approval.objects.filter(
+        run__object_type=object_type, run__object_id=str(object_id), decided_at__isnull=False
+    ).select_related("approver")
+    entries: list[dict] = []
+    for approval in decided:
+        said = f": “{approval.comment}”" if approval.comment else "."
+        entries.append(
+            {
+                "at": approval.decided_at,
+                "summary": f"{viewer.person(approval.approver)} "
+                f"{approval.get_decision_display().lower()} it when asked for approval{said}",
+                "details": [],
+            }
+        )
+    return entries

@@ -58,7 +58,7 @@ from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
 from prm.tenancy.context import current_tenant
 from prm.users.models import PARTNER_ROLES, User
-from workflows.approvals import approval_decide
+from workflows.approvals import approval_decide, decisions_timeline
 from workflows.models import Approval
 
 S = DealStatus
@@ -960,20 +960,7 @@ def _timeline(request: PortalRequest, deal: Deal) -> list[dict]:
     """Every transition of the deal (its history: who, when, why), with the decisions the
     workflow's approvers took on it in their own words, newest first."""
     viewer = viewer_of(request.user)
-    entries = audit_trail(deal, viewer)
-    decided = Approval.objects.filter(
-        run__object_type="deal", run__object_id=str(deal.pk), decided_at__isnull=False
-    ).select_related("approver")
-    for approval in decided:
-        said = f": “{approval.comment}”" if approval.comment else "."
-        entries.append(
-            {
-                "at": approval.decided_at,
-                "summary": f"{viewer.person(approval.approver)} "
-                f"{approval.get_decision_display().lower()} it when asked for approval{said}",
-                "details": [],
-            }
-        )
+    entries = audit_trail(deal, viewer) + decisions_timeline("deal", deal.pk, viewer)
     return sorted(entries, key=lambda e: e["at"], reverse=True)
 
 

@@ -10,8 +10,7 @@ from django.urls import URLPattern, path
 
 from deals import scope
 from prm.portal.views import PortalRequest
-
-INLINE = {"application/pdf", "image/png", "image/jpeg"}
+from prm.uploads import stored_file_response
 
 
 @login_required
@@ -20,20 +19,9 @@ def deal_document(request: PortalRequest, deal_id: int, document_id: int) -> Fil
     document = scope.documents_visible_to(request.user, deal).filter(pk=document_id).first()
     if document is None:
         raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=document.content_type,
-        as_attachment=document.content_type not in INLINE,
-        filename=document.original_name,
+    return stored_file_response(
+        document.file, content_type=document.content_type, name=document.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 urlpatterns: list[URLPattern] = [

@@ -36,12 +36,11 @@ from prm.money import Money
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
-from workflows.approvals import approval_decide
+from workflows.approvals import approval_decide, decisions_timeline
 from workflows.models import Approval
 
 S = ClaimStatus
 LIST_LIMIT = 200
-INLINE = {"application/pdf", "image/png", "image/jpeg"}
 
 
 class ClaimForm(PortalForm):
@@ -194,20 +193,7 @@ def _my_approval(request: PortalRequest, claim: MdfClaim) -> Approval | None:
 
 def _timeline(request: PortalRequest, claim: MdfClaim) -> list[dict]:
     viewer = viewer_of(request.user)
-    entries = audit_trail(claim, viewer)
-    decided = Approval.objects.filter(
-        run__object_type="mdfclaim", run__object_id=str(claim.pk), decided_at__isnull=False
-    ).select_related("approver")
-    for approval in decided:
-        said = f": “{approval.comment}”" if approval.comment else "."
-        entries.append(
-            {
-                "at": approval.decided_at,
-                "summary": f"{viewer.person(approval.approver)} "
-                f"{approval.get_decision_display().lower()} it when asked for approval{said}",
-                "details": [],
-            }
-        )
+    entries = audit_trail(claim, viewer) + decisions_timeline("mdfclaim", claim.pk, viewer)
     for payout in claim.payouts.all():
         for record in payout.history.order_by("history_date"):
             entries.append(
@@ -253,7 +239,6 @@ def claim_detail(request: PortalRequest, claim_id: int) -> HttpResponse:
     context = {
         "claim": claim,
         "documents": documents,
-        "inline": INLINE,
         "trail": _timeline(request, claim),
         "fund": claim.fund,
         "payouts": list(claim.payouts.order_by("-created_at")),

@@ -40,7 +40,7 @@ from prm.permissions import can
 from prm.portal.templatetags.portal import money
 from prm.portal.views import PortalRequest, service_errors
 from prm.users.models import User
-from workflows.approvals import approval_decide
+from workflows.approvals import approval_decide, decisions_timeline
 from workflows.models import Approval, RunStatus
 
 S = RequestStatus
@@ -110,21 +110,7 @@ def _timeline(request: PortalRequest, request_obj: MdfRequest) -> list[dict]:
     their own words, newest first."""
     viewer = viewer_of(request.user)
     entries = [_with_money(e, request_obj.currency) for e in audit_trail(request_obj, viewer)]
-    decided = Approval.objects.filter(
-        run__object_type=OBJECT_TYPE,
-        run__object_id=str(request_obj.pk),
-        decided_at__isnull=False,
-    ).select_related("approver")
-    for approval in decided:
-        said = f": “{approval.comment}”" if approval.comment else "."
-        entries.append(
-            {
-                "at": approval.decided_at,
-                "summary": f"{viewer.person(approval.approver)} "
-                f"{approval.get_decision_display().lower()} it when asked for approval{said}",
-                "details": [],
-            }
-        )
+    entries += decisions_timeline(OBJECT_TYPE, request_obj.pk, viewer)
     return sorted(entries, key=lambda e: e["at"], reverse=True)
 
 

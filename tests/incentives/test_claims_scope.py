@@ -111,6 +111,10 @@ def test_a_claim_and_its_files_out_of_scope_are_404_to_read_and_to_act_on(world,
     assert file.status_code == (200 if visible else 404)
     if visible:
         assert b"".join(file.streaming_content) == PDF
+        # The claim's page frames its PDFs; nothing else may, and nothing in them runs.
+        assert file["X-Frame-Options"] == "SAMEORIGIN"
+        assert "frame-ancestors 'self'" in file["Content-Security-Policy"]
+        assert file["X-Content-Type-Options"] == "nosniff"
     # Another claim's file under this claim's URL is not found either.
     other = world.documents["carols" if name != "carols" else "bobs"]
     assert browser_as(user).get(f"/funds/claims/{claim.pk}/files/{other.pk}/").status_code == 404
