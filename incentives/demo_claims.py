@@ -179,7 +179,8 @@ def seed_claims(rng: random.Random, decider: User, finance: User, today: dt.date
             )
             continue
         roll = rng.random()
-        status = C.REJECTED if roll > 0.93 else C.APPROVED
+        # Mostly approved; some rejected (a proof missing), a few withdrawn by the partner.
+        status = C.WITHDRAWN if n % 13 == 7 else C.REJECTED if roll > 0.93 else C.APPROVED
         decided = timezone.make_aware(
             dt.datetime.combine(request.ends_on, dt.time(15))
             + dt.timedelta(days=rng.randint(8, 25))
@@ -194,9 +195,12 @@ def seed_claims(rng: random.Random, decider: User, finance: User, today: dt.date
             invoice_key=invoice_key(fields["invoice_number"]),
             status=status,
             approved_amount=amount if status == C.APPROVED else None,
-            decided_at=min(decided, timezone.now()),
-            decided_by=decider,
-            decision_note="Proof complete." if status == C.APPROVED else "The photos are missing.",
+            decided_at=None if status == C.WITHDRAWN else min(decided, timezone.now()),
+            decided_by=None if status == C.WITHDRAWN else decider,
+            decision_note={
+                C.APPROVED: "Proof complete.",
+                C.REJECTED: "The photos are missing.",
+            }.get(status, ""),
             **fields,
         )
         MdfClaim.objects.filter(pk=claim.pk).update(submitted_at=decided - dt.timedelta(days=6))

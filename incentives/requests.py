@@ -79,6 +79,11 @@ def _check(fields: dict[str, Any], today: dt.date) -> None:
         raise Invalid(problems)
 
 
+def _percent(value: Decimal) -> str:
+    """60.00 -> "60", 12.50 -> "12.5"."""
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+
+
 def cap_problem(
     program: MdfProgram, activity_type: str, amount: Decimal, contribution: Decimal
 ) -> str:
@@ -97,7 +102,7 @@ def cap_problem(
     if cap.max_percent is not None and cost > 0 and amount * 100 > cap.max_percent * cost:
         most = (cost * cap.max_percent / 100).quantize(CENT)
         return (
-            f"{program.name} pays at most {cap.max_percent.normalize()}% of {kind}'s cost: "
+            f"{program.name} pays at most {_percent(cap.max_percent)}% of {kind}'s cost: "
             f"{money(most, program.currency)} of {money(cost, program.currency)}."
         )
     return ""

@@ -351,6 +351,9 @@ SPECTACULAR_SETTINGS = {
         "PartnerStatusEnum": "partners.models.PartnerStatus",
         "RunStatusEnum": "workflows.models.RunStatus",
         "ProofTypeEnum": "incentives.models.ProofType",
+        "PayoutKindEnum": "incentives.models.PayoutKind",
+        "EntryKindEnum": "incentives.models.EntryKind",
+        "RewardKindEnum": "incentives.models.RewardKind",
     },
 }
 

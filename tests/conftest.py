@@ -160,3 +160,16 @@ def acme_admin_api(db):
 @pytest.fixture
 def acme_partner_api(db):
     return token_client(ACME_HOST, "bob@northwind.example")
+
+
+def append_only_emptied(*tables: str) -> None:
+    """Empty append-only tables (the SPIFF rewards, the MDF ledger) inside the running test's
+    transaction, for tests that need a tenant without the demo's deals or catalogue: their
+    triggers are switched off by DDL that the test's rollback undoes, like the deletes."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+            cursor.execute(f'DELETE FROM "{table}"')
+            cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')

@@ -141,7 +141,20 @@ def test_openapi_schema_is_valid(acme_admin_api):
     assert "/api/v1/me/" in spec["paths"]
     operations = [op for item in spec["paths"].values() for op in item.values()]
     bodies = {ct for op in operations for ct in op.get("requestBody", {}).get("content", {})}
-    assert bodies == {"application/json"}  # what the API's parsers accept, nothing else
+    # What the API's parsers accept, nothing else: JSON, and multipart where files are sent
+    # (a claim with its proof, more proof, the bank's confirmation file).
+    assert bodies == {"application/json", "multipart/form-data"}
+    multipart = {
+        path
+        for path, ops in spec["paths"].items()
+        for op in ops.values()
+        if "multipart/form-data" in op.get("requestBody", {}).get("content", {})
+    }
+    assert multipart == {
+        "/api/v1/mdf/claims/",
+        "/api/v1/mdf/claims/{id}/documents/",
+        "/api/v1/payouts/confirmations/",
+    }
     assert all({"400", "401", "403", "404"} <= set(op["responses"]) for op in operations)
 
 

@@ -17,9 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from deals import services
 from deals.catalogue_imports import csv_import
 from deals.models import DealLine, Product, ProductLine
+from incentives.models import SpiffRuleVersion
 from partners.models import Certification, Tier
 from prm.errors import Forbidden, Invalid
-from tests.conftest import ACME_HOST, GLOBEX_HOST, token_client
+from tests.conftest import ACME_HOST, GLOBEX_HOST, append_only_emptied, token_client
 from tests.deals.conftest import api_as
 
 
@@ -249,6 +250,9 @@ def test_a_filter_matching_nothing_says_what_to_do(world, catalogue):
 
 
 def test_an_empty_catalogue_tells_the_admin_how_to_fill_it(world):
+    # SPIFF rewards hold the demo's deal lines, its rules product lines.
+    append_only_emptied("incentives_spiffreward")
+    SpiffRuleVersion.objects.all().delete()
     DealLine.objects.all().delete()  # the demo's deals have lines of its catalogue
     Product.objects.all().delete()
     ProductLine.objects.all().delete()
@@ -387,6 +391,9 @@ def test_the_way_back_to_the_list_is_only_ever_a_query_string(world, catalogue):
 
 
 def test_adding_a_product_without_any_line_says_to_add_a_line_first(world):
+    # SPIFF rewards hold the demo's deal lines, its rules product lines.
+    append_only_emptied("incentives_spiffreward")
+    SpiffRuleVersion.objects.all().delete()
     DealLine.objects.all().delete()  # the demo's deals have lines of its catalogue
     Product.objects.all().delete()
     ProductLine.objects.all().delete()

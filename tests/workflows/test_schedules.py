@@ -398,4 +398,4 @@ def test_approve_and_reject_are_accepted_exactly_on_subjects_that_declare_a_deci
         except ValidationError:
             pass
     assert decided == {name for name, s in subjects.SUBJECTS.items() if s.decide is not None}
-    assert decided == {"deal", "mdfrequest", "partnerapplication", "reservation"}
+    assert decided == {"deal", "mdfclaim", "mdfrequest", "partnerapplication", "reservation"}
