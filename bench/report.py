@@ -320,5 +320,5 @@ def _mdf(i: dict) -> list[str]:
             f"| {label} | {f['rows']} ({f['total']:,}) | {f['queries']} | {_ms(f['app'])} "
             f"| {_ms(f['sql'])} | {f['p95_ratio']:.2f} | {_holds(f['app']['p95_ms'] < target)} |"
         )
-    lines += ["", f"Pages: {i['pages']}.", ""]
+    lines += ["", f"Pages: {i['pages']}; rows (of) for a page are its baseline's.", ""]
     return lines

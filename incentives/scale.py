@@ -39,6 +39,7 @@ from incentives.models import (
     MdfRequest,
     Payout,
     PayoutBatch,
+    PayoutKind,
     PayoutStatus,
     RequestStatus,
 )
@@ -102,7 +103,7 @@ DOCUMENT_COLUMNS = [
     "uploaded_by_id", "uploaded_at",
 ]  # fmt: skip
 PAYOUT_COLUMNS = [
-    "id", "claim_id", "fund_id", "partner_id", "currency", "amount", "status",
+    "id", "kind", "claim_id", "fund_id", "partner_id", "currency", "amount", "status",
     "batch_id", "payment_reference", "failure_reason", "paid_on", "pay_entry_id",
     "created_at", "updated_at",
 ]  # fmt: skip
@@ -549,6 +550,7 @@ def add_claims(count: int, copy_rows: Callable) -> None:
         (
             (
                 p["id"],
+                PayoutKind.MDF_CLAIM,
                 p["claim"]["id"],
                 p["fund"]["id"],
                 p["fund"]["partner"],
