@@ -58,7 +58,7 @@ PAYOUTS_SQL = f"""
     LEFT JOIN incentives_payoutbatch b ON b.id = po.batch_id
     WHERE f.partner_id IN ({SCOPED_PARTNERS}) AND (%(status)s = '' OR po.status = %(status)s)
     ORDER BY po.created_at DESC, po.id DESC
-    LIMIT 50
+    LIMIT %(limit)s
 """
 # One statement for every ROI figure of the approved activities in scope, grouped by the
 # program's or the partner's id: spend and leads from approved claims, pipeline and won
@@ -156,7 +156,7 @@ def busiest_channel_manager() -> tuple[Any, int]:
     return User.objects.get(pk=user.pk), seen  # a fresh object: no scope cached
 
 
-def _params(cam: Any, status: str = "") -> dict[str, Any]:
+def _params(cam: Any, status: str = "", limit: int = 50) -> dict[str, Any]:
     from partners.scope import scope_of
 
     scope = scope_of(cam)
@@ -165,6 +165,7 @@ def _params(cam: Any, status: str = "") -> dict[str, Any]:
         "units": list(scope.unit_ids),
         "user": cam.pk,
         "status": status,
+        "limit": limit,
     }
 
 
@@ -201,6 +202,7 @@ def run(samples: int) -> dict:
     from django_tenants.utils import schema_context
 
     from incentives.roi import roi_rows
+    from incentives.views.payouts import LIST_LIMIT as PAGE_PAYOUTS
 
     held = ensure_mdf()
     with schema_context("bench"):
@@ -263,9 +265,9 @@ def run(samples: int) -> dict:
                 sql(ROI_SQL.format(**ROI_BY["partner"]), _params(cam)),
             ),
             "funds page `GET /funds/`": (page("funds"), sql(FUNDS_SQL, _params(cam))),
-            "payouts page `GET /funds/payouts/`": (
+            f"payouts page `GET /funds/payouts/` ({PAGE_PAYOUTS} rows)": (
                 page("mdf-payouts"),
-                sql(PAYOUTS_SQL, _params(cam)),
+                sql(PAYOUTS_SQL, _params(cam, limit=PAGE_PAYOUTS)),
             ),
             "ROI page `GET /funds/results/` (by program)": (
                 page("mdf-roi"),
