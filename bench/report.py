@@ -66,6 +66,8 @@ def markdown(results: dict) -> str:
         lines += _reservations(g)
     if h := results.get("deals"):
         lines += _deals(h)
+    if i := results.get("mdf"):
+        lines += _mdf(i)
     if b := results.get("provisioning"):
         lines += [
             "## (b) Tenant provisioning (schema + domain + first admin)",
@@ -292,4 +294,31 @@ def _deals(h: dict) -> list[str]:
         "",
         *failed,
     ]
+    return lines
+
+
+def _mdf(i: dict) -> list[str]:
+    target = i["target_p95_ms"]
+    lines = [
+        f"## (i) MDF funds, payouts and ROI, {i['claims']:,} claims and {i['deals']:,} deals "
+        "in the tenant",
+        "",
+        f"As {i['viewer']} (a channel manager with the largest territory: "
+        f"{i['partners_seen']:,} of {i['partners']:,} partners), in process: the API through "
+        "the Django test client with the tenant's host, `roi_rows` called directly (a fresh "
+        "user each call, so its scope is read each time); baseline: the same figures by one "
+        f"raw SQL query, alternately first, {i['samples']} calls each. Tenant: "
+        f"{i['funds']:,} funds, {i['payouts']:,} payouts, {i['attributions']:,} attributed "
+        "deals.",
+        "",
+        "| figure | rows (of) | queries | app p50 / p95 / p99 ms "
+        f"| one SQL query p50 / p95 / p99 ms | ratio p95 | p95 < {target} ms |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for label, f in i["figures"].items():
+        lines.append(
+            f"| {label} | {f['rows']} ({f['total']:,}) | {f['queries']} | {_ms(f['app'])} "
+            f"| {_ms(f['sql'])} | {f['p95_ratio']:.2f} | {_holds(f['app']['p95_ms'] < target)} |"
+        )
+    lines += ["", f"Pages: {i['pages']}; rows (of) for a page are its baseline's.", ""]
     return lines

@@ -19,6 +19,7 @@ from bench.report import markdown
 from bench.scenarios import (
     deals,
     lookup,
+    mdf,
     migrate,
     provisioning,
     reservations,
@@ -57,6 +58,11 @@ REGISTRY: dict[str, Scenario] = {
         "{deal_rate:g} registrations/s for {deal_seconds:g} s…",
         lambda a: deals.run(a.deals, a.accounts, a.deal_rate, a.deal_seconds),
     ),
+    "mdf": (
+        "(i) MDF funds, payouts and ROI at 5,000 partners, 50,000 claims and {deals} deals, "
+        "{mdf_samples} calls each…",
+        lambda a: mdf.run(a.mdf_samples),
+    ),
     # (c) before (b): it creates the 200 tenants, so (b) is measured in a crowded catalog.
     "migrate": (
         "(c) migrate_schemas over {tenants} tenants…",
@@ -74,6 +80,7 @@ SCENARIOS = [
     "lookup",
     "reservations",
     "deals",
+    "mdf",
     "provisioning",
     "migrate",
 ]
@@ -93,6 +100,7 @@ def main() -> int:
     parser.add_argument("--deals", type=int, default=1_000_000, help="in tenant bench")
     parser.add_argument("--deal-rate", type=float, default=50, help="registrations/s")
     parser.add_argument("--deal-seconds", type=float, default=60, help="at that rate")
+    parser.add_argument("--mdf-samples", type=int, default=200, help="calls per MDF figure")
     args = parser.parse_args()
 
     data_dir = Path(os.environ.get("PRM_DATA_DIR", harness.BASE_DIR / ".data/bench")).resolve()

@@ -5,11 +5,11 @@ class IncentivesConfig(AppConfig):
     name = "incentives"
 
     def ready(self) -> None:
-        from incentives import capabilities, roi, spiffs, subjects
+        from incentives import capabilities, roi, scale, spiffs, subjects
         from incentives.demo import seed_mdf
         from incentives.demo_spiffs import seed_spiffs
         from prm.outbox.events import on_event
-        from prm.seeding import demo_seeder
+        from prm.seeding import ScaleOption, demo_seeder, scale_option
 
         capabilities.declare()  # who may see and move MDF money
         subjects.declare()  # the fund request, claim and payout subjects and their events
@@ -18,3 +18,12 @@ class IncentivesConfig(AppConfig):
         spiffs.register()  # rewards accrue on deal.won, are reversed on deal.reopened
         demo_seeder("mdf", seed_mdf)  # after the deals: allocations follow won revenue
         demo_seeder("spiffs", seed_spiffs)  # rewards of the demo's won deals
+        scale_option(  # on the partners' people and their deals
+            ScaleOption(
+                "claims",
+                "MDF claims to add to --tenant, with 8 quarterly programs, funds, requests, "
+                "payouts and deal attributions (once)",
+                scale.add_claims,
+                after_users=True,
+            )
+        )

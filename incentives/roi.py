@@ -51,6 +51,12 @@ PIPELINE = (
     DealStatus.WON,
 )
 By = Literal["activity", "program", "partner"]
+# Each row's key, name and currency from the request (then, for an activity, its partner).
+NAMES = {
+    "activity": ("pk", "title", "currency", "partner__display_name"),
+    "program": ("fund__program_id", "fund__program__name", "fund__program__currency"),
+    "partner": ("partner_id", "partner__display_name", "currency"),
+}
 KEY = {
     "activity": "request_id",
     "program": "request__fund__program_id",
@@ -193,8 +199,10 @@ def roi_rows(
     partner_id: int | None = None,
 ) -> list[RoiRow]:
     """The ROI figures of the activities ``user`` sees (approved requests), one row per
-    activity, program or partner (``by``), optionally of one program or partner: three
-    grouped queries (claims, attributed deals, the rows' names), whatever their number."""
+    activity, program or partner (``by``), optionally of one program or partner: two
+    grouped queries, whatever their number: the activities in scope with their names and
+    their approved claims' spend and leads (a claim is in its request's fund, so the
+    request's scope is the claim's), and their attributed deals."""
     requests = scope.requests_visible_to(user).filter(status=RequestStatus.APPROVED)
     if program_id is not None:
         requests = requests.filter(fund__program_id=program_id)
@@ -203,21 +211,29 @@ def roi_rows(
     key = KEY[by]
     rows: dict[int, RoiRow] = defaultdict(lambda: RoiRow(key=0))
 
-    claims = (
-        scope.claims_visible_to(user)
-        .filter(request__in=requests.values("pk"), status=ClaimStatus.APPROVED)
-        .values(key, "currency")
-        .annotate(spend=Sum("approved_amount"), leads=Sum("leads"))
+    approved = Q(claims__status=ClaimStatus.APPROVED)
+    # No ordering: the model's would group by each request's creation too.
+    spent = (
+        requests.order_by()
+        .values(*NAMES[by])
+        .annotate(
+            spend=Sum("claims__approved_amount", filter=approved),
+            leads=Sum("claims__leads", filter=approved),
+        )
     )
-    for c in claims:
-        row = rows[c[key]]
-        row.currency = c["currency"]
-        row.spend += c["spend"] or ZERO
-        row.leads += c["leads"] or 0
+    for named in spent:
+        pk, label, currency = (named[f] for f in NAMES[by][:3])
+        row = rows[pk]
+        row.label, row.currency = label, row.currency or currency
+        row.spend += named["spend"] or ZERO
+        row.leads += named["leads"] or 0
+        if by == "activity":
+            row.extra["partner"] = named["partner__display_name"]
 
     same_currency = Q(deal__currency=F("request__currency"))
     deals = (
         Attribution.objects.filter(request__in=requests.values("pk"), deal__status__in=PIPELINE)
+        .order_by()
         .values(key, "kind", "request__currency")
         .annotate(
             pipeline=Sum("deal__amount", filter=same_currency),
@@ -235,30 +251,6 @@ def roi_rows(
         setattr(row, f"{kind}_deals", getattr(row, f"{kind}_deals") + d["deals"])
         row.other_currency_deals += d["other"]
 
-    _name(rows, requests, by)
     for pk, row in rows.items():
         row.key = pk
     return sorted(rows.values(), key=lambda r: (-r.spend, -r.sourced_won, r.label))
-
-
-def _name(rows: dict[int, RoiRow], requests: QuerySet[MdfRequest], by: By) -> None:
-    """Every row of ``requests``' keys, named (an activity without claims or deals yet
-    shows with zeros)."""
-    if by == "activity":
-        named = requests.values_list("pk", "title", "currency", "partner__display_name")
-        for pk, title, currency, partner in named:
-            row = rows[pk]
-            row.label, row.currency = title, row.currency or currency
-            row.extra["partner"] = partner
-    elif by == "program":
-        for pk, name, currency in requests.values_list(
-            "fund__program_id", "fund__program__name", "fund__program__currency"
-        ).distinct():
-            row = rows[pk]
-            row.label, row.currency = name, row.currency or currency
-    else:
-        for pk, name, currency in requests.values_list(
-            "partner_id", "partner__display_name", "currency"
-        ).distinct():
-            row = rows[pk]
-            row.label, row.currency = name, row.currency or currency

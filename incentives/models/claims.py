@@ -205,6 +205,9 @@ class Payout(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The lists' order: a page of the newest payouts reads 50 rows of the index, not
+        # every payout in the viewer's scope sorted.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="payout_newest_first")]
         constraints = [
             PAYOUT_LIFECYCLE.constraint("status", "payout_status_known"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),

@@ -128,3 +128,29 @@ def test_an_attribution_is_checked_and_a_deal_has_one_source(
     assert refused.value.error_code == "already_sourced"
     roi.attribution_set(actor=world.cam_emea, deal=d, request=second, kind="influenced")
     assert Attribution.objects.filter(deal=d).count() == 2
+
+
+@pytest.mark.parametrize("by", ["activity", "program", "partner"])
+def test_the_figures_cost_the_scope_and_two_grouped_queries_whatever_the_activities(
+    world, shop, approved, funds, by, django_assert_num_queries
+):
+    from incentives.requests import mdf_request_approve, mdf_request_create
+    from prm.users.models import User
+    from tests.incentives.test_requests import fields
+
+    for n in range(3):  # more activities, claimed and not: no query more
+        asked = fields(title=f"Webinar {n}", requested_amount=D("100"))
+        more = mdf_request_create(actor=world.bob, fund=funds["bob"], **asked)
+        mdf_request_approve(actor=world.cam_emea, request=more)
+    claim = claim_file(
+        actor=world.bob, request=approved, amount=cash("2000"), files=proofs(), **invoice()
+    )
+    claim_approve(actor=world.cam_emea, claim=claim)
+    cam = User.objects.get(pk=world.cam_emea.pk)  # its scope not yet read
+    # The channel manager's memberships (his scope), then the activities with their names
+    # and claims' spend in one grouped read (never one row per request: no ordering in its
+    # grouping), then their attributed deals.
+    with django_assert_num_queries(3) as captured:
+        rows = roi.roi_rows(cam, by=by)
+    assert D("2000") in {r.spend for r in rows}
+    assert all("ORDER BY" not in q["sql"] for q in captured.captured_queries[1:])
