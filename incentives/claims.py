@@ -25,6 +25,7 @@ from django.db.models import Case, DecimalField, Sum, When
 from django.utils import timezone
 
 from incentives import ledger
+from incentives.figures import figures_refresh
 from incentives.models import (
     CLAIM_LIFECYCLE,
     LIVE_CLAIMS,
@@ -402,6 +403,7 @@ def _claim_approve(
         partner_id=payout.partner_id,
         payload={"amount": str(approved), "currency": payout.currency},
     )
+    figures_refresh([locked.request_id])  # its spend and leads, for the ROI pages
     return locked
 
 

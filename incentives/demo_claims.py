@@ -22,6 +22,7 @@ from django.utils import timezone
 from deals.models import Deal, DealStatus
 from incentives import ledger
 from incentives.claims import ProofIn, _claim_file, invoice_key
+from incentives.figures import figures_refresh
 from incentives.models import (
     Attribution,
     AttributionKind,
@@ -228,6 +229,7 @@ def seed_claims(rng: random.Random, decider: User, finance: User, today: dt.date
         state = [P.PENDING, P.APPROVED, P.APPROVED, P.EXPORTED, P.EXPORTED][rank : rank + 1]
         _paid(claim, decided, finance, today, batches, state[0] if state else P.PAID)
     _attribute(rng, today)
+    figures_refresh()  # written by hand above: the ROI figures of every activity
 
 
 def _paid(

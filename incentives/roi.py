@@ -23,17 +23,17 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from deals import scope as deal_scope
 from deals.models import Deal, DealStatus
 from incentives import scope
+from incentives.figures import figures_refresh
 from incentives.models import (
     ZERO,
     Attribution,
     AttributionKind,
     AttributionSource,
-    ClaimStatus,
     MdfRequest,
     RequestStatus,
 )
@@ -57,11 +57,18 @@ NAMES = {
     "program": ("fund__program_id", "fund__program__name", "fund__program__currency"),
     "partner": ("partner_id", "partner__display_name", "currency"),
 }
-KEY = {
-    "activity": "request_id",
-    "program": "request__fund__program_id",
-    "partner": "request__partner_id",
-}
+# The figures each activity keeps (incentives.models.ActivityFigures, incentives.figures).
+FIGURES = (
+    "spend",
+    "leads",
+    "sourced_pipeline",
+    "influenced_pipeline",
+    "sourced_won",
+    "influenced_won",
+    "sourced_deals",
+    "influenced_deals",
+    "other_currency_deals",
+)
 
 
 # --- attribution ----------------------------------------------------------------------
@@ -93,6 +100,7 @@ def attribution_by_campaign_code(event: Event) -> None:
                 "attributed_by": deal.submitter,
             },
         )
+        figures_refresh([request.pk])
 
 
 @transaction.atomic(durable=True)
@@ -125,6 +133,7 @@ def attribution_set(*, actor: User, deal: Deal, request: MdfRequest, kind: str) 
         },
     )
     audit_note(request, actor, f"deal {deal.pk} attributed as {kind}")
+    figures_refresh([request.pk])
     return attribution
 
 
@@ -147,7 +156,9 @@ def attributions_visible_to(user: User) -> QuerySet[Attribution]:
 def attribution_remove(*, actor: User, attribution: Attribution) -> None:
     require(actor, "mdf.decide", "Only the vendor's channel team attributes deals.")
     audit_note(attribution.request, actor, f"deal {attribution.deal_id} no longer attributed")
+    request_id = attribution.request_id
     attribution.delete()
+    figures_refresh([request_id])
 
 
 # --- figures ----------------------------------------------------------------------------
@@ -199,57 +210,30 @@ def roi_rows(
     partner_id: int | None = None,
 ) -> list[RoiRow]:
     """The ROI figures of the activities ``user`` sees (approved requests), one row per
-    activity, program or partner (``by``), optionally of one program or partner: two
-    grouped queries, whatever their number: the activities in scope with their names and
-    their approved claims' spend and leads (a claim is in its request's fund, so the
-    request's scope is the claim's), and their attributed deals."""
+    activity, program or partner (``by``), optionally of one program or partner: one
+    grouped query whatever their number, the activities in scope with their names and the
+    figures each keeps current (``ActivityFigures``, incentives.figures), so a page never
+    joins the claims and the deals."""
     requests = scope.requests_visible_to(user).filter(status=RequestStatus.APPROVED)
     if program_id is not None:
         requests = requests.filter(fund__program_id=program_id)
     if partner_id is not None:
         requests = requests.filter(partner_id=partner_id)
-    key = KEY[by]
     rows: dict[int, RoiRow] = defaultdict(lambda: RoiRow(key=0))
-
-    approved = Q(claims__status=ClaimStatus.APPROVED)
     # No ordering: the model's would group by each request's creation too.
-    spent = (
+    grouped = (
         requests.order_by()
         .values(*NAMES[by])
-        .annotate(
-            spend=Sum("claims__approved_amount", filter=approved),
-            leads=Sum("claims__leads", filter=approved),
-        )
+        .annotate(**{name: Sum(f"figures__{name}") for name in FIGURES})
     )
-    for named in spent:
+    for named in grouped:
         pk, label, currency = (named[f] for f in NAMES[by][:3])
         row = rows[pk]
         row.label, row.currency = label, row.currency or currency
-        row.spend += named["spend"] or ZERO
-        row.leads += named["leads"] or 0
+        for name in FIGURES:
+            setattr(row, name, getattr(row, name) + (named[name] or 0))
         if by == "activity":
             row.extra["partner"] = named["partner__display_name"]
-
-    same_currency = Q(deal__currency=F("request__currency"))
-    deals = (
-        Attribution.objects.filter(request__in=requests.values("pk"), deal__status__in=PIPELINE)
-        .order_by()
-        .values(key, "kind", "request__currency")
-        .annotate(
-            pipeline=Sum("deal__amount", filter=same_currency),
-            won=Sum("deal__amount", filter=same_currency & Q(deal__status=DealStatus.WON)),
-            deals=Count("id", filter=same_currency),
-            other=Count("id", filter=~same_currency),
-        )
-    )
-    for d in deals:
-        row = rows[d[key]]
-        row.currency = row.currency or d["request__currency"]
-        kind = d["kind"]
-        setattr(row, f"{kind}_pipeline", getattr(row, f"{kind}_pipeline") + (d["pipeline"] or ZERO))
-        setattr(row, f"{kind}_won", getattr(row, f"{kind}_won") + (d["won"] or ZERO))
-        setattr(row, f"{kind}_deals", getattr(row, f"{kind}_deals") + d["deals"])
-        row.other_currency_deals += d["other"]
 
     for pk, row in rows.items():
         row.key = pk

@@ -24,8 +24,10 @@ from django.db import connection, models
 from django.utils import timezone
 
 from deals.models import Deal
+from incentives.figures import figures_refresh
 from incentives.models import (
     REQUIRED_PROOFS,
+    ActivityFigures,
     ActivityType,
     Attribution,
     ClaimDocument,
@@ -571,8 +573,17 @@ def add_claims(count: int, copy_rows: Callable) -> None:
         "payouts",
     )
     _attribute(program_ids, payer, nowiso)
+    figures_refresh()  # the ROI figures of every activity, from the rows just written
     with connection.cursor() as cursor:
-        for model in (Fund, LedgerEntry, MdfRequest, MdfClaim, Payout, Attribution):
+        for model in (
+            Fund,
+            LedgerEntry,
+            MdfRequest,
+            MdfClaim,
+            Payout,
+            Attribution,
+            ActivityFigures,
+        ):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
     print(
         f"{PREFIX}: {PROGRAMS} programs, {len(funds)} funds, {len(requests)} requests, "

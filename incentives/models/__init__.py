@@ -32,7 +32,7 @@ from incentives.models.requests import (
     ProofType,
     RequestStatus,
 )
-from incentives.models.roi import Attribution, AttributionKind, AttributionSource
+from incentives.models.roi import ActivityFigures, Attribution, AttributionKind, AttributionSource
 from incentives.models.spiffs import (
     REWARD_LIFECYCLE,
     RewardKind,
@@ -52,6 +52,7 @@ __all__ = [
     "REWARD_LIFECYCLE",
     "ZERO",
     "ActivityCap",
+    "ActivityFigures",
     "ActivityType",
     "Attribution",
     "AttributionKind",

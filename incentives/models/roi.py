@@ -10,7 +10,9 @@ from django.db import models
 from django.db.models import Q
 
 from deals.models import Deal
+from incentives.models.funds import ZERO
 from incentives.models.requests import MdfRequest
+from prm.money import amount_field
 
 
 class AttributionKind(models.TextChoices):
@@ -45,3 +47,27 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal} ← {self.request}"
+
+
+class ActivityFigures(models.Model):
+    """An activity's ROI figures, kept current in the transactions that change them (a claim
+    approved, a deal attributed or not) and by the outbox handler of every deal event (its
+    status or amount changed): the ROI pages sum these rows instead of joining claims and a
+    million deals on each load (incentives.figures)."""
+
+    request = models.OneToOneField(
+        MdfRequest, primary_key=True, on_delete=models.CASCADE, related_name="figures"
+    )
+    spend = amount_field(default=ZERO)
+    leads = models.PositiveIntegerField(default=0)
+    sourced_pipeline = amount_field(default=ZERO)
+    influenced_pipeline = amount_field(default=ZERO)
+    sourced_won = amount_field(default=ZERO)
+    influenced_won = amount_field(default=ZERO)
+    sourced_deals = models.PositiveIntegerField(default=0)
+    influenced_deals = models.PositiveIntegerField(default=0)
+    other_currency_deals = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Figures of {self.request_id}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -194,9 +194,10 @@ def _states(world, shop) -> dict[str, Deal]:
     }
     services.deal_approve(actor=world.admin, deal=deals["approved"], note="fine")
     services.deal_approve(actor=world.admin, deal=deals["expiring"], note="fine")
-    Deal.objects.filter(pk=deals["expiring"].pk).update(
-        protected_until=timezone.now() + timedelta(days=5, hours=1)
-    )
+    # Noon, five calendar days on (days left are calendar days: "now + 5 days 1 hour" read
+    # 6 after 23:00).
+    noon = datetime.combine(timezone.localdate() + timedelta(days=5), time(12))
+    Deal.objects.filter(pk=deals["expiring"].pk).update(protected_until=timezone.make_aware(noon))
     services.deal_reject(
         actor=world.admin, deal=deals["submitted"], reason_code="incomplete", note="no contact"
     )

@@ -1,0 +1,90 @@
+"""Keeping each activity's ROI figures (``ActivityFigures``) equal to what its claims and
+attributed deals say, recomputed for the activities a change touches, in the transaction
+of the change: one statement whatever their number. Callers: claim approvals
+(incentives.claims), attributions (incentives.roi), the outbox handler of deal events
+(``deal_changed``), the demo and the scale data (all activities)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+from incentives.models import Attribution
+from prm.outbox.models import Event
+
+# Registered and not lost: what counts as an attributed deal's pipeline (incentives.roi).
+PIPELINE = ("submitted", "under_review", "info_requested", "approved", "won")
+
+REFRESH = """
+INSERT INTO incentives_activityfigures AS f (
+    request_id, spend, leads, sourced_pipeline, influenced_pipeline, sourced_won,
+    influenced_won, sourced_deals, influenced_deals, other_currency_deals, updated_at
+)
+SELECT r.id,
+       COALESCE(c.spend, 0), COALESCE(c.leads, 0),
+       COALESCE(a.sourced_pipeline, 0), COALESCE(a.influenced_pipeline, 0),
+       COALESCE(a.sourced_won, 0), COALESCE(a.influenced_won, 0),
+       COALESCE(a.sourced_deals, 0), COALESCE(a.influenced_deals, 0),
+       COALESCE(a.other_currency_deals, 0), now()
+FROM incentives_mdfrequest r
+LEFT JOIN (
+    SELECT request_id, SUM(approved_amount) AS spend, SUM(leads) AS leads
+    FROM incentives_mdfclaim
+    WHERE status = 'approved' {claims_filter}
+    GROUP BY request_id
+) c ON c.request_id = r.id
+LEFT JOIN (
+    SELECT t.request_id,
+        SUM(d.amount) FILTER (WHERE t.kind = 'sourced' AND same) AS sourced_pipeline,
+        SUM(d.amount) FILTER (WHERE t.kind = 'influenced' AND same) AS influenced_pipeline,
+        SUM(d.amount) FILTER (WHERE t.kind = 'sourced' AND same AND won) AS sourced_won,
+        SUM(d.amount) FILTER (WHERE t.kind = 'influenced' AND same AND won) AS influenced_won,
+        COUNT(*) FILTER (WHERE t.kind = 'sourced' AND same) AS sourced_deals,
+        COUNT(*) FILTER (WHERE t.kind = 'influenced' AND same) AS influenced_deals,
+        COUNT(*) FILTER (WHERE NOT same) AS other_currency_deals
+    FROM incentives_attribution t
+    JOIN incentives_mdfrequest q ON q.id = t.request_id
+    JOIN deals_deal d ON d.id = t.deal_id,
+    LATERAL (SELECT d.currency = q.currency AS same, d.status = 'won' AS won) x
+    WHERE d.status = ANY(%(pipeline)s) {attributions_filter}
+    GROUP BY t.request_id
+) a ON a.request_id = r.id
+WHERE r.status = 'approved' {requests_filter}
+ON CONFLICT (request_id) DO UPDATE SET
+    spend = EXCLUDED.spend, leads = EXCLUDED.leads,
+    sourced_pipeline = EXCLUDED.sourced_pipeline,
+    influenced_pipeline = EXCLUDED.influenced_pipeline,
+    sourced_won = EXCLUDED.sourced_won, influenced_won = EXCLUDED.influenced_won,
+    sourced_deals = EXCLUDED.sourced_deals, influenced_deals = EXCLUDED.influenced_deals,
+    other_currency_deals = EXCLUDED.other_currency_deals, updated_at = EXCLUDED.updated_at
+"""
+
+
+def figures_refresh(request_ids: Iterable[int] | None = None) -> None:
+    """Recompute the figures of the given approved activities (None: every one). Runs in
+    the caller's transaction."""
+    params: dict[str, list] = {"pipeline": list(PIPELINE)}
+    if request_ids is None:
+        filters = {"claims_filter": "", "attributions_filter": "", "requests_filter": ""}
+    else:
+        ids = sorted({int(pk) for pk in request_ids})
+        if not ids:
+            return
+        params["ids"] = ids
+        filters = {
+            "claims_filter": "AND request_id = ANY(%(ids)s)",
+            "attributions_filter": "AND t.request_id = ANY(%(ids)s)",
+            "requests_filter": "AND r.id = ANY(%(ids)s)",
+        }
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH.format(**filters), params)
+
+
+def deal_changed(event: Event) -> None:
+    """Outbox handler of every event: a deal's status or amount changed, so the figures of
+    the activities it is attributed to are recomputed (idempotent: run twice, same rows)."""
+    if event.object_type != "deal":
+        return
+    ids = Attribution.objects.filter(deal_id=event.object_id).values_list("request_id", flat=True)
+    figures_refresh(list(ids))
