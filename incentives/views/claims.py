@@ -40,7 +40,7 @@ from workflows.approvals import approval_decide, decisions_timeline
 from workflows.models import Approval
 
 S = ClaimStatus
-LIST_LIMIT = 200
+LIST_LIMIT = 100
 
 
 class ClaimForm(PortalForm):

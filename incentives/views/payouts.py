@@ -25,7 +25,7 @@ from prm.permissions import can
 from prm.portal.views import PortalRequest, service_errors
 
 S = PayoutStatus
-LIST_LIMIT = 300
+LIST_LIMIT = 100  # the latest; the CSV download has every one
 
 
 def _payouts(request: PortalRequest) -> QuerySet[Payout]:

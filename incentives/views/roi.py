@@ -25,6 +25,7 @@ from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
 
 BY = {"program": "Program", "partner": "Partner", "activity": "Activity"}
+PAGE_ROWS = 100  # the ones that spent most; the CSV download and the totals have every one
 
 
 def _int(value: str | None) -> int | None:
@@ -52,7 +53,9 @@ def roi_page(request: PortalRequest) -> HttpResponse:
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
     currencies = {r.currency for r in rows if r.currency}
     context = {
-        "rows": rows,
+        "rows": rows[:PAGE_ROWS],
+        "count": len(rows),
+        "limit": PAGE_ROWS,
         "totals": totals if len(currencies) <= 1 else None,
         "currency": next(iter(currencies), ""),
         "by": by,
