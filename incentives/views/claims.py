@@ -266,6 +266,8 @@ def claim_decide(request: PortalRequest, claim_id: int) -> HttpResponse:
         messages.error(request, "Choose approve or reject; an amount is at most the claim's.")
         return redirect("mdf-claim", claim.pk)
     note, amount = form.cleaned_data["note"], form.cleaned_data["amount"]
+    # The service asks the same of a direct rejection; an approval's rejection would pass the
+    # engine's "Rejected (who)" as the reason, so the page asks here.
     if decision == "rejected" and not note.strip():
         messages.error(request, "Say why the claim is rejected: the partner reads it.")
         return redirect("mdf-claim", claim.pk)

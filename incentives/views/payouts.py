@@ -10,9 +10,9 @@ import datetime as dt
 import tablib
 from django.contrib import messages
 from django.db.models import Count, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
 from incentives import payouts as services
@@ -107,8 +107,8 @@ def _chosen(request: PortalRequest) -> list[Payout]:
 @require_POST
 def payout_bulk(request: PortalRequest) -> HttpResponse:
     action = request.POST.get("action")
-    back = redirect(f"{request.path.rsplit('/', 2)[0]}/?{request.GET.urlencode()}")
-    with service_errors(request) as outcome:
+    back = redirect(f"{reverse('mdf-payouts')}?{request.GET.urlencode()}")
+    with service_errors(request):
         chosen = _chosen(request)
         if action == "approve":
             services.payouts_approve(actor=request.user, payouts=chosen)
@@ -132,7 +132,6 @@ def payout_bulk(request: PortalRequest) -> HttpResponse:
             messages.success(request, f"{len(chosen)} payout(s) marked paid.")
         else:
             raise Invalid({"action": ["Choose what to do with the payouts."]})
-    del outcome
     return back
 
 
@@ -141,8 +140,6 @@ def batch_file(request: PortalRequest, batch_id: int) -> HttpResponse:
     visible = scope.payouts_visible_to(request.user)
     batch = PayoutBatch.objects.filter(pk=batch_id, payouts__in=visible).distinct().first()
     if batch is None:
-        from django.http import Http404
-
         raise Http404
     response = HttpResponse(services.batch_csv(batch), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="payments-{batch.number}.csv"'
