@@ -1,8 +1,9 @@
 """Keeping each activity's ROI figures (``ActivityFigures``) equal to what its claims and
 attributed deals say, recomputed for the activities a change touches, in the transaction
-of the change: one statement whatever their number. Callers: claim approvals
-(incentives.claims), attributions (incentives.roi), the outbox handler of deal events
-(``deal_changed``), the demo and the scale data (all activities)."""
+of the change: two statements whatever their number. Callers: a request's approval and
+cancellation (incentives.requests), claim approvals (incentives.claims), attributions
+(incentives.roi), the outbox handler of deal events (``deal_changed``), the demo and the
+scale data (all activities)."""
 
 from __future__ import annotations
 
@@ -18,16 +19,18 @@ PIPELINE = ("submitted", "under_review", "info_requested", "approved", "won")
 
 REFRESH = """
 INSERT INTO incentives_activityfigures AS f (
-    request_id, spend, leads, sourced_pipeline, influenced_pipeline, sourced_won,
-    influenced_won, sourced_deals, influenced_deals, other_currency_deals, updated_at
+    request_id, fund_id, partner_id, program_id, currency, spend, leads, sourced_pipeline,
+    influenced_pipeline, sourced_won, influenced_won, sourced_deals, influenced_deals,
+    other_currency_deals, updated_at
 )
-SELECT r.id,
+SELECT r.id, r.fund_id, r.partner_id, fu.program_id, r.currency,
        COALESCE(c.spend, 0), COALESCE(c.leads, 0),
        COALESCE(a.sourced_pipeline, 0), COALESCE(a.influenced_pipeline, 0),
        COALESCE(a.sourced_won, 0), COALESCE(a.influenced_won, 0),
        COALESCE(a.sourced_deals, 0), COALESCE(a.influenced_deals, 0),
        COALESCE(a.other_currency_deals, 0), now()
 FROM incentives_mdfrequest r
+JOIN incentives_fund fu ON fu.id = r.fund_id
 LEFT JOIN (
     SELECT request_id, SUM(approved_amount) AS spend, SUM(leads) AS leads
     FROM incentives_mdfclaim
@@ -52,6 +55,8 @@ LEFT JOIN (
 ) a ON a.request_id = r.id
 WHERE r.status = 'approved' {requests_filter}
 ON CONFLICT (request_id) DO UPDATE SET
+    fund_id = EXCLUDED.fund_id, partner_id = EXCLUDED.partner_id,
+    program_id = EXCLUDED.program_id, currency = EXCLUDED.currency,
     spend = EXCLUDED.spend, leads = EXCLUDED.leads,
     sourced_pipeline = EXCLUDED.sourced_pipeline,
     influenced_pipeline = EXCLUDED.influenced_pipeline,
@@ -60,10 +65,16 @@ ON CONFLICT (request_id) DO UPDATE SET
     other_currency_deals = EXCLUDED.other_currency_deals, updated_at = EXCLUDED.updated_at
 """
 
+# An activity no longer approved (a cancelled request) has no figures.
+FORGET = """
+DELETE FROM incentives_activityfigures f USING incentives_mdfrequest r
+WHERE r.id = f.request_id AND r.status <> 'approved' {requests_filter}
+"""
+
 
 def figures_refresh(request_ids: Iterable[int] | None = None) -> None:
-    """Recompute the figures of the given approved activities (None: every one). Runs in
-    the caller's transaction."""
+    """Recompute the figures of the given activities (None: every one): a row for each one
+    approved, none for the others. Runs in the caller's transaction."""
     params: dict[str, list] = {"pipeline": list(PIPELINE)}
     if request_ids is None:
         filters = {"claims_filter": "", "attributions_filter": "", "requests_filter": ""}
@@ -78,6 +89,7 @@ def figures_refresh(request_ids: Iterable[int] | None = None) -> None:
             "requests_filter": "AND r.id = ANY(%(ids)s)",
         }
     with connection.cursor() as cursor:
+        cursor.execute(FORGET.format(**filters), params)
         cursor.execute(REFRESH.format(**filters), params)
 
 

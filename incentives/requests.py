@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incentives import ledger
+from incentives.figures import figures_refresh
 from incentives.models import (
     MDF_REQUEST_LIFECYCLE,
     REQUIRED_PROOFS,
@@ -178,6 +179,8 @@ def _move(
         locked.submitted_at = timezone.now()
     audit_note(locked, actor, f"{to}: {reason}" if reason else str(to))
     locked.save()
+    if to in (S.APPROVED, S.CANCELLED):
+        figures_refresh([locked.pk])  # an approved activity counts on the ROI pages
     if to != S.SUBMITTED:
         # Decided by this move (through the API, a page or the inbox itself): what workflows
         # still ask about the request leaves the inbox (the run deciding it now, if any, is

@@ -51,10 +51,10 @@ PIPELINE = (
     DealStatus.WON,
 )
 By = Literal["activity", "program", "partner"]
-# Each row's key, name and currency from the request (then, for an activity, its partner).
+# Each row's key, name and currency (then, for an activity, its partner).
 NAMES = {
-    "activity": ("pk", "title", "currency", "partner__display_name"),
-    "program": ("fund__program_id", "fund__program__name", "fund__program__currency"),
+    "activity": ("request_id", "request__title", "currency", "partner__display_name"),
+    "program": ("program_id", "program__name", "program__currency"),
     "partner": ("partner_id", "partner__display_name", "currency"),
 }
 # The figures each activity keeps (incentives.models.ActivityFigures, incentives.figures).
@@ -211,27 +211,27 @@ def roi_rows(
 ) -> list[RoiRow]:
     """The ROI figures of the activities ``user`` sees (approved requests), one row per
     activity, program or partner (``by``), optionally of one program or partner: one
-    grouped query whatever their number, the activities in scope with their names and the
-    figures each keeps current (``ActivityFigures``, incentives.figures), so a page never
-    joins the claims and the deals."""
-    requests = scope.requests_visible_to(user).filter(status=RequestStatus.APPROVED)
+    grouped query whatever their number, over the figures each activity keeps current
+    with its keys (``ActivityFigures``, incentives.figures), so a page never joins the
+    requests, the claims and the deals."""
+    figures = scope.figures_visible_to(user)
     if program_id is not None:
-        requests = requests.filter(fund__program_id=program_id)
+        figures = figures.filter(program_id=program_id)
     if partner_id is not None:
-        requests = requests.filter(partner_id=partner_id)
+        figures = figures.filter(partner_id=partner_id)
     rows: dict[int, RoiRow] = defaultdict(lambda: RoiRow(key=0))
-    # No ordering: the model's would group by each request's creation too.
+    # No ordering, so that the grouping is by the names alone.
     grouped = (
-        requests.order_by()
+        figures.order_by()
         .values(*NAMES[by])
-        .annotate(**{name: Sum(f"figures__{name}") for name in FIGURES})
+        .annotate(**{f"sum_{name}": Sum(name) for name in FIGURES})
     )
     for named in grouped:
         pk, label, currency = (named[f] for f in NAMES[by][:3])
         row = rows[pk]
         row.label, row.currency = label, row.currency or currency
         for name in FIGURES:
-            setattr(row, name, getattr(row, name) + (named[name] or 0))
+            setattr(row, name, getattr(row, name) + (named[f"sum_{name}"] or 0))
         if by == "activity":
             row.extra["partner"] = named["partner__display_name"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from incentives.models import (
+    ActivityFigures,
     ClaimDocument,
     Fund,
     LedgerEntry,
@@ -52,6 +53,11 @@ def get_fund_for(user: User, fund_id: int | str) -> Fund:
 def requests_visible_to(user: User) -> QuerySet[MdfRequest]:
     """The fund requests of the funds ``user`` sees."""
     return MdfRequest.objects.filter(fund__in=funds_visible_to(user).values("pk"))
+
+
+def figures_visible_to(user: User) -> QuerySet[ActivityFigures]:
+    """The ROI figures of the approved activities of the funds ``user`` sees."""
+    return ActivityFigures.objects.filter(fund__in=funds_visible_to(user).values("pk"))
 
 
 def get_request_for(user: User, request_id: int | str) -> MdfRequest:

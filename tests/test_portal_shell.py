@@ -1,18 +1,20 @@
 """Issue 11, points 17 and 20: the portal shell ("Our company", favicon, dates, money,
 "just now", the public page's call to apply)."""
 
+import random
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.staticfiles import finders
 from django.template import Context, Template
+from django.template.defaultfilters import floatformat
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from partners.models import BusinessPlan, Partner
-from prm.portal.templatetags.portal import ago, days_ago, money
+from prm.portal.templatetags.portal import ago, amount_text, days_ago, money
 from tests.conftest import ACME_HOST, login_client
 
 
@@ -96,6 +98,20 @@ def test_business_plan_targets_show_their_currency(db):
     with schema_context("acme"):
         assert money(Decimal("99.5")) == "USD\N{NO-BREAK SPACE}99.50"
         assert money(Decimal("10"), "EUR") == "EUR\N{NO-BREAK SPACE}10"
+
+
+def test_an_amount_is_written_as_djangos_floatformat_writes_it():
+    """The page's fast amount formatter agrees with floatformat(amount, "-2g") everywhere:
+    rounding half up, cents only when the amount has any, grouping, no negative zero."""
+    rng = random.Random(7)
+    values: list = [Decimal("1234567.50"), Decimal("1000.00"), Decimal("-0.005"), 1234.5, 0]
+    values += [-0.001, Decimal("0.004"), Decimal("-1234.565"), Decimal("77792.9958"), 2.675]
+    values += [Decimal("999999999999.99"), "12.5", Decimal("-0.00"), Decimal("NaN"), "abc"]
+    values += [
+        Decimal(rng.randint(-(10**9), 10**9)).scaleb(-rng.randint(0, 4)) for _ in range(3000)
+    ]
+    values += [rng.uniform(-1e6, 1e6) for _ in range(500)]
+    assert [amount_text(v) for v in values] == [floatformat(v, "-2g") for v in values]
 
 
 def test_the_public_pages_call_to_apply_names_the_vendor(db):

@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import Q
 
 from deals.models import Deal
-from incentives.models.funds import ZERO
+from incentives.models.funds import ZERO, Fund, MdfProgram
 from incentives.models.requests import MdfRequest
-from prm.money import amount_field
+from partners.models import Partner
+from prm.money import amount_field, currency_field
 
 
 class AttributionKind(models.TextChoices):
@@ -53,11 +54,17 @@ class ActivityFigures(models.Model):
     """An activity's ROI figures, kept current in the transactions that change them (a claim
     approved, a deal attributed or not) and by the outbox handler of every deal event (its
     status or amount changed): the ROI pages sum these rows instead of joining claims and a
-    million deals on each load (incentives.figures)."""
+    million deals on each load (incentives.figures). One row per approved activity, with its
+    request's fund, partner, program and currency beside the figures, so that the pages
+    group these rows alone."""
 
     request = models.OneToOneField(
         MdfRequest, primary_key=True, on_delete=models.CASCADE, related_name="figures"
     )
+    fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(MdfProgram, on_delete=models.CASCADE, related_name="+")
+    currency = currency_field(default="")
     spend = amount_field(default=ZERO)
     leads = models.PositiveIntegerField(default=0)
     sourced_pipeline = amount_field(default=ZERO)

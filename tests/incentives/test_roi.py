@@ -192,3 +192,27 @@ def test_the_stored_figures_follow_claims_attributions_and_deal_events(
     kept = stored()
     figures_refresh()  # recomputed from scratch: the same
     assert stored() == kept
+
+
+def test_an_activity_counts_from_its_approval_until_it_is_cancelled(world, funds):
+    """Approved and not yet claimed, an activity is a row of zeros with its keys; once
+    cancelled it leaves the figures (and the pages)."""
+    from incentives.models import ActivityFigures
+    from incentives.requests import mdf_request_approve, mdf_request_cancel, mdf_request_create
+    from tests.incentives.test_requests import fields
+
+    waiting = mdf_request_create(actor=world.bob, fund=funds["bob"], **fields(title="Webinar"))
+    assert not ActivityFigures.objects.filter(request=waiting).exists()
+    activity = mdf_request_approve(actor=world.cam_emea, request=waiting)
+    stored = ActivityFigures.objects.get(request=activity)
+    assert (stored.fund, stored.partner, stored.program_id, stored.currency) == (
+        funds["bob"],
+        world.berlin,
+        funds["bob"].program_id,
+        activity.currency,
+    )
+    [row] = [r for r in roi.roi_rows(world.cam_emea, by="activity") if r.key == activity.pk]
+    assert (row.label, row.spend, row.roi) == ("Webinar", 0, None)
+    mdf_request_cancel(actor=world.bob, request=activity, reason="The venue fell through")
+    assert not ActivityFigures.objects.filter(request=activity).exists()
+    assert activity.pk not in {r.key for r in roi.roi_rows(world.cam_emea, by="activity")}

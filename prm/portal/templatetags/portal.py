@@ -4,7 +4,7 @@ relative times and money, each written one way on every page (issue 11, point 20
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.template.defaultfilters import floatformat
@@ -54,4 +54,24 @@ def money(amount: Decimal | int | float | None, currency: str = "") -> str:
     if amount is None or amount == "":
         return "—"
     code = currency or current_tenant().currency
-    return f"{code}\N{NO-BREAK SPACE}{floatformat(amount, '-2g')}"
+    return f"{code}\N{NO-BREAK SPACE}{amount_text(amount)}"
+
+
+CENT = Decimal("0.01")
+
+
+def amount_text(amount: Decimal | int | float | str) -> str:
+    """An amount as ``floatformat(amount, "-2g")`` writes it in English ("1,250,000",
+    "99.50", rounded half up), at a tenth of its cost: a page of 100 rows of figures calls
+    it a thousand times."""
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    except ArithmeticError:
+        return floatformat(amount, "-2g")
+    if not value.is_finite():
+        return floatformat(amount, "-2g")
+    whole = value == value.to_integral_value()  # decided before rounding, as floatformat does
+    value = value.quantize(CENT, ROUND_HALF_UP)
+    if not value:
+        value = abs(value)  # never "-0"
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
