@@ -94,6 +94,8 @@ PUBLIC_SCHEMA_URLCONF = "prm.urls_public"
 ROOT_URLCONF = "prm.urls"
 # New tenants are cloned from this migrated, empty schema (see prm/tenancy/services.py).
 TENANT_BASE_SCHEMA = "tenant_template"
+# Migrations of apps a schema does not hold are recorded there, not run (prm/tenancy/migrate.py).
+TENANT_BASE_MIGRATE_COMMAND = "prm.tenancy.migrate.Command"
 TENANT_CREATION_FAKES_MIGRATIONS = env.bool("TENANT_CLONE", default=True)
 # Set search_path once per connection and tenant instead of before every cursor; the
 # installed django-tenants forgets the cached path on rollback and savepoint rollback,

@@ -64,3 +64,34 @@ def test_rolled_back_savepoint_cannot_leave_another_tenants_search_path(db):
         # The savepoint's rollback undid the SET; acme's rows must still be what we see.
         assert User.objects.filter(email="admin@acme.example").exists()
         assert not User.objects.filter(email="admin@globex.example").exists()
+
+
+@pytest.mark.parametrize(("schema", "runs"), [("public", False), ("acme", True)])
+def test_a_migration_of_an_app_the_schema_does_not_hold_is_recorded_not_run(db, schema, runs):
+    """prm.tenancy.migrate: a tenant app's migration in ``public`` is recorded with its
+    models kept in the state for the migrations after it, and never applied (Django's
+    executor would apply it, each operation refused by the router, at a copy of the whole
+    state each); in a tenant schema the same migration is applied."""
+    from unittest import mock
+
+    from django.db.migrations.migration import Migration
+
+    from prm.tenancy.migrate import SchemaMigrationExecutor
+
+    with schema_context(schema):
+        executor = SchemaMigrationExecutor(connection)
+        key = ("deals", "0001_accounts_reservations_policy")
+        migration = executor.loader.get_migration(*key)
+        state = executor.loader.project_state(key, at_end=False)
+        applied = []
+
+        def apply(self, project_state, schema_editor, collect_sql=False):
+            applied.append(self.name)
+            return project_state
+
+        with mock.patch.object(Migration, "apply", apply):
+            after = executor.apply_migration(state, migration)
+        assert applied == ([migration.name] if runs else [])
+        if not runs:
+            assert ("deals", "customeraccount") in after.models
+        assert executor.recorder.migration_qs.filter(app="deals", name=migration.name).exists()
