@@ -36,7 +36,7 @@ TAB_LINKS = "main .nav-tabs a[href]"
 
 def signed_in(browser, portal: str, host: str, email: str, width: int, *, axe: bool = False):
     # axe is injected as a script tag, which the portal's CSP would refuse: its context
-    # bypasses the CSP (the width test's does not).
+    # bypasses the CSP (the other pages' tests do not).
     context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=axe)
     if axe:  # in every page as it loads (once per context, not sent again for each page)
         context.add_init_script(path=str(AXE))
@@ -100,10 +100,16 @@ def axe_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize(("host", "email"), PERSONAS)
-def test_no_page_of_the_persona_is_wider_than_a_375_px_phone(browser, portal, host, email):
-    context, page = signed_in(browser, portal, host, email, 375)
+def test_no_page_of_the_persona_is_wider_than_a_phone_and_axe_finds_no_serious_violation(
+    browser, portal, host, email
+):
+    """One walk of the persona's pages, each loaded on a 375 px phone: no page is wider than
+    it; then, on the same page widened to 1280 px, axe finds no serious violation."""
+    context, page = signed_in(browser, portal, host, email, 375, axe=True)
+    phone, desktop = {"width": 375, "height": 800}, {"width": 1280, "height": 800}
     try:
-        too_wide = {}
+        too_wide: dict[str, int] = {}
+        found: dict[str, list[str]] = {}
 
         def check(path: str) -> None:
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -111,27 +117,16 @@ def test_no_page_of_the_persona_is_wider_than_a_375_px_phone(browser, portal, ho
                 too_wide[path] = width
                 slug = path.strip("/").replace("/", "-")
                 screenshot(page, f"too-wide-{email.split('@')[0]}-{slug}")
-
-        assert walk(page, check)
-        assert not too_wide, "\n".join(f"{p}: {w} px" for p, w in too_wide.items())
-    finally:
-        context.close()
-
-
-@pytest.mark.parametrize(("host", "email"), PERSONAS)
-def test_axe_finds_no_serious_violation_on_the_persona_pages(browser, portal, host, email):
-    context, page = signed_in(browser, portal, host, email, 1280, axe=True)
-    try:
-        found = {}
-
-        def check(path: str) -> None:
             if path.startswith("/api/"):
                 return  # Swagger UI's page (drf-spectacular), not one of the portal's own
+            page.set_viewport_size(desktop)
             violations = axe_violations(page)
             if violations:
                 found[path] = violations
+            page.set_viewport_size(phone)  # the next page loads on the phone
 
         assert walk(page, check)
+        assert not too_wide, "\n".join(f"{p}: {w} px" for p, w in too_wide.items())
         assert not found, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs)
     finally:
         context.close()
