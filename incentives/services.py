@@ -87,7 +87,7 @@ def _fund_allocate(
     if partner is None and not locked.shared_pool:
         raise Invalid({"partner": ["This program has no shared pool: choose a partner."]})
     fund, _ = Fund.objects.get_or_create(program=locked, partner=partner)
-    return ledger.allocate(fund=fund, amount=amount, actor=actor, memo=memo)
+    return ledger.allocate(fund=fund, amount=Money(value, program.currency), actor=actor, memo=memo)
 
 
 def _locked_within_budget(program: MdfProgram, value: Decimal) -> MdfProgram:

@@ -292,9 +292,10 @@ def test_an_allocation_by_hand_that_cannot_be_made_is_refused_and_writes_nothing
     client = api_as(world.admin)
     url = f"{PROGRAMS}{program.pk}/allocate/"
     other = "EUR" if program.currency != "EUR" else "USD"
+    # Another currency than the program's, without an exchange rate for it.
     refused = client.post(url, {"partner": world.munich.pk, "amount": "10.00", "currency": other})
-    assert (
-        f"not {other}" in assert_error(refused, 400, "invalid", {"amount"})["fields"]["amount"][0]
+    assert assert_error(refused, 400, "invalid", {"currency"})["fields"]["currency"][0].startswith(
+        f"No exchange rate from {other} to {program.currency} is set"
     )
     assert_error(
         client.post(url, {"partner": world.munich.pk, "amount": "-5"}), 400, "invalid", {"amount"}
