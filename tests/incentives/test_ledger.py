@@ -88,7 +88,8 @@ def test_the_database_refuses_a_balance_below_zero_whatever_the_service_does(fun
 
 def test_an_amount_in_a_currency_without_a_rate_or_not_above_zero_is_refused(fund, admin):
     wrong = [
-        (Money(D("10"), "EUR"), "currency", "No exchange rate from EUR to USD is set"),
+        # CHF: a currency the demo tenant has no exchange rate for
+        (Money(D("10"), "CHF"), "currency", "No exchange rate from CHF to USD is set"),
         (Money(D(0), "USD"), "amount", "above zero"),
     ]
     for amount, field, words in wrong:
@@ -103,9 +104,9 @@ def test_an_amount_in_another_currency_with_a_rate_moves_the_fund_converted(fund
 
     from incentives.rates import rate_set
 
-    rate_set(actor=admin, currency="EUR", rate=D("1.1"), effective_from=timezone.localdate())
+    rate_set(actor=admin, currency="CHF", rate=D("1.1"), effective_from=timezone.localdate())
     with transaction.atomic():
-        entry = ledger.commit(fund=fund, amount=Money(D("10"), "EUR"), actor=admin, reference="r")
+        entry = ledger.commit(fund=fund, amount=Money(D("10"), "CHF"), actor=admin, reference="r")
     assert (entry.currency, entry.committed) == ("USD", D("11.00"))
 
 

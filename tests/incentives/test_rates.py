@@ -39,6 +39,15 @@ def world(module_world):
     return module_world
 
 
+@pytest.fixture(autouse=True)
+def no_rates(world):
+    """No exchange rate yet (the demo's, removed in the test's transaction): each test sets
+    the rates it needs."""
+    from tests.conftest import append_only_emptied
+
+    append_only_emptied("incentives_exchangerate")
+
+
 @pytest.fixture
 def home(world) -> str:
     return current_tenant().currency
@@ -372,7 +381,16 @@ def test_a_eur_deal_counts_on_the_roi_pages_once_a_rate_is_set_and_not_before(
         1,
         1,
     )
+    activity_page = f"/funds/results/activities/{approved.pk}/"
+    left_out = browser_as(finance).get(activity_page).content.decode()
+    assert "1 attributed deal is not counted: no exchange rate is set for its currency." in (
+        left_out
+    )
+    assert "Add the rate" in left_out
     rate_set(actor=finance, currency=other, rate=D("1.0851"), effective_from=days_ago(2))
+    assert (
+        'data-testid="roi-left-out"' not in browser_as(finance).get(activity_page).content.decode()
+    )
     figures.refresh_from_db()  # set in the rate's own transaction: current on the next read
     assert (figures.sourced_pipeline, figures.sourced_deals, figures.other_currency_deals) == (
         D("31702.00"),  # 10,000 + 20,000 x 1.0851
