@@ -55,3 +55,7 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.rate} from {self.effective_from}"
+
+    @property
+    def rate_text(self) -> str:
+        return rate_text(self.rate)

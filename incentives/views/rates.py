@@ -64,7 +64,7 @@ def rate_list(request: PortalRequest) -> HttpResponse:
         if not outcome.failed:
             messages.success(
                 request,
-                f"1 {made.currency} = {made.rate.normalize():f} {home} from "
+                f"1 {made.currency} = {made.rate_text} {home} from "
                 f"{made.effective_from:%d %b %Y}: amounts in {made.currency} are converted at it.",
             )
             return redirect("mdf-rates")

@@ -438,7 +438,7 @@ def test_finance_adds_a_rate_on_the_page_and_sees_it_in_force_and_in_the_history
     )
     html = done.content.decode()
     assert done.redirect_chain == [("/funds/rates/", 302)]
-    assert f"1 {other} = 1.085 {home} from" in html
+    assert f"1 {other} = 1.0850 {home} from" in html
     assert html.count('data-testid="rate-in-force"') == 1
     assert ExchangeRate.objects.get(currency=other).set_by == finance
     assert browser_as(world.admin).get("/funds/rates/").status_code == 200
