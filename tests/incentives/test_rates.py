@@ -671,3 +671,37 @@ def test_the_claim_form_offers_the_currencies_with_a_rate_and_the_claim_page_sho
     assert f"{other}\N{NO-BREAK SPACE}1,000 at 1.0850 = {home}\N{NO-BREAK SPACE}1,085" in shown
     staff = browser_as(world.cam_emea).get(f"/funds/claims/{claim.pk}/").content.decode()
     assert 'data-testid="claim-entered"' in staff
+
+
+# --- allocation by a rule -----------------------------------------------------------------
+
+
+def test_a_rules_won_revenue_in_another_currency_counts_once_it_has_a_rate(world, finance):
+    from deals.models import Deal
+    from incentives import services
+    from tests.incentives.test_allocations import SINCE, UNTIL, _partners_with_deals, _won
+
+    admin = User.objects.get(email="admin@acme.example")
+    program = services.program_create(
+        actor=admin,
+        name="2031 Q2 MDF",
+        period_kind="quarter",
+        starts_on=dt.date(2031, 4, 1),
+        ends_on=dt.date(2031, 6, 30),
+        currency=current_tenant().currency,
+        budget=D("100000"),
+    )
+    [partner] = _partners_with_deals(1)
+    _won(partner, "40000.00", "10000.00")
+    euro_deal = Deal.objects.filter(partner=partner).order_by("pk")[1]
+    Deal.objects.filter(pk=euro_deal.pk).update(currency="CHF")
+
+    def preview():
+        rows = services.allocation_preview(
+            program=program, percent=D("5"), since=SINCE, until=UNTIL
+        )
+        return [(r.partner, r.won, r.amount) for r in rows if r.partner == partner]
+
+    assert preview() == [(partner, D("40000.00"), D("2000.00"))]  # CHF 10,000 left out
+    rate_set(actor=finance, currency="CHF", rate=D("1.1234"), effective_from=today())
+    assert preview() == [(partner, D("51234.00"), D("2561.70"))]  # + CHF 10,000 x 1.1234
