@@ -144,10 +144,12 @@ class MdfRequestIn(serializers.Serializer):
         "into the program's at the tenant's exchange rate in force today (refused, field "
         "``currency``, when none is set).",
     )
-    requested_amount = amount_in(help_text='Asked from the fund, e.g. "3000.00".')
-    partner_contribution = amount_in(required=False, help_text="The partner's own share.")
+    requested_amount = amount_in(help_text='Asked from the fund, e.g. "3000.00", in ``currency``.')
+    partner_contribution = amount_in(
+        required=False, help_text="The partner's own share, in ``currency``."
+    )
     expected_leads = serializers.IntegerField(min_value=0, max_value=MAX_LEADS, required=False)
-    expected_pipeline = amount_in(required=False)
+    expected_pipeline = amount_in(required=False, help_text="In ``currency``.")
     campaign_code = serializers.CharField(max_length=CODE_MAX, allow_blank=True, required=False)
     submit = serializers.BooleanField(default=True, help_text="False: save a draft.")
 

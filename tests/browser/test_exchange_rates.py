@@ -57,6 +57,23 @@ def test_finance_adds_a_rate_and_the_forms_offer_its_currency(browser, portal):
         options = currency.locator("option").evaluate_all("os => os.map(o => o.value)")
         assert {"USD", "EUR", "GBP"} <= set(options), options
         look(bob, "request-new-currencies")
+        # A claim form of an approved request still open: the invoice's currency offered.
+        base = portal.format(host="acme")
+        answer = bob.goto(base + "/api/v1/mdf/requests/?status=approved&format=json")
+        approved = answer.json()
+        today = dt.date.today().isoformat()
+        for row in approved["results"]:
+            if row["claim_due_on"] >= today and row["ends_on"] <= today:
+                bob.goto(f"{base}/funds/requests/{row['id']}/claim/")
+                if bob.get_by_test_id("claim-form").count():
+                    break
+        else:
+            pytest.fail("bob has no approved request to claim")
+        invoice = bob.get_by_test_id("claim-form").get_by_label("Currency of the invoice")
+        assert {"USD", "EUR", "GBP"} <= set(
+            invoice.locator("option").evaluate_all("os => os.map(o => o.value)")
+        )
+        look(bob, "claim-new-currencies")
     finally:
         context.close()
 
