@@ -19,4 +19,6 @@ def declare() -> None:
         # claims: the channel team, and finance above the policy's amount (the workflow asks)
         mdf__decide_claims=DECIDERS | frozenset({Role.FINANCE_APPROVER}),
         mdf__pay=ADMINS | frozenset({Role.FINANCE_APPROVER}),  # payouts: approve, export, paid
+        # the tenant's exchange rates (MDF amounts in another currency are converted at them)
+        mdf__rates=ADMINS | frozenset({Role.FINANCE_APPROVER}),
     )

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, Sum, When
 from django.utils import timezone
 
-from incentives import ledger
+from incentives import ledger, rates
 from incentives.figures import figures_refresh
 from incentives.models import (
     CLAIM_LIFECYCLE,
@@ -192,7 +192,8 @@ def _claim_file(
     **fields: Any,
 ) -> MdfClaim:
     """File a claim against ``request`` (the caller resolved it through the actor's scope):
-    ``amount`` (in the program's currency) at most what is left of the approved amount,
+    ``amount`` (in the program's currency, or in another one converted at the tenant's rate
+    in force today: refused without one) at most what is left of the approved amount,
     the invoice (``invoice_number``, ``supplier_tax_id``, ``invoice_total``), the actual
     results (``leads``, ``attendees``, ``pipeline``), a ``note`` and every proof file the
     approval asked for, before the claim deadline. Refused claims store nothing."""
@@ -208,9 +209,13 @@ def _claim_file(
             "for an extension of the deadline first.",
             code="claim_deadline_passed",
         )
-    value = ledger.fund_amount(amount, locked.fund)
-    fields["amount"] = value
+    # Entered in another currency (the invoice's): converted into the program's at the rate
+    # in force today before what is left is checked; the invoice's total is compared with
+    # the amount as entered.
+    converted = rates.convert(amount, locked.currency, on=today)
+    fields["amount"] = amount.amount
     _check_fields(locked, fields, files)
+    value = ledger.fund_amount(converted.money, locked.fund)
     left = claimable(locked)
     if value > left:
         raise Invalid(
@@ -232,6 +237,9 @@ def _claim_file(
         claimed_by=actor,
         currency=locked.currency,
         amount=value,
+        entered_currency=amount.currency.code if converted.changed else "",
+        entered_amount=amount.amount if converted.changed else None,
+        exchange_rate=converted.rate if converted.changed else None,
         invoice_number=number[:60],
         invoice_key=invoice_key(number),
         supplier_tax_id=fields["supplier_tax_id"].strip().upper()[:40],
@@ -262,7 +270,7 @@ def _claim_file(
 def _duplicate(claim: MdfClaim) -> Conflict:
     return Conflict(
         f"Invoice {claim.invoice_number} of {claim.supplier_tax_id} for "
-        f"{money(claim.invoice_total, claim.currency)} is already claimed.",
+        f"{money(claim.invoice_total, claim.invoice_currency)} is already claimed.",
         code="duplicate_invoice",
     )
 

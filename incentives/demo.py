@@ -2,7 +2,8 @@
 the next one, allocated by the rule "3% of each partner's won revenue of the quarter
 before" (bob's and carol's partners get a fund in each), and fund requests in every state:
 decided ones in past quarters, waiting and drafts in the current and next quarters; then
-their claims, payouts and attributed deals (incentives.demo_claims)."""
+their claims (one of them entered in EUR), payouts and attributed deals
+(incentives.demo_claims); and acme's EUR and GBP exchange rates."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from incentives.demo_claims import seed_claims
 from incentives.models import (
     REQUIRED_PROOFS,
     ActivityType,
+    ExchangeRate,
     Fund,
     MdfPolicy,
     MdfProgram,
@@ -25,6 +27,7 @@ from incentives.models import (
     PeriodKind,
     RequestStatus,
 )
+from incentives.rates import _rate_set
 from incentives.requests import _mdf_request_create
 from incentives.services import _allocation_apply, _fund_allocate, _program_create
 from prm.errors import Conflict
@@ -55,8 +58,35 @@ def _quarter(day: dt.date, shift: int) -> tuple[dt.date, dt.date, str]:
     return start, end, f"{year} Q{q + 1} MDF"
 
 
+# acme's exchange rates (one unit in USD), a few dated over the last months: requests and
+# claims may be entered in EUR and GBP, and deals in them count on the ROI pages.
+DEMO_RATES = {
+    "EUR": [(150, "1.0725"), (90, "1.0850"), (30, "1.0790")],
+    "GBP": [(120, "1.2650"), (45, "1.2710")],
+}
+
+
+def seed_rates(schema: str, admin_email: str) -> None:
+    """acme's rates, set by finance (once: skipped when the tenant has a rate)."""
+    if schema != "acme" or current_tenant().currency != "USD" or ExchangeRate.objects.exists():
+        return
+    today = timezone.localdate()
+    finance = User.objects.filter(role=Role.FINANCE_APPROVER).order_by("email").first()
+    actor = finance or User.objects.get(email=admin_email)
+    for code, dated in DEMO_RATES.items():
+        for days, rate in dated:
+            _rate_set(
+                actor=actor,
+                currency=code,
+                rate=Decimal(rate),
+                effective_from=today - dt.timedelta(days=days),
+            )
+
+
 def seed_mdf(schema: str, admin_email: str) -> None:
     """Once (skipped when the tenant has a program)."""
+    with transaction.atomic():
+        seed_rates(schema, admin_email)
     if MdfProgram.objects.exists():
         return
     rng = random.Random(f"mdf:{schema}")

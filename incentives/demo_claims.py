@@ -11,7 +11,7 @@ import datetime as dt
 import random
 import zlib
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -37,6 +37,7 @@ from incentives.models import (
     ProofType,
     RequestStatus,
 )
+from incentives.rates import rate_on
 from prm.money import Money
 from prm.tenancy.context import current_schema
 from prm.uploads import KINDS
@@ -50,6 +51,9 @@ SUPPLIERS = [
     ("Eventful Venues SAS", "FR40123456789"),
     ("PrintPro Solutions Inc", "US-94-1234567"),
 ]
+
+
+CENT = Decimal("0.01")
 
 
 def pdf(lines: list[str]) -> bytes:
@@ -152,6 +156,7 @@ def seed_claims(rng: random.Random, decider: User, finance: User, today: dt.date
     )
     batches: dict[tuple[int, int], PayoutBatch] = {}
     decided_claims: list[tuple[dt.datetime, MdfClaim]] = []
+    in_euro = False
     for n, request in enumerate(approved):
         assert request.approved_amount is not None and request.claim_due_on is not None
         supplier, tax_id = SUPPLIERS[n % len(SUPPLIERS)]
@@ -171,10 +176,19 @@ def seed_claims(rng: random.Random, decider: User, finance: User, today: dt.date
         proofs = _proofs(request, number, supplier, total, rng)
         open_deadline = request.claim_due_on >= today
         if open_deadline and n % 2 == 0:  # waiting in the channel manager's inbox
+            entered = Money(amount, request.currency)
+            euro = rate_on("EUR", today) if request.currency != "EUR" and not in_euro else None
+            if euro is not None:
+                # The first one is entered in EUR, the invoice's currency (converted at the
+                # rate in force: at most the amount left, whatever the rounding).
+                in_euro = True
+                rate = euro / (rate_on(request.currency, today) or 1)
+                entered = Money((amount / rate).quantize(CENT, rounding=ROUND_DOWN), "EUR")
+                fields = {**fields, "invoice_total": (total / rate).quantize(CENT)}
             _claim_file(
                 actor=request.requested_by,
                 request=request,
-                amount=Money(amount, request.currency),
+                amount=entered,
                 files=[ProofIn(p, SimpleUploadedFile(name, data)) for p, name, data in proofs],
                 **fields,
             )

@@ -2,22 +2,37 @@
 attributed deals say, recomputed for the activities a change touches, in the transaction
 of the change: two statements whatever their number. Callers: a request's approval and
 cancellation (incentives.requests), claim approvals (incentives.claims), attributions
-(incentives.roi), the outbox handler of deal events (``deal_changed``), the demo and the
-scale data (all activities)."""
+(incentives.roi), the outbox handler of deal events (``deal_changed``), a new exchange
+rate (incentives.rates), the demo and the scale data (all activities)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from incentives.models import Attribution
 from prm.outbox.models import Event
+from prm.tenancy.context import current_tenant
 
 # Registered and not lost: what counts as an attributed deal's pipeline (incentives.roi).
 PIPELINE = ("submitted", "under_review", "info_requested", "approved", "won")
 
+# Deals in another currency than their activity's count converted at the rates in force
+# today: rate(deal's currency) / rate(activity's currency), with the tenant's own currency
+# at 1 (incentives.rates does the same for single amounts); a deal whose currency (or whose
+# activity's) has no rate stays out, counted in ``other_currency_deals``.
 REFRESH = """
+WITH rates AS (
+    SELECT %(home)s::varchar AS currency, 1::numeric AS rate
+    UNION ALL
+    (SELECT DISTINCT ON (currency) currency, rate
+     FROM incentives_exchangerate
+     WHERE effective_from <= %(today)s AND currency <> %(home)s
+     ORDER BY currency, effective_from DESC)
+)
 INSERT INTO incentives_activityfigures AS f (
     request_id, fund_id, partner_id, program_id, currency, spend, leads, sourced_pipeline,
     influenced_pipeline, sourced_won, influenced_won, sourced_deals, influenced_deals,
@@ -39,17 +54,23 @@ LEFT JOIN (
 ) c ON c.request_id = r.id
 LEFT JOIN (
     SELECT t.request_id,
-        SUM(d.amount) FILTER (WHERE t.kind = 'sourced' AND same) AS sourced_pipeline,
-        SUM(d.amount) FILTER (WHERE t.kind = 'influenced' AND same) AS influenced_pipeline,
-        SUM(d.amount) FILTER (WHERE t.kind = 'sourced' AND same AND won) AS sourced_won,
-        SUM(d.amount) FILTER (WHERE t.kind = 'influenced' AND same AND won) AS influenced_won,
-        COUNT(*) FILTER (WHERE t.kind = 'sourced' AND same) AS sourced_deals,
-        COUNT(*) FILTER (WHERE t.kind = 'influenced' AND same) AS influenced_deals,
-        COUNT(*) FILTER (WHERE NOT same) AS other_currency_deals
+        SUM(x.amount) FILTER (WHERE t.kind = 'sourced' AND known) AS sourced_pipeline,
+        SUM(x.amount) FILTER (WHERE t.kind = 'influenced' AND known) AS influenced_pipeline,
+        SUM(x.amount) FILTER (WHERE t.kind = 'sourced' AND known AND won) AS sourced_won,
+        SUM(x.amount) FILTER (WHERE t.kind = 'influenced' AND known AND won) AS influenced_won,
+        COUNT(*) FILTER (WHERE t.kind = 'sourced' AND known) AS sourced_deals,
+        COUNT(*) FILTER (WHERE t.kind = 'influenced' AND known) AS influenced_deals,
+        COUNT(*) FILTER (WHERE NOT known) AS other_currency_deals
     FROM incentives_attribution t
     JOIN incentives_mdfrequest q ON q.id = t.request_id
-    JOIN deals_deal d ON d.id = t.deal_id,
-    LATERAL (SELECT d.currency = q.currency AS same, d.status = 'won' AS won) x
+    JOIN deals_deal d ON d.id = t.deal_id
+    LEFT JOIN rates ra ON ra.currency = d.currency AND d.currency <> q.currency
+    LEFT JOIN rates rb ON rb.currency = q.currency AND d.currency <> q.currency,
+    LATERAL (SELECT
+        CASE WHEN d.currency = q.currency THEN d.amount
+             ELSE ROUND(d.amount * ra.rate / rb.rate, 2) END AS amount,
+        d.status = 'won' AS won) x,
+    LATERAL (SELECT x.amount IS NOT NULL AS known) k
     WHERE d.status = ANY(%(pipeline)s) {attributions_filter}
     GROUP BY t.request_id
 ) a ON a.request_id = r.id
@@ -75,7 +96,11 @@ WHERE r.id = f.request_id AND r.status <> 'approved' {requests_filter}
 def figures_refresh(request_ids: Iterable[int] | None = None) -> None:
     """Recompute the figures of the given activities (None: every one): a row for each one
     approved, none for the others. Runs in the caller's transaction."""
-    params: dict[str, list] = {"pipeline": list(PIPELINE)}
+    params: dict[str, Any] = {
+        "pipeline": list(PIPELINE),
+        "home": current_tenant().currency,
+        "today": timezone.localdate(),
+    }
     if request_ids is None:
         filters = {"claims_filter": "", "attributions_filter": "", "requests_filter": ""}
     else:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import moneyed
 from django import forms
 
 from incentives.models import ActivityType, PeriodKind, RequestStatus
-from prm.money import MAX_DIGITS
+from prm.money import MAX_DIGITS, is_currency
 from prm.portal.forms import PortalForm
 
 AMOUNT_INVALID = "Enter an amount such as 2500 or 2500.50."
@@ -69,6 +70,15 @@ class RequestForm(PortalForm):
     )
     starts_on = date_field("Starts on", "Enter the day the activity starts.")
     ends_on = date_field("Ends on", "Enter the day the activity ends.")
+    # Offered when the tenant has exchange rates (incentives.rates): the amounts' currency,
+    # converted into the program's at the rate in force today.
+    currency = forms.ChoiceField(
+        label="Currency of the amounts",
+        required=False,
+        help_text="Amounts in another currency than the program's are converted into it at "
+        "today's exchange rate.",
+        error_messages={"invalid_choice": "Choose one of the currencies listed."},
+    )
     requested_amount = amount_field("Amount asked from the fund")
     partner_contribution = amount_field(
         "Your own contribution", required=False, help_text="What your company spends itself."
@@ -101,9 +111,20 @@ class RequestForm(PortalForm):
         help_text="Who it is for, where, and what you will do.",
     )
 
-    def __init__(self, *args: Any, funds: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        funds: list[tuple[int, str]],
+        currencies: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fund"].choices = [("", "Choose…"), *funds] if len(funds) > 1 else funds  # type: ignore[attr-defined]  # a ChoiceField
+        if not currencies or len(currencies) < 2:  # no rate: the program's currency only
+            del self.fields["currency"]
+        else:
+            self.fields["currency"].choices = currencies  # type: ignore[attr-defined]  # a ChoiceField
+            self.fields["currency"].initial = currencies[0][0]
 
 
 class CancelForm(PortalForm):
@@ -232,3 +253,52 @@ class RequestFilterForm(PortalForm):
     def __init__(self, *args: Any, programs: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = [("", "Any program"), *programs]  # type: ignore[attr-defined]  # a ChoiceField
+
+
+def currency_choices(exclude: str = "") -> list[tuple[str, str]]:
+    """Every ISO 4217 currency of py-moneyed ("EUR — Euro"), by code, but ``exclude``."""
+    codes = sorted(
+        (code, currency.name)
+        for code, currency in moneyed.CURRENCIES.items()
+        if is_currency(code) and code != exclude and code.isalpha()
+    )
+    return [(code, f"{code} — {name}") for code, name in codes]
+
+
+class RateForm(PortalForm):
+    """A new exchange rate: its currency, its value in the tenant's currency, from a day on
+    (the rules are incentives.rates's, whose refusals land beside these fields)."""
+
+    # A select of the currencies, read as text: the service says what is wrong with a code
+    # (unknown, or the tenant's own) beside the field.
+    currency = forms.CharField(
+        label="Currency",
+        max_length=3,
+        widget=forms.Select(),
+        error_messages={"required": "Choose a currency from the list, such as EUR or GBP."},
+    )
+    rate = forms.DecimalField(
+        label="Rate",
+        max_digits=18,
+        decimal_places=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={
+            "required": "Enter the rate, such as 1.0850.",
+            "invalid": "Enter the rate as a number, such as 1.0850.",
+            "max_decimal_places": "Enter a rate with at most 8 decimals.",
+            "max_digits": "Enter a smaller rate.",
+            "max_whole_digits": "Enter a smaller rate.",
+        },
+    )
+    effective_from = date_field("In force from", "Enter the day the rate is in force from.")
+
+    def __init__(self, *args: Any, home: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].widget.choices = [
+            ("", "Choose…"),
+            *currency_choices(exclude=home),
+        ]
+        self.fields["rate"].help_text = f"What one unit of the currency is worth in {home}."
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 
+from incentives import rates
 from incentives.models import ZERO, EntryKind, Fund, LedgerEntry
 from prm.errors import Conflict, Invalid
 from prm.money import Money
@@ -20,17 +22,11 @@ FIGURES = ("allocated", "committed", "payable", "paid")
 
 
 def fund_amount(amount: Money, fund: Fund, field: str = "amount") -> Decimal:
-    """The amount in the fund's currency, positive; another currency is refused (the tenant
-    has no rate table)."""
+    """The amount in the fund's currency, positive: an amount in another currency is
+    converted at the tenant's rates in force today (incentives.rates; ``Invalid`` on
+    ``currency`` when no rate is set)."""
     if amount.currency.code != fund.currency:
-        raise Invalid(
-            {
-                field: [
-                    f"The program's funds are in {fund.currency}: enter the amount in "
-                    f"{fund.currency}, not {amount.currency.code}."
-                ]
-            }
-        )
+        amount = rates.convert(amount, fund.currency, on=timezone.localdate()).money
     if amount.amount <= 0:
         raise Invalid({field: ["Enter an amount above zero."]})
     return amount.amount

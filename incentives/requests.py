@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from incentives import ledger
+from incentives import ledger, rates
 from incentives.figures import figures_refresh
 from incentives.models import (
     MDF_REQUEST_LIFECYCLE,
@@ -109,20 +109,44 @@ def cap_problem(
     return ""
 
 
+def _entered_in(fields: dict[str, Any], to: str, today: dt.date) -> rates.Converted:
+    """The request's amounts entered in ``fields["currency"]`` (default ``to``, the
+    program's), converted in place into ``to`` at the rate in force ``today`` (``Invalid``
+    on ``currency`` without one); what the requested amount was, as entered."""
+    currency = (fields.pop("currency", None) or to).strip().upper()
+    requested = rates.convert(rates.entered(fields["requested_amount"], currency), to, on=today)
+    if requested.changed:
+        fields["requested_amount"] = requested.money.amount
+        for name in ("partner_contribution", "expected_pipeline"):
+            if fields.get(name):
+                fields[name] = rates.convert(
+                    Money(fields[name], currency), to, on=today
+                ).money.amount
+        if fields["requested_amount"] <= 0:
+            raise Invalid(
+                {"requested_amount": [f"In {to} this is less than a cent: enter a larger amount."]}
+            )
+    return requested
+
+
 def _mdf_request_create(
     *, actor: User, fund: Fund, submit: bool = True, **fields: Any
 ) -> MdfRequest:
     """A request for ``fund`` (the actor's partner's; scope is the caller's selector) with
     the activity's type, title, description, dates, requested amount, the partner's own
     contribution, expected leads and pipeline and a campaign code; submitted at once
-    unless ``submit`` is False (a draft)."""
+    unless ``submit`` is False (a draft). The amounts may be in another ``currency`` than
+    the program's: they are converted into it at the tenant's rate in force today before
+    any check (the request keeps what was entered and the rate), refused without a rate."""
     require(actor, "mdf.request", "Only partner users ask for market development funds.")
     if fund.partner_id is None:
         raise Forbidden("A shared pool is drawn on through a partner's own fund.")
     program = fund.program
     if not program.active:
         raise Conflict(f"{program.name} is closed: it takes no more requests.")
-    _check(fields, timezone.localdate())
+    today = timezone.localdate()
+    _check(fields, today)
+    entered = _entered_in(fields, program.currency, today)
     problem = cap_problem(
         program,
         fields["activity_type"],
@@ -132,6 +156,9 @@ def _mdf_request_create(
     if problem:
         raise Invalid({"requested_amount": [problem]})
     request = MdfRequest(
+        entered_currency=entered.original.currency.code if entered.changed else "",
+        entered_amount=entered.original.amount if entered.changed else None,
+        exchange_rate=entered.rate if entered.changed else None,
         fund=fund,
         partner_id=fund.partner_id,
         requested_by=actor,

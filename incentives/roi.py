@@ -9,8 +9,9 @@ the claims and the deals as they are now (no nightly batch).
 - won revenue: the attributed deals won (sourced and influenced apart);
 - ROI = (sourced won revenue - spend) / spend, and cost per lead = spend / leads.
 
-Only deals in the program's currency count (the tenant has no rate table); the rows say
-how many attributed deals were left out for their currency.
+Deals in another currency than the activity's count converted at the tenant's exchange
+rates in force today (incentives.figures); the rows say how many attributed deals were left
+out because their currency has no rate.
 
 Each figure is one grouped query over the rows the viewer sees (``incentives.scope``), so a
 page costs the same few queries whatever the number of activities."""

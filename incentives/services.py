@@ -9,9 +9,10 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from deals.models import Deal, DealStatus
-from incentives import ledger
+from incentives import ledger, rates
 from incentives.models import (
     ZERO,
     ActivityCap,
@@ -87,7 +88,7 @@ def _fund_allocate(
     if partner is None and not locked.shared_pool:
         raise Invalid({"partner": ["This program has no shared pool: choose a partner."]})
     fund, _ = Fund.objects.get_or_create(program=locked, partner=partner)
-    return ledger.allocate(fund=fund, amount=amount, actor=actor, memo=memo)
+    return ledger.allocate(fund=fund, amount=Money(value, program.currency), actor=actor, memo=memo)
 
 
 def _locked_within_budget(program: MdfProgram, value: Decimal) -> MdfProgram:
@@ -122,7 +123,8 @@ def allocation_preview(
 ) -> list[ProposedAllocation]:
     """What the rule "``percent`` of each active partner's won revenue from ``since`` to
     ``until``" would allocate (cents rounded down), the largest first; nothing is written.
-    Revenue in another currency than the program's is not counted (no rate table)."""
+    Revenue in another currency than the program's counts converted at the tenant's rate in
+    force today (incentives.rates); in a currency without a rate it is not counted."""
     if not Decimal(0) < percent <= Decimal(100):
         raise Invalid({"percent": ["Enter a percentage above 0 and at most 100."]})
     if until < since:
@@ -132,14 +134,21 @@ def allocation_preview(
             status=DealStatus.WON,
             closed_on__gte=since,
             closed_on__lte=until,
-            currency=program.currency,
             partner__status=PartnerStatus.ACTIVE,
         )
-        .values("partner")
+        .values("partner", "currency")
         .annotate(total=Sum("final_amount"))
         .order_by()
     )
-    totals = {row["partner"]: row["total"] or ZERO for row in won}
+    today = timezone.localdate()
+    totals: dict[int, Decimal] = {}
+    for row in won:
+        amount = Money(row["total"] or ZERO, row["currency"])
+        try:
+            value = rates.convert(amount, program.currency, on=today).money.amount
+        except Invalid:  # no rate for the deal's currency: its revenue does not count
+            continue
+        totals[row["partner"]] = totals.get(row["partner"], ZERO) + value
     partners = Partner.objects.in_bulk(list(totals))
     rows = [
         ProposedAllocation(

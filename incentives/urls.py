@@ -6,12 +6,13 @@ from django.urls import URLPattern, URLResolver
 
 from incentives import documents
 from incentives.api import api_urls
-from incentives.views import claims, funds, payouts, programs, requests, roi
+from incentives.views import claims, funds, payouts, programs, rates, requests, roi
 from incentives.views import spiffs as spiff_pages
 
 portal_urls: list[URLPattern | URLResolver] = [
     *funds.urlpatterns,
     *programs.urlpatterns,
+    *rates.urlpatterns,
     *requests.urlpatterns,
     *documents.urlpatterns,
     *claims.urlpatterns,

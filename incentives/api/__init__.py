@@ -4,8 +4,8 @@ requests (+ their lifecycle's actions). Views read through incentives.scope and 
 through incentives.services / incentives.requests; ``api_urls`` is included by prm/urls.py
 through incentives/urls.py. Claims (+ documents,
 approve, reject, withdraw), payouts (+ approve, export, mark-paid, fail, reverse, the
-payment confirmation file) and payment batches (+ their CSV) sit beside them; SPIFFs and
-rewards have their own URL list (``spiffs.spiff_api_urls``)."""
+payment confirmation file), payment batches (+ their CSV) and the tenant's exchange
+rates sit beside them; SPIFFs and rewards have their own URL list (``spiffs.spiff_api_urls``)."""
 
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import SimpleRouter
@@ -14,6 +14,7 @@ from incentives.api.claims import ClaimIn, ClaimOut, ClaimViewSet
 from incentives.api.funds import FundOut, FundViewSet, LedgerEntryOut, LedgerEntryViewSet
 from incentives.api.payouts import PayoutBatchViewSet, PayoutOut, PayoutViewSet
 from incentives.api.programs import ProgramIn, ProgramOut, ProgramViewSet
+from incentives.api.rates import RateIn, RateOut, RateViewSet
 from incentives.api.requests import MdfRequestIn, MdfRequestOut, MdfRequestViewSet
 from incentives.api.spiffs import spiff_api_urls
 
@@ -23,6 +24,7 @@ router.register("mdf/funds", FundViewSet, basename="api-mdf-fund")
 router.register("mdf/entries", LedgerEntryViewSet, basename="api-mdf-entry")
 router.register("mdf/requests", MdfRequestViewSet, basename="api-mdf-request")
 router.register("mdf/claims", ClaimViewSet, basename="api-mdf-claim")
+router.register("mdf/rates", RateViewSet, basename="api-mdf-rate")
 router.register("payouts", PayoutViewSet, basename="api-payout")
 router.register("payout-batches", PayoutBatchViewSet, basename="api-payout-batch")
 
@@ -45,6 +47,9 @@ __all__ = [
     "ProgramIn",
     "ProgramOut",
     "ProgramViewSet",
+    "RateIn",
+    "RateOut",
+    "RateViewSet",
     "api_urls",
     "router",
 ]

@@ -12,12 +12,14 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from deals.api.accounts import Ref, _ref, ref_or_null
+from incentives.models.rates import RATE_DIGITS, RATE_PLACES
 from prm.money import DECIMAL_PLACES, MAX_DIGITS
 from prm.permissions import can
 from prm.users.models import User
 
 __all__ = [
     "Capability",
+    "EnteredOut",
     "Ref",
     "_ref",
     "amount_in",
@@ -68,6 +70,26 @@ def amount_in(**kwargs: Any) -> serializers.DecimalField:
     """An amount in a body: a decimal string with at most two decimals ("1500.00")."""
     kwargs.setdefault("help_text", 'A decimal string in the program\'s currency, e.g. "1500.00".')
     return serializers.DecimalField(MAX_DIGITS, DECIMAL_PLACES, **kwargs)
+
+
+class EnteredOut(serializers.Serializer):
+    """What the partner entered when it was in another currency than the program's (the
+    amounts are converted into ``currency`` at ``exchange_rate``); empty and null otherwise."""
+
+    entered_currency = serializers.CharField(
+        read_only=True,
+        help_text='The currency the amount was entered in, when not the program\'s; otherwise "".',
+    )
+    entered_amount = amount_out(
+        allow_null=True, help_text="The amount as entered, in ``entered_currency``."
+    )
+    exchange_rate = serializers.DecimalField(
+        RATE_DIGITS,
+        RATE_PLACES,
+        read_only=True,
+        allow_null=True,
+        help_text="Units of ``currency`` for one unit of ``entered_currency``.",
+    )
 
 
 def body(serializer: serializers.Serializer) -> dict[str, Any]:

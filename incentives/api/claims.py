@@ -23,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incentives import claims as services
-from incentives import scope
+from incentives import rates, scope
 from incentives.api._common import (
     Capability,
+    EnteredOut,
     Ref,
     _ref,
     amount_in,
@@ -37,7 +38,6 @@ from incentives.api._common import (
 )
 from incentives.models import ClaimDocument, ClaimStatus, MdfClaim
 from prm.api_input import ScopedPrimaryKeyField
-from prm.money import Money
 
 FILE = ("mdf.request", "Only partner users claim market development funds.")
 DECIDE = ("mdf.decide_claims", services.DECIDE_CLAIMS)
@@ -66,8 +66,14 @@ class DocumentOut(serializers.ModelSerializer):
         return reverse("mdf-claim-document", args=[document.claim_id, document.pk])
 
 
-class ClaimOut(serializers.ModelSerializer):
-    """A claim; amounts in ``currency`` (the program's)."""
+class ClaimOut(EnteredOut, serializers.ModelSerializer):
+    """A claim; amounts in ``currency`` (the program's) except the invoice's total, in
+    ``invoice_currency``; claimed in another currency, the amount as entered beside the rate
+    it was converted at."""
+
+    invoice_currency = serializers.CharField(
+        read_only=True, help_text="The invoice's currency: the one the claim was entered in."
+    )
 
     request = serializers.SerializerMethodField()
     partner = serializers.SerializerMethodField()
@@ -91,9 +97,13 @@ class ClaimOut(serializers.ModelSerializer):
             "claimed_by",
             "currency",
             "amount",
+            "entered_currency",
+            "entered_amount",
+            "exchange_rate",
             "invoice_number",
             "supplier_tax_id",
             "invoice_total",
+            "invoice_currency",
             "leads",
             "attendee_count",
             "pipeline",
@@ -144,7 +154,11 @@ class ClaimIn(serializers.Serializer):
     )
     amount = amount_in(help_text='Claimed, e.g. "2000.00"; at most what is left to claim.')
     currency = serializers.CharField(
-        max_length=3, required=False, help_text="Default (and only) the program's currency."
+        max_length=3,
+        required=False,
+        help_text="The invoice's currency: default the program's; another one is converted "
+        "into the program's at the tenant's exchange rate in force today (refused, field "
+        "``currency``, when none is set).",
     )
     invoice_number = serializers.CharField(max_length=60, allow_blank=True)
     supplier_tax_id = serializers.CharField(max_length=40, allow_blank=True)
@@ -256,7 +270,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         made = services.claim_file(
             actor=request.user,
             request=found,
-            amount=Money(data.pop("amount"), currency),
+            amount=rates.entered(data.pop("amount"), currency.strip().upper()),
             files=proofs_of(request),
             **data,
         )

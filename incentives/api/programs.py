@@ -293,7 +293,8 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"], url_path="allocation-preview")
     def allocation_preview(self, request, pk=None):
         """What the rule "percent of each active partner's won revenue in the period" would
-        allocate, the largest first. Revenue in another currency than the program's is not
+        allocate, the largest first. Revenue in another currency than the program's counts
+        converted at the tenant's exchange rate in force today; without a rate it is not
         counted."""
         program = self.get_object()
         data = body(RuleIn(data=request.data))

@@ -25,6 +25,7 @@ from incentives import requests as services
 from incentives import scope
 from incentives.api._common import (
     Capability,
+    EnteredOut,
     Ref,
     _ref,
     amount_in,
@@ -47,8 +48,9 @@ CODE_MAX = cast(CharField, MdfRequest._meta.get_field("campaign_code")).max_leng
 # --- output -------------------------------------------------------------------------------
 
 
-class MdfRequestOut(serializers.ModelSerializer):
-    """A fund request; amounts in ``currency`` (the program's)."""
+class MdfRequestOut(EnteredOut, serializers.ModelSerializer):
+    """A fund request; amounts in ``currency`` (the program's); asked in another currency,
+    the requested amount as entered beside the rate it was converted at."""
 
     fund = serializers.IntegerField(source="fund_id", read_only=True)
     program = serializers.SerializerMethodField()
@@ -83,6 +85,9 @@ class MdfRequestOut(serializers.ModelSerializer):
             "ends_on",
             "currency",
             "requested_amount",
+            "entered_currency",
+            "entered_amount",
+            "exchange_rate",
             "partner_contribution",
             "expected_leads",
             "expected_pipeline",
@@ -133,28 +138,20 @@ class MdfRequestIn(serializers.Serializer):
     starts_on = serializers.DateField(help_text="Not in the past: ask before the activity.")
     ends_on = serializers.DateField()
     currency = serializers.CharField(
-        max_length=3, required=False, help_text="Default (and only) the program's currency."
+        max_length=3,
+        required=False,
+        help_text="The amounts' currency: default the program's; another one is converted "
+        "into the program's at the tenant's exchange rate in force today (refused, field "
+        "``currency``, when none is set).",
     )
-    requested_amount = amount_in(help_text='Asked from the fund, e.g. "3000.00".')
-    partner_contribution = amount_in(required=False, help_text="The partner's own share.")
+    requested_amount = amount_in(help_text='Asked from the fund, e.g. "3000.00", in ``currency``.')
+    partner_contribution = amount_in(
+        required=False, help_text="The partner's own share, in ``currency``."
+    )
     expected_leads = serializers.IntegerField(min_value=0, max_value=MAX_LEADS, required=False)
-    expected_pipeline = amount_in(required=False)
+    expected_pipeline = amount_in(required=False, help_text="In ``currency``.")
     campaign_code = serializers.CharField(max_length=CODE_MAX, allow_blank=True, required=False)
     submit = serializers.BooleanField(default=True, help_text="False: save a draft.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        fund = attrs["fund"]
-        given = attrs.pop("currency", None)
-        if given is not None and given != fund.currency:
-            raise serializers.ValidationError(
-                {
-                    "currency": [
-                        f"The program's funds are in {fund.currency}: enter the amounts in "
-                        f"{fund.currency}, not {given}."
-                    ]
-                }
-            )
-        return attrs
 
 
 class ApproveIn(serializers.Serializer):
@@ -203,6 +200,9 @@ REQUEST_EXAMPLE = {
     "ends_on": "2027-02-11",
     "currency": "USD",
     "requested_amount": "3000.00",
+    "entered_currency": "",
+    "entered_amount": None,
+    "exchange_rate": None,
     "partner_contribution": "1000.00",
     "expected_leads": 40,
     "expected_pipeline": "250000.00",

@@ -1,6 +1,6 @@
 """The incentives app's models: programs, funds and their ledger (funds), fund requests
 (requests), claims with their proof files and payouts (claims), deals attributed to
-activities (roi), SPIFF rules and their rewards (spiffs)."""
+activities (roi), the tenant's exchange rates (rates), SPIFF rules and their rewards (spiffs)."""
 
 from incentives.models.claims import (
     CLAIM_LIFECYCLE,
@@ -23,6 +23,7 @@ from incentives.models.funds import (
     MdfProgram,
     PeriodKind,
 )
+from incentives.models.rates import ExchangeRate
 from incentives.models.requests import (
     MDF_REQUEST_LIFECYCLE,
     REQUIRED_PROOFS,
@@ -60,6 +61,7 @@ __all__ = [
     "ClaimDocument",
     "ClaimStatus",
     "EntryKind",
+    "ExchangeRate",
     "Fund",
     "LedgerEntry",
     "MdfClaim",

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from incentives import claims as services
-from incentives import scope
+from incentives import rates, scope
 from incentives.models import (
     ClaimStatus,
     MdfClaim,
@@ -32,7 +32,6 @@ from incentives.models import (
 )
 from partners.views._common import requires
 from prm.audit import audit_trail, viewer_of
-from prm.money import Money
 from prm.permissions import can
 from prm.portal.forms import PortalForm
 from prm.portal.views import PortalRequest, service_errors
@@ -44,6 +43,15 @@ LIST_LIMIT = 100
 
 
 class ClaimForm(PortalForm):
+    # Offered when the tenant has exchange rates (incentives.rates): the invoice's currency,
+    # the amount converted into the program's at the rate in force today.
+    currency = forms.ChoiceField(
+        label="Currency of the invoice",
+        required=False,
+        help_text="The amount you claim is converted into the program's currency at "
+        "today's exchange rate.",
+        error_messages={"invalid_choice": "Choose one of the currencies listed."},
+    )
     amount = forms.DecimalField(
         label="Amount you claim", max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
@@ -68,6 +76,14 @@ class ClaimForm(PortalForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(currencies) < 2:  # no rate: the program's currency only
+            del self.fields["currency"]
+        else:
+            self.fields["currency"].choices = [(c, c) for c in currencies]  # type: ignore[attr-defined]  # a ChoiceField
+            self.fields["currency"].initial = currencies[0]
 
 
 class NoteForm(PortalForm):
@@ -107,12 +123,13 @@ def _proof_slots(approved: MdfRequest) -> list[dict[str, Any]]:
 def claim_new(request: PortalRequest, request_id: int) -> HttpResponse:
     approved = scope.get_request_for(request.user, request_id)
     left = services.claimable(approved)
-    form = ClaimForm(request.POST or None, initial={"amount": left or None})
+    currencies = rates.convertible_currencies(approved.currency, timezone.localdate())
+    form = ClaimForm(request.POST or None, initial={"amount": left or None}, currencies=currencies)
     extension = ExtensionForm(prefix="later")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["attendees"] = data.pop("attendee_count")
-        amount = Money(data.pop("amount"), approved.currency)
+        amount = rates.entered(data.pop("amount"), data.pop("currency", "") or approved.currency)
         files = _proof_files(request, ProofType.values)
         with service_errors(request, form) as outcome:
             claim = services.claim_file(

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from incentives import scope
+from incentives import rates, scope
 from incentives.forms import RequestForm
 from incentives.models import Fund, RequestStatus
 from incentives.requests import mdf_request_create
@@ -96,6 +96,20 @@ def _fund_choices(funds: list[Fund], many_partners: bool) -> list[tuple[int, str
     return choices
 
 
+def _currency_choices(programs: list[str]) -> list[tuple[str, str]]:
+    """The currencies a request's amounts may be entered in: the programs' own first (one
+    program currency: it is the default; several: "the program's own" is), then those the
+    tenant has a rate for today (incentives.rates)."""
+    today = timezone.localdate()
+    others = sorted(
+        {c for p in programs for c in rates.convertible_currencies(p, today)} - set(programs)
+    )
+    if not others:
+        return []
+    own = [(programs[0], programs[0])] if len(programs) == 1 else [("", "The program's own")]
+    return own + [(c, c) for c in others]
+
+
 @requires("mdf.request")
 def request_new(request: PortalRequest) -> HttpResponse:
     """A new fund request: saved as a draft or submitted (the workflow then asks the
@@ -106,16 +120,17 @@ def request_new(request: PortalRequest) -> HttpResponse:
     many = {f.partner_id for f in funds} - {_own_partner_id(request.user)} != set()
     choices = _fund_choices(funds, many)
     currencies = sorted({f.program.currency for f in funds})
+    offered = _currency_choices(currencies)
     if request.method != "POST":
         chosen = request.GET.get("fund", "")
         initial = {"fund": int(chosen)} if chosen.isdigit() else {}
-        form = RequestForm(funds=choices, initial=initial)
+        form = RequestForm(funds=choices, initial=initial, currencies=offered)
         return render(
             request,
             "incentives/request_form.html",
             {"form": form, "funds": funds, "currencies": currencies},
         )
-    form = RequestForm(request.POST, funds=choices)
+    form = RequestForm(request.POST, funds=choices, currencies=offered)
     submit = request.POST.get("action") == "submit"
     if form.is_valid():
         data = dict(form.cleaned_data)

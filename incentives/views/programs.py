@@ -107,6 +107,7 @@ def program_list(request: PortalRequest) -> HttpResponse:
             "today": today,
             "can_configure": can(user, "mdf.configure"),
             "sees_all": can(user, "mdf.see_all"),
+            "can_set_rates": can(user, "mdf.rates"),
         },
     )
 

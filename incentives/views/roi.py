@@ -149,6 +149,7 @@ def activity_page(request: PortalRequest, request_id: int) -> HttpResponse:
         "row": row,
         "attributions": attributions,
         "form": form,
+        "can_set_rates": can(request.user, "mdf.rates"),
     }
     return render(request, "incentives/roi_activity.html", context)
 

@@ -48,6 +48,8 @@ NAV: list[NavItem] = [
     NavItem("Claims", "mdf-claims", "receipt", ALL_ROLES),
     NavItem("Payouts", "mdf-payouts", "wallet2", ALL_ROLES),
     NavItem("MDF results", "mdf-roi", "graph-up-arrow", VENDOR_ROLES),
+    # The tenant's exchange rates (incentives.views.rates): finance and vendor admins.
+    NavItem("Exchange rates", "mdf-rates", "currency-exchange", roles_that("mdf.rates")),
     # SPIFFs (incentives.views.spiffs): a partner's rewards; the rules and rewards for staff.
     NavItem("My rewards", "my-rewards", "trophy", PARTNER_ROLES),
     NavItem("SPIFFs", "spiffs", "trophy", VENDOR_ROLES),

@@ -93,3 +93,26 @@ def test_claims_payouts_and_attributions_are_in_every_state_with_real_files(acme
     admin = User.objects.get(email="admin@acme.example")
     rows = roi.roi_rows(admin, by="program")
     assert any(r.spend > 0 and r.sourced_won > 0 and r.roi is not None for r in rows)
+
+
+def test_acme_has_eur_and_gbp_rates_dated_over_the_last_months_and_a_claim_in_eur(acme):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from incentives.models import ExchangeRate, MdfClaim
+    from incentives.rates import rate_on
+
+    today = timezone.localdate()
+    dates = {
+        code: sorted(
+            ExchangeRate.objects.filter(currency=code).values_list("effective_from", flat=True)
+        )
+        for code in ("EUR", "GBP")
+    }
+    assert all(len(days) >= 2 for days in dates.values()), dates
+    assert all(days[0] < today - dt.timedelta(days=60) for days in dates.values())
+    assert rate_on("EUR", today) and rate_on("GBP", today)
+    claim = MdfClaim.objects.filter(entered_currency="EUR").first()
+    assert claim is not None and claim.exchange_rate and claim.entered_amount
+    assert claim.currency == "USD" and claim.invoice_currency == "EUR"

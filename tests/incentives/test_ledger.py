@@ -86,13 +86,28 @@ def test_the_database_refuses_a_balance_below_zero_whatever_the_service_does(fun
         Fund.objects.filter(pk=fund.pk).update(committed=D("1000.01"))
 
 
-def test_an_amount_in_another_currency_or_not_above_zero_is_refused(fund, admin):
-    wrong = [(Money(D("10"), "EUR"), "in USD, not EUR"), (Money(D(0), "USD"), "above zero")]
-    for amount, words in wrong:
+def test_an_amount_in_a_currency_without_a_rate_or_not_above_zero_is_refused(fund, admin):
+    wrong = [
+        # CHF: a currency the demo tenant has no exchange rate for
+        (Money(D("10"), "CHF"), "currency", "No exchange rate from CHF to USD is set"),
+        (Money(D(0), "USD"), "amount", "above zero"),
+    ]
+    for amount, field, words in wrong:
         with pytest.raises(Invalid) as refused, transaction.atomic():
             ledger.commit(fund=fund, amount=amount, actor=admin, reference="r")
-        assert words in refused.value.message_dict["amount"][0]
+        assert words in refused.value.message_dict[field][0]
     assert fund.entries.count() == 1
+
+
+def test_an_amount_in_another_currency_with_a_rate_moves_the_fund_converted(fund, admin):
+    from django.utils import timezone
+
+    from incentives.rates import rate_set
+
+    rate_set(actor=admin, currency="CHF", rate=D("1.1"), effective_from=timezone.localdate())
+    with transaction.atomic():
+        entry = ledger.commit(fund=fund, amount=Money(D("10"), "CHF"), actor=admin, reference="r")
+    assert (entry.currency, entry.committed) == ("USD", D("11.00"))
 
 
 def test_a_correction_is_a_reversing_entry_once(fund, admin):
