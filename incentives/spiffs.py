@@ -291,15 +291,25 @@ def _reward_for(version: SpiffRuleVersion, line_amount: Decimal, deal: Deal) -> 
     )
 
 
-def _used(version: SpiffRuleVersion, **who: Any) -> Decimal:
-    """What the rule (every version) has given ``who`` so far, reversed rewards aside: a
-    new version does not start the caps again."""
+def _left(version: SpiffRuleVersion, deal: Deal) -> tuple[Decimal | None, Decimal | None]:
+    """What the rule's caps per partner and per rep still leave the deal's partner and rep
+    (None: no cap), from what the rule (every version) has given them so far, reversed
+    rewards aside (a new version does not start the caps again): one query, none without
+    caps."""
+    if version.partner_cap is None and version.rep_cap is None:
+        return None, None
     used = (
-        SpiffReward.objects.filter(version__rule_id=version.rule_id, **who)
+        SpiffReward.objects.filter(version__rule_id=version.rule_id)
         .exclude(status=RewardStatus.REVERSED)
-        .aggregate(total=Sum("amount"))["total"]
+        .aggregate(
+            partner=Sum("amount", filter=Q(partner_id=deal.partner_id)),
+            rep=Sum("amount", filter=Q(rep_id=deal.submitter_id)),
+        )
     )
-    return used or ZERO
+    return (
+        None if version.partner_cap is None else version.partner_cap - (used["partner"] or ZERO),
+        None if version.rep_cap is None else version.rep_cap - (used["rep"] or ZERO),
+    )
 
 
 def _rewards_accrue_for_deal(*, deal: Deal, at: dt.datetime | None = None) -> list[SpiffReward]:
@@ -325,11 +335,12 @@ def _rewards_accrue_for_deal(*, deal: Deal, at: dt.datetime | None = None) -> li
         .filter(Q(product_line__isnull=True) | Q(product_line__in=line_ids))
         .order_by("pk")
         .select_for_update(of=("self",))  # the caps: one accrual per version at a time
+        .prefetch_related("tiers")
     )
     accrued_at = at or timezone.now()
     created: list[SpiffReward] = []
     for version in candidates:
-        tiers = set(version.tiers.values_list("pk", flat=True))
+        tiers = {tier.pk for tier in version.tiers.all()}
         if tiers and deal.partner.tier_id not in tiers:
             continue
         # Once per version, line and rep (the database's constraint); and a line that
@@ -341,16 +352,7 @@ def _rewards_accrue_for_deal(*, deal: Deal, at: dt.datetime | None = None) -> li
             .filter(Q(version=version) | ~Q(status=RewardStatus.REVERSED))
             .values_list("line_id", flat=True)
         )
-        partner_left = (
-            None
-            if version.partner_cap is None
-            else version.partner_cap - _used(version, partner_id=deal.partner_id)
-        )
-        rep_left = (
-            None
-            if version.rep_cap is None
-            else version.rep_cap - _used(version, rep_id=deal.submitter_id)
-        )
+        partner_left, rep_left = _left(version, deal)
         for line in lines:
             if line.pk in done:
                 continue

@@ -226,6 +226,26 @@ def test_the_caps_per_partner_and_per_rep_are_never_exceeded(admin):
     assert not rewards_of(rep_capped, other).exists()
 
 
+def test_a_win_under_two_capped_rules_costs_a_fixed_number_of_queries(admin):
+    """Its transaction; the deal, its lines, the open versions (locked) and their tiers;
+    per version what was accrued and what its caps leave (one query for both caps); per
+    reward a savepoint and its insert."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incentives.models import SpiffRuleVersion
+
+    SpiffRuleVersion.objects.update(active=False)  # the demo's rules aside
+    deal = approved_deal(lines=2)
+    make_rule(admin, name="Partner cap", partner_cap=D("150.00"))
+    make_rule(admin, name="Both caps", partner_cap=D("500.00"), rep_cap=D("500.00"))
+    win(deal)
+    with CaptureQueriesContext(connection) as captured:
+        created = spiffs.rewards_accrue_for_deal(deal=deal)
+    assert len(created) >= 4
+    assert len(captured.captured_queries) == 2 + 4 + 2 * 2 + 3 * len(created)
+
+
 def test_the_caps_count_what_earlier_versions_gave(admin):
     version = make_rule(admin, rep_cap=D("250.00"))
     deal = approved_deal(lines=2)
