@@ -34,6 +34,17 @@ def amount_field(label: str, *, required: bool = True, help_text: str = "") -> f
     )
 
 
+def entered_currency_field(label: str, help_text: str) -> forms.ChoiceField:
+    """The currency an amount is entered in, among those the view offers (the program's
+    and those with an exchange rate in force: incentives.rates)."""
+    return forms.ChoiceField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        error_messages={"invalid_choice": "Choose one of the currencies listed."},
+    )
+
+
 def date_field(label: str, required_message: str, *, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
@@ -72,12 +83,10 @@ class RequestForm(PortalForm):
     ends_on = date_field("Ends on", "Enter the day the activity ends.")
     # Offered when the tenant has exchange rates (incentives.rates): the amounts' currency,
     # converted into the program's at the rate in force today.
-    currency = forms.ChoiceField(
-        label="Currency of the amounts",
-        required=False,
-        help_text="Amounts in another currency than the program's are converted into it at "
-        "today's exchange rate.",
-        error_messages={"invalid_choice": "Choose one of the currencies listed."},
+    currency = entered_currency_field(
+        "Currency of the amounts",
+        "Amounts in another currency than the program's are converted into it at today's "
+        "exchange rate.",
     )
     requested_amount = amount_field("Amount asked from the fund")
     partner_contribution = amount_field(

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from incentives.models.funds import ZERO, Fund, LedgerEntry
-from incentives.models.rates import RATE_DIGITS, RATE_PLACES, rate_text
+from incentives.models.rates import EnteredInAnotherCurrency
 from incentives.models.requests import MdfRequest, ProofType
 from partners.models import Partner
 from prm.lifecycle import Lifecycle
@@ -43,7 +43,7 @@ CLAIM_LIFECYCLE = Lifecycle(
 LIVE_CLAIMS = (C.SUBMITTED, C.APPROVED)
 
 
-class MdfClaim(models.Model):
+class MdfClaim(EnteredInAnotherCurrency):
     """A partner's claim for the money of an approved fund request, with its invoice, its
     proof of performance and the activity's actual results."""
 
@@ -55,14 +55,8 @@ class MdfClaim(models.Model):
     )
     currency = currency_field()
     amount = amount_field("Amount claimed")
-    # What the partner entered when the invoice is in another currency than the program's
-    # (empty otherwise): ``amount`` is ``entered_amount`` converted at ``exchange_rate``
-    # (incentives.rates); the invoice's total stays in the currency it was entered in.
-    entered_currency = currency_field(blank=True, default="", db_default="", validators=[])
-    entered_amount = amount_field("Amount as entered", null=True, blank=True)
-    exchange_rate = models.DecimalField(
-        max_digits=RATE_DIGITS, decimal_places=RATE_PLACES, null=True, blank=True
-    )
+    # Entered in another currency (EnteredInAnotherCurrency): ``amount`` is
+    # ``entered_amount`` converted; the invoice's total stays in the currency it was entered in.
     invoice_number = models.CharField(max_length=60)
     # The invoice number as compared for duplicates: case, spaces and punctuation removed.
     invoice_key = models.CharField(max_length=60, editable=False)
@@ -95,15 +89,7 @@ class MdfClaim(models.Model):
                 | (Q(approved_amount__gt=0) & Q(approved_amount__lte=F("amount"))),
                 name="mdf_claim_approved_within_claimed",
             ),
-            models.CheckConstraint(
-                condition=Q(entered_currency="", entered_amount__isnull=True)
-                | (
-                    ~Q(entered_currency="")
-                    & Q(entered_amount__gt=0, exchange_rate__gt=0)
-                    & ~Q(entered_currency=F("currency"))
-                ),
-                name="mdf_claim_entered_in_another_currency",
-            ),
+            EnteredInAnotherCurrency.entered_check("mdf_claim_entered_in_another_currency"),
             # The same invoice is claimed once in the tenant, whoever claims it.
             models.UniqueConstraint(
                 fields=["invoice_key", "supplier_tax_id", "invoice_total"],
@@ -118,16 +104,6 @@ class MdfClaim(models.Model):
     @property
     def reference(self) -> str:
         return f"claim:{self.pk}"
-
-    @property
-    def converted(self) -> bool:
-        """Whether the partner claimed in another currency than the program's."""
-        return bool(self.entered_currency)
-
-    @property
-    def rate_text(self) -> str:
-        """The rate it was converted at, as people read it ("1.0850")."""
-        return rate_text(self.exchange_rate)
 
     @property
     def invoice_currency(self) -> str:

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from prm.money import currency_field
+from prm.money import amount_field, currency_field
 
 RATE_DIGITS = 18
 RATE_PLACES = 8
@@ -59,3 +59,41 @@ class ExchangeRate(models.Model):
     @property
     def rate_text(self) -> str:
         return rate_text(self.rate)
+
+
+class EnteredInAnotherCurrency(models.Model):
+    """What the partner entered when it was in another currency than the program's (empty
+    otherwise): the record's amounts are converted at ``exchange_rate`` (incentives.rates).
+    Fund requests and claims have it."""
+
+    entered_currency = currency_field(blank=True, default="", db_default="", validators=[])
+    entered_amount = amount_field("Amount as entered", null=True, blank=True)
+    exchange_rate = models.DecimalField(
+        max_digits=RATE_DIGITS, decimal_places=RATE_PLACES, null=True, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def entered_check(name: str) -> models.CheckConstraint:
+        """Nothing entered, or all three in another currency than the record's."""
+        return models.CheckConstraint(
+            condition=Q(entered_currency="", entered_amount__isnull=True)
+            | (
+                ~Q(entered_currency="")
+                & Q(entered_amount__gt=0, exchange_rate__gt=0)
+                & ~Q(entered_currency=F("currency"))
+            ),
+            name=name,
+        )
+
+    @property
+    def converted(self) -> bool:
+        """Whether the partner entered it in another currency than the program's."""
+        return bool(self.entered_currency)
+
+    @property
+    def rate_text(self) -> str:
+        """The rate it was converted at, as people read it ("1.0850")."""
+        return rate_text(self.exchange_rate)

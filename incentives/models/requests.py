@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from incentives.models.funds import ZERO, Fund
-from incentives.models.rates import RATE_DIGITS, RATE_PLACES, rate_text
+from incentives.models.rates import EnteredInAnotherCurrency
 from partners.models import Partner
 from prm.audit import audit_declare
 from prm.lifecycle import Lifecycle
@@ -91,7 +91,7 @@ class MdfPolicy(TenantSettings):
     )
 
 
-class MdfRequest(models.Model):
+class MdfRequest(EnteredInAnotherCurrency):
     """A partner's request for funds for a marketing activity, before it happens. Approved,
     its amount is committed from the partner's fund until it is claimed or cancelled."""
 
@@ -111,13 +111,6 @@ class MdfRequest(models.Model):
     expected_leads = models.PositiveIntegerField(default=0)
     expected_pipeline = amount_field("Expected pipeline", default=ZERO)
     campaign_code = models.CharField(max_length=60, blank=True)
-    # What the partner entered when it was in another currency than the program's (empty
-    # otherwise): the amounts above are converted at ``exchange_rate`` (incentives.rates).
-    entered_currency = currency_field(blank=True, default="", db_default="", validators=[])
-    entered_amount = amount_field("Amount as entered", null=True, blank=True)
-    exchange_rate = models.DecimalField(
-        max_digits=RATE_DIGITS, decimal_places=RATE_PLACES, null=True, blank=True
-    )
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.DRAFT
     )
@@ -153,15 +146,7 @@ class MdfRequest(models.Model):
                 | (Q(approved_amount__gt=0) & Q(approved_amount__lte=F("requested_amount"))),
                 name="mdf_request_approved_within_requested",
             ),
-            models.CheckConstraint(
-                condition=Q(entered_currency="", entered_amount__isnull=True)
-                | (
-                    ~Q(entered_currency="")
-                    & Q(entered_amount__gt=0, exchange_rate__gt=0)
-                    & ~Q(entered_currency=F("currency"))
-                ),
-                name="mdf_request_entered_in_another_currency",
-            ),
+            EnteredInAnotherCurrency.entered_check("mdf_request_entered_in_another_currency"),
             models.CheckConstraint(
                 condition=~Q(status="approved")
                 | (Q(approved_amount__isnull=False) & Q(claim_due_on__isnull=False)),
@@ -176,16 +161,6 @@ class MdfRequest(models.Model):
     def reference(self) -> str:
         """What the ledger's entries about this request say they are about."""
         return f"mdf_request:{self.pk}"
-
-    @property
-    def converted(self) -> bool:
-        """Whether the partner asked in another currency than the program's."""
-        return bool(self.entered_currency)
-
-    @property
-    def rate_text(self) -> str:
-        """The rate it was converted at, as people read it ("1.0850")."""
-        return rate_text(self.exchange_rate)
 
 
 # How a request's history reads on its page: the status, amounts and dates people decide

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from incentives import claims as services
 from incentives import rates, scope
+from incentives.forms import entered_currency_field
 from incentives.models import (
     ClaimStatus,
     MdfClaim,
@@ -45,12 +46,9 @@ LIST_LIMIT = 100
 class ClaimForm(PortalForm):
     # Offered when the tenant has exchange rates (incentives.rates): the invoice's currency,
     # the amount converted into the program's at the rate in force today.
-    currency = forms.ChoiceField(
-        label="Currency of the invoice",
-        required=False,
-        help_text="The amount you claim is converted into the program's currency at "
-        "today's exchange rate.",
-        error_messages={"invalid_choice": "Choose one of the currencies listed."},
+    currency = entered_currency_field(
+        "Currency of the invoice",
+        "The amount you claim is converted into the program's currency at today's exchange rate.",
     )
     amount = forms.DecimalField(
         label="Amount you claim", max_digits=14, decimal_places=2, min_value=Decimal("0.01")
