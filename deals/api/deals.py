@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from deals import scope, services
 from deals.api.accounts import MAX_DOMAINS, Ref, _ref, ref_or_null
+from deals.api.deal_page import PageRows, deal_page
 from deals.filters import DealFilter
 from deals.models import (
     DOMAIN_MAX,
@@ -513,6 +514,14 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": server_now()}
+
+    def list(self, request, *args, **kwargs):
+        # The page read as rows and written as DealOut writes it (deals.api.deal_page); no
+        # docstring: the schema describes the operation with the view's.
+        deals = scope.deals_visible_to(request.user).order_by("-created_at", "-id")
+        rows = self.paginate_queryset(PageRows(self.filter_queryset(deals)))
+        assert rows is not None  # the API always paginates (REST_FRAMEWORK's settings)
+        return self.get_paginated_response(deal_page(rows, now=server_now()))
 
     def _out(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
         row = self.get_queryset().get(pk=deal.pk)
