@@ -143,6 +143,24 @@ def account_standing(
     return account_standings([account], partner_id=partner_id, policy=policy)[account.pk]
 
 
+def account_vendor_owner(account: CustomerAccount, *, policy: ReservationPolicy) -> str | None:
+    """Whom the vendor sells to directly if that covers ``account`` (its standing's
+    ``vendor_owned``, without reading its reservations): the account's own name, or the
+    name of the highest vendor-owned account above it when ``policy``'s parents cover their
+    children; None when the vendor does not."""
+    if account.vendor_owned:
+        return account.name
+    above = ancestor_paths(account)[:-1]  # the parents, top first
+    if not (policy.parent_covers_children and above):
+        return None
+    owners = dict(
+        CustomerAccount.objects.filter(path__in=above, vendor_owned=True).values_list(
+            "path", "name"
+        )
+    )
+    return next((owners[p] for p in above if p in owners), None)
+
+
 def account_standings(
     accounts: list[CustomerAccount], *, partner_id: int | None, policy: ReservationPolicy
 ) -> dict[int, Standing]:

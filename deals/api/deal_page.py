@@ -7,10 +7,10 @@ submitter, rejection reason, queue and dispute, their lines with products) and w
 through the nested serializers was ~350 objects, a 7-table join whose planning alone took
 longer than its execution, and 17.6 ms of serialization at 1,000,000 deals. Here the page is
 one query of the deal's columns with its account's, partner's and submitter's names (a
-4-table join over the page's rows), then the lines with their products, the disputes, and
-the rejection reasons and earlier registrations the page names (only when it names some);
-values are written by the serializer's own field classes, so their formats (time zone,
-decimal places) cannot drift from the detail's."""
+4-table join over the page's rows) and whether it is disputed, then the lines with their
+products, and the disputes, rejection reasons and earlier registrations the page names (only
+when it names some); values are written by the serializer's own field classes, so their
+formats (time zone, decimal places) cannot drift from the detail's."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from rest_framework import serializers
 
 from deals.models import Deal, DealDispute, DealLine, DealStatus, RejectionReason
@@ -72,7 +72,8 @@ class PageRows:
         return self.deals.count()
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return list(self.deals.values(*COLUMNS, **NAMES)[page])
+        disputed = Exists(DealDispute.objects.filter(deal=OuterRef("pk")))
+        return list(self.deals.values(*COLUMNS, **NAMES, disputed=disputed)[page])
 
 
 def deal_page(rows: Sequence[dict[str, Any]], *, now: datetime | None) -> list[dict[str, Any]]:
@@ -114,9 +115,15 @@ def deal_page(rows: Sequence[dict[str, Any]], *, now: datetime | None) -> list[d
                 "amount": money(amount),
             }
         )
-    disputes = {
-        d.deal_id: dict(DisputeOut(d).data) for d in DealDispute.objects.filter(deal_id__in=ids)
-    }
+    disputed = [row["id"] for row in rows if row["disputed"]]
+    disputes = (
+        {
+            d.deal_id: dict(DisputeOut(d).data)
+            for d in DealDispute.objects.filter(deal_id__in=disputed)
+        }
+        if disputed
+        else {}
+    )
     reason_ids = {row["rejection_reason_id"] for row in rows} - {None}
     reasons = (
         {
