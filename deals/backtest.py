@@ -89,11 +89,15 @@ def _memoised() -> Callable[..., list[Candidate]]:
     account's registrations and both settings, when their thresholds agree, share it)."""
     answers: dict[tuple, list[Candidate]] = {}
 
-    def lookup(*, policy: ReservationPolicy, limit: int, **query: str) -> list[Candidate]:
+    def lookup(
+        *, policy: ReservationPolicy, limit: int, with_domains: bool = True, **query: str
+    ) -> list[Candidate]:
         thresholds = tuple(getattr(policy, name) for name in THRESHOLDS)
-        key = (tuple(sorted(query.items())), thresholds, limit)
+        key = (tuple(sorted(query.items())), thresholds, limit, with_domains)
         if key not in answers:
-            answers[key] = account_candidates(**query, policy=policy, limit=limit)
+            answers[key] = account_candidates(
+                **query, policy=policy, limit=limit, with_domains=with_domains
+            )
         return answers[key]
 
     return lookup

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
@@ -161,7 +161,10 @@ def deal_conflicts(
     queries = [{"q": account.name, "country": str(account.country or "")}]
     queries += [{"domain": d} for d in domains]
     for query in queries:
-        for candidate in candidates(**query, policy=matching or tree, limit=DUPLICATES):
+        found_by = candidates(
+            **query, policy=matching or tree, limit=DUPLICATES, with_domains=False
+        )
+        for candidate in found_by:
             other = candidate.account
             if other.pk in by_id:
                 continue
@@ -186,10 +189,8 @@ def deal_conflicts(
 
     # Reservations of other partners.
     held = reservations_active_at(now) if as_of else Q(status=ReservationStatus.ACTIVE)
-    reservations = (
-        Reservation.objects.filter(held, account_id__in=by_id)
-        .exclude(partner_id=deal.partner_id)
-        .select_related("account")
+    reservations = Reservation.objects.filter(held, account_id__in=by_id).exclude(
+        partner_id=deal.partner_id
     )
     for reservation in reservations:
         other, score, why = by_id[reservation.account_id]
@@ -211,7 +212,7 @@ def deal_conflicts(
         )
         .exclude(partner_id=deal.partner_id)
         .exclude(pk=deal.pk)
-        .prefetch_related("lines__product__line")
+        .prefetch_related(Prefetch("lines", DealLine.objects.select_related("product__line")))
         .order_by("registered_at", "pk")
     )
     for other_deal in competing:

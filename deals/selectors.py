@@ -143,6 +143,24 @@ def account_standing(
     return account_standings([account], partner_id=partner_id, policy=policy)[account.pk]
 
 
+def account_vendor_owner(account: CustomerAccount, *, policy: ReservationPolicy) -> str | None:
+    """Whom the vendor sells to directly if that covers ``account`` (its standing's
+    ``vendor_owned``, without reading its reservations): the account's own name, or the
+    name of the highest vendor-owned account above it when ``policy``'s parents cover their
+    children; None when the vendor does not."""
+    if account.vendor_owned:
+        return account.name
+    above = ancestor_paths(account)[:-1]  # the parents, top first
+    if not (policy.parent_covers_children and above):
+        return None
+    owners = dict(
+        CustomerAccount.objects.filter(path__in=above, vendor_owned=True).values_list(
+            "path", "name"
+        )
+    )
+    return next((owners[p] for p in above if p in owners), None)
+
+
 def account_standings(
     accounts: list[CustomerAccount], *, partner_id: int | None, policy: ReservationPolicy
 ) -> dict[int, Standing]:
@@ -322,11 +340,14 @@ def account_candidates(
     country: str = "",
     policy: ReservationPolicy,
     limit: int = LOOKUP_MAX_MATCHES,
+    with_domains: bool = True,
 ) -> list[Candidate]:
     """The lookup's two tiers without the standing: the accounts that ``match`` or are a
     ``possible`` match of a name (in a country) or a domain, best first, at most
     ``limit``. The lookup and the deals' conflict check (with the thresholds of ``policy``,
-    saved or tried out) call it."""
+    saved or tried out) call it. ``with_domains=False``: the candidates' ``domains`` are
+    left empty (the conflict check does not show them): their domains are then read only
+    when a domain of the query could conflict with them, which changes no candidate."""
     q = (q or "").strip()
     country = _country(country)
     query_domain = account_domain(domain) if domain else None
@@ -357,11 +378,12 @@ def account_candidates(
         )
         similar = _similar(name, country, policy)
         ids = [a.pk for a in same_key + similar]
-        domains.update({pk: set() for pk in ids})
-        for account_id, value in AccountDomain.objects.filter(account_id__in=ids).values_list(
-            "account_id", "domain"
-        ):
-            domains[account_id].add(value)
+        if with_domains or query_domain:  # without a domain of the query nothing conflicts
+            domains.update({pk: set() for pk in ids})
+            for account_id, value in AccountDomain.objects.filter(account_id__in=ids).values_list(
+                "account_id", "domain"
+            ):
+                domains[account_id].add(value)
         for account in same_key:
             if account.pk in found or conflicting(account.pk, domains):
                 continue
@@ -385,6 +407,8 @@ def account_candidates(
 
     ranked = sorted(found.values(), key=lambda c: (c.verdict != MATCH, -c.score, c.account.pk))
     ranked = ranked[:limit]
+    if not with_domains:
+        return ranked
     unread = [c.account.pk for c in ranked if c.account.pk not in domains]  # matched by domain
     for account_id, value in AccountDomain.objects.filter(account_id__in=unread).values_list(
         "account_id", "domain"

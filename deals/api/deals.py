@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from deals import scope, services
 from deals.api.accounts import MAX_DOMAINS, Ref, _ref, ref_or_null
+from deals.api.deal_page import PageRows, deal_page
 from deals.filters import DealFilter
 from deals.models import (
     DOMAIN_MAX,
@@ -500,9 +501,14 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = DealFilter  # the vendor's deal pages filter with it too
 
     def get_queryset(self):
+        # Not the list's (DealViewSet.list): the detail and the actions pick one id.
+        deals = scope.deals_visible_to(self.request.user, one=True)
+        if getattr(self, "action", None) not in (None, "retrieve"):
+            # An action resolves the id in the caller's scope; its service reads (and
+            # locks) what it needs, and the answer is read as rows (_out).
+            return deals
         return (
-            scope.deals_visible_to(self.request.user)
-            .select_related(
+            deals.select_related(
                 "account", "partner", "submitter", "rejection_reason", "queued_behind", "dispute"
             )
             .prefetch_related(
@@ -514,12 +520,24 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": server_now()}
 
+    def list(self, request, *args, **kwargs):
+        # The page read as rows and written as DealOut writes it (deals.api.deal_page); no
+        # docstring: the schema describes the operation with the view's.
+        deals = scope.deals_visible_to(request.user).order_by("-created_at", "-id")
+        rows = self.paginate_queryset(PageRows(self.filter_queryset(deals)))
+        assert rows is not None  # the API always paginates (REST_FRAMEWORK's settings)
+        return self.get_paginated_response(deal_page(rows, now=server_now()))
+
     def _out(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
-        row = self.get_queryset().get(pk=deal.pk)
-        return Response(DealOut(row, context=self.get_serializer_context()).data, status=code)
+        """The deal as DealOut writes it, read by id as rows (deals.api.deal_page): this
+        request resolved it in the caller's scope (get_object), or created it for them."""
+        rows = PageRows(Deal.objects.filter(pk=deal.pk))[0:1]
+        return Response(deal_page(rows, now=server_now())[0], status=code)
 
     def _body(self, serializer_class: type[serializers.Serializer], request: Request) -> dict:
-        return _valid(serializer_class(data=request.data, context=self.get_serializer_context()))
+        # The bodies need the request (ids resolve in its user's scope), not DealOut's "now".
+        context = super().get_serializer_context()
+        return _valid(serializer_class(data=request.data, context=context))
 
     @extend_schema(
         summary="Register a deal (a draft, or submitted at once)",

@@ -43,7 +43,7 @@ from deals.models import (
     RejectionReason,
     ReservationPolicy,
 )
-from deals.selectors import MATCH, account_candidates, account_standing
+from deals.selectors import MATCH, account_candidates, account_vendor_owner
 from deals.services._common import _lock_account_line, server_now
 from deals.services.accounts import _account_create
 from prm import limits
@@ -74,11 +74,13 @@ def _locked(deal: Deal) -> Deal:
     return Deal.objects.select_for_update(of=("self",), no_key=True).get(pk=deal.pk)
 
 
-def _locked_for(actor: User, deal: Deal) -> Deal:
-    """The deal locked, if ``actor`` sees it; the same 404 as a missing one."""
+def _locked_for(actor: User, deal: Deal, related: Sequence[str] = ()) -> Deal:
+    """The deal locked, if ``actor`` sees it; the same 404 as a missing one. ``related``:
+    rows read with it (not locked), as ``select_related`` names them."""
     locked = (
-        scope.deals_visible_to(actor)
+        scope.deals_visible_to(actor, one=True)
         .select_for_update(of=("self",), no_key=True)
+        .select_related(*related)
         .filter(pk=deal.pk)
         .first()
     )
@@ -172,8 +174,10 @@ def _check_lines(lines: Sequence[LineIn], currency: str) -> None:
         raise Invalid({"currency": ["Give a currency code such as USD or EUR."]})
 
 
-def _write_lines(deal: Deal, lines: Sequence[LineIn]) -> None:
-    deal.lines.all().delete()
+def _write_lines(deal: Deal, lines: Sequence[LineIn], *, new: bool = False) -> None:
+    """``lines`` replace the deal's (``new``: a deal just inserted has none to delete)."""
+    if not new:
+        deal.lines.all().delete()
     DealLine.objects.bulk_create(
         DealLine(deal=deal, product=x.product, quantity=x.quantity, unit_price=x.unit_price)
         for x in lines
@@ -182,10 +186,12 @@ def _write_lines(deal: Deal, lines: Sequence[LineIn]) -> None:
     deal.amount = amount.amount
 
 
-def _refuse_vendor_owned(account: CustomerAccount) -> None:
-    standing = account_standing(account, partner_id=None, policy=ReservationPolicy.current())
-    if standing.vendor_owned:
-        whose = standing.vendor_owned_by or account.name
+def _refuse_vendor_owned(account: CustomerAccount, tree: ReservationPolicy | None = None) -> None:
+    """Refused when the vendor sells to the account, or (as the multi-office policy
+    ``tree`` covers it) to an account above it: the vendor-owned part of its standing, read
+    without its reservations."""
+    whose = account_vendor_owner(account, policy=tree or ReservationPolicy.current())
+    if whose is not None:
         raise Conflict(
             f"{account.name} cannot be registered: the vendor sells to {whose} directly.",
             code="account_vendor_owned",
@@ -264,7 +270,7 @@ def _deal_create(
     )
     audit_note(deal, actor, "created")
     deal.save()
-    _write_lines(deal, lines)
+    _write_lines(deal, lines, new=True)
     deal.save(update_fields=["amount"])
     return deal
 
@@ -344,11 +350,21 @@ def _blocking_approved(found: list[Found]) -> Deal | None:
     return min(approved, key=lambda d: (d.registered_at, d.pk), default=None)
 
 
-def _check_conflicts(deal: Deal, *, actor: User | None, policy: DealPolicy) -> list[Found]:
-    """Under the tree's lock: record what competes with ``deal`` and return it."""
-    lines = list(deal.lines.select_related("product__line"))
+def _check_conflicts(
+    deal: Deal,
+    *,
+    actor: User | None,
+    policy: DealPolicy,
+    lines: Sequence[DealLine] | None = None,
+    tree: ReservationPolicy | None = None,
+) -> list[Found]:
+    """Under the tree's lock: record what competes with ``deal`` and return it. ``lines``:
+    the deal's lines with their products and product lines, when the caller read them;
+    ``tree``: the multi-office policy, when the caller read it."""
+    if lines is None:
+        lines = list(deal.lines.select_related("product__line"))
     found = deal_conflicts(
-        deal, lines, now=server_now(), policy=policy, tree=ReservationPolicy.current()
+        deal, lines, now=server_now(), policy=policy, tree=tree or ReservationPolicy.current()
     )
     _store_conflicts(deal, found)
     return found
@@ -402,9 +418,10 @@ def _route(deal: Deal, found: list[Found], *, actor: User | None, policy: DealPo
 CONFLICT_FIELDS = ["conflict_count", "conflict_score", "conflict_codes"]
 
 
-def _hoarding(deal: Deal, policy: DealPolicy) -> None:
-    """One active registration per partner per customer and product line."""
-    mine = set(deal.lines.values_list("product__line_id", flat=True))
+def _hoarding(deal: Deal, policy: DealPolicy, lines: Sequence[DealLine]) -> None:
+    """One active registration per partner per customer and product line (``lines``: the
+    deal's, with their products)."""
+    mine = {line.product.line_id for line in lines}
     others = (
         Deal.objects.filter(active_registrations(server_now()), account=deal.account)
         .filter(partner_id=deal.partner_id, lines__product__line_id__in=mine)
@@ -427,7 +444,8 @@ def _deal_submit(*, actor: User, deal: Deal) -> Deal:
     and the deal is queued, rejected at once by the policy, or handed to the workflows
     (``deal.submitted``)."""
     _partner_side(actor)
-    locked = _locked_for(actor, deal)
+    # With what the checks below read: its customer, partner and the partner's tier.
+    locked = _locked_for(actor, deal, related=("account", "partner__tier"))
     DEAL_LIFECYCLE.check(locked.status, S.SUBMITTED)
     policy = DealPolicy.current()
     if locked.status == S.REJECTED and locked.submissions > policy.max_resubmissions:
@@ -436,9 +454,15 @@ def _deal_submit(*, actor: User, deal: Deal) -> Deal:
             "program allows: register a new deal if the situation changed.",
             code="resubmission_limit",
         )
-    _lock_account_line(locked.account)
-    locked.account.refresh_from_db()
-    _refuse_vendor_owned(locked.account)
+    tree = ReservationPolicy.current()
+    # The account as the lock read it (committed, after any change before the lock).
+    line = _lock_account_line(locked.account)
+    account = next((a for a in line if a.pk == locked.account_id), None)
+    if account is None:  # moved in the tree before the lock: read it again
+        locked.account.refresh_from_db()
+    else:
+        locked.account = account
+    _refuse_vendor_owned(locked.account, tree)
     lines = list(locked.lines.select_related("product__line", "product__min_tier"))
     errors = deal_eligibility(
         deal=locked,
@@ -450,12 +474,12 @@ def _deal_submit(*, actor: User, deal: Deal) -> Deal:
     )
     if errors:
         raise Invalid(errors)
-    _hoarding(locked, policy)
+    _hoarding(locked, policy, lines)
     if locked.registered_at is None:
         locked.registered_at = server_now()
     locked.submissions += 1
     _move(locked, S.SUBMITTED, actor=actor, event=None, fields=["registered_at", "submissions"])
-    found = _check_conflicts(locked, actor=actor, policy=policy)
+    found = _check_conflicts(locked, actor=actor, policy=policy, lines=lines, tree=tree)
     return _route(locked, found, actor=actor, policy=policy)
 
 
