@@ -214,3 +214,32 @@ def test_the_admin_sets_a_programs_caps_on_its_page(world, approved):
     assert 'value="2500.00"' in client.get(f"/funds/programs/{program.pk}/").content.decode()
     cam = browser_as(world.cam_emea)
     assert cam.post(f"/funds/programs/{program.pk}/caps/", {"event-amount": "1"}).status_code == 404
+
+
+def test_the_payouts_page_reads_the_same_few_queries_whatever_its_rows(world, approved, finance):
+    """Each payout's partner, claim, activity, batch and payee come with it (the columns
+    the list shows, not one query per row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = browser_as(finance)
+    client.get("/funds/payouts/")  # the tenant's host and the session, read once
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/funds/payouts/?status=pending").content.decode()
+        return len(captured.captured_queries), page.count('data-testid="payout-row"')
+
+    before, shown = queries()
+    for number in ("INV-Q-1", "INV-Q-2", "INV-Q-3"):
+        claim = claim_file(
+            actor=world.bob,
+            request=approved,
+            amount=cash("100"),
+            files=proofs(),
+            **invoice(invoice_number=number),
+        )
+        claim_approve(actor=world.cam_emea, claim=claim)
+    after, more = queries()
+    assert more == shown + 3
+    assert after == before
