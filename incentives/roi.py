@@ -1,6 +1,7 @@
 """What each MDF dollar brought (the incentives issue, point 7): deals attributed to
-activities, and the figures per activity, program and partner, computed on each read from
-the claims and the deals as they are now (no nightly batch).
+activities, and the figures per activity, program and partner: each activity's are kept
+current in the transactions that change its claims and deals (incentives.figures), and a
+read groups them (no nightly batch).
 
 - spend: what approved claims of the activity's request cost (payable or paid);
 - leads: the leads its claims report;
