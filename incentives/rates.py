@@ -105,13 +105,31 @@ def entered(amount: Decimal, currency: str) -> Money:
     return Money(amount, currency)
 
 
-def convert(amount: Money, to: str, *, on: dt.date) -> Converted:
+def rates_on(day: dt.date) -> dict[str, Decimal]:
+    """Every rate in force on ``day`` by currency, the tenant's own at 1 (one query): for
+    callers converting many amounts (``convert(..., rates=...)``)."""
+    rows = (
+        ExchangeRate.objects.filter(effective_from__lte=day)
+        .order_by("currency", "-effective_from")
+        .distinct("currency")
+        .values_list("currency", "rate")
+    )
+    return {**dict(rows), home_currency(): ONE}
+
+
+def convert(
+    amount: Money, to: str, *, on: dt.date, rates: dict[str, Decimal] | None = None
+) -> Converted:
     """``amount`` in currency ``to`` at the rates in force ``on`` that day: rate(A) / rate(B),
-    rounded half up to cents. ``Invalid`` (field ``currency``) when a rate is missing."""
+    rounded half up to cents. ``Invalid`` (field ``currency``) when a rate is missing.
+    ``rates``: those of ``rates_on(on)``, read once by a caller converting many amounts."""
     source = amount.currency.code
     if source == to:
         return Converted(money=amount, rate=ONE, original=amount)
-    rate_from, rate_to = rate_on(source, on), rate_on(to, on)
+    if rates is None:
+        rate_from, rate_to = rate_on(source, on), rate_on(to, on)
+    else:
+        rate_from, rate_to = rates.get(source), rates.get(to)
     if rate_from is None or rate_to is None:
         raise Invalid(
             {

@@ -141,11 +141,12 @@ def allocation_preview(
         .order_by()
     )
     today = timezone.localdate()
+    in_force = rates.rates_on(today)  # once, not twice per partner
     totals: dict[int, Decimal] = {}
     for row in won:
         amount = Money(row["total"] or ZERO, row["currency"])
         try:
-            value = rates.convert(amount, program.currency, on=today).money.amount
+            value = rates.convert(amount, program.currency, on=today, rates=in_force).money.amount
         except Invalid:  # no rate for the deal's currency: its revenue does not count
             continue
         totals[row["partner"]] = totals.get(row["partner"], ZERO) + value
