@@ -90,11 +90,10 @@ def convertible_currencies(to: str, day: dt.date) -> list[str]:
     """The currencies an amount may be entered in to be converted into ``to`` on ``day``:
     ``to`` first, then those with a rate in force (and the tenant's own), when ``to`` has
     one itself."""
-    home = home_currency()
-    if to != home and rate_on(to, day) is None:
+    in_force = rates_on(day)
+    if to not in in_force:
         return [to]
-    others = {home, *rates_in_force(day)} - {to}
-    return [to, *sorted(others)]
+    return [to, *sorted(set(in_force) - {to})]
 
 
 def entered(amount: Decimal, currency: str) -> Money:
